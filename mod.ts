@@ -1,0 +1,32 @@
+/**
+ * cdvae: crystal structures with the Crystal Diffusion Variational Autoencoder (Xie et al., ICLR
+ * 2022) in Deno — crystal file formats, the paper's datasets, a Rust→wasm geometry core, and
+ * (in progress) the model, sampler and metrics.
+ *
+ * Run as a CLI: `deno run -A mod.ts --help`.
+ *
+ * @example Read a POSCAR and write it as CIF
+ * ```ts ignore
+ * import { readPoscar, writeCif } from "./mod.ts";
+ * console.log(writeCif(readPoscar(await Deno.readTextFile("POSCAR"))));
+ * ```
+ * @module
+ */
+
+export * from "./src/crystal/crystal.ts";
+export * from "./src/crystal/lattice.ts";
+export * from "./src/crystal/elements.ts";
+export * from "./src/crystal/errors.ts";
+export * from "./src/crystal/cif.ts";
+export * from "./src/crystal/poscar.ts";
+export * from "./src/crystal/extxyz.ts";
+export * from "./src/crystal/pymatgen_json.ts";
+export * from "./src/crystal/formats.ts";
+export * from "./src/data/csv.ts";
+export * from "./src/data/datasets.ts";
+export * from "./src/core/lattice.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./src/cli/main.ts");
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,116 @@
+/**
+ * `convert`: any supported crystal format to any other, and a dataset split to a folder of files.
+ *
+ * @module
+ */
+
+import { type Command, UsageError } from "./command.ts";
+import { intFlag } from "./command.ts";
+import { isDirectory, readStdinText, writeTextAtomic } from "./_io.ts";
+import { Progress } from "./progress.ts";
+import type { Crystal } from "../crystal/crystal.ts";
+import { formatFromPath, type FormatName, FORMATS, isFormatName } from "../crystal/formats.ts";
+import { isDatasetName, loadDataset, type Split, SPLITS } from "../data/datasets.ts";
+
+function pickFormat(flag: unknown, path: string | undefined, role: "input" | "output"): FormatName {
+  if (typeof flag === "string") {
+    if (!isFormatName(flag)) {
+      throw new UsageError(
+        `Unknown ${role} format "${flag}": expected one of ${Object.keys(FORMATS).join(", ")}`,
+      );
+    }
+    return flag;
+  }
+  const guess = path ? formatFromPath(path) : undefined;
+  if (!guess) {
+    const what = path && path !== "-" ? `from the name "${path}"` : "for standard input/output";
+    throw new UsageError(
+      `Cannot tell the ${role} format ${what}: give --${role === "input" ? "from" : "to"}`,
+    );
+  }
+  return guess;
+}
+
+/** Crystals named by a `dataset:NAME:SPLIT` argument. */
+async function readDatasetArg(spec: string, limit: number | undefined): Promise<Crystal[]> {
+  const [, name, split] = spec.split(":");
+  if (!name || !isDatasetName(name) || !SPLITS.includes(split as Split)) {
+    throw new UsageError(
+      `Invalid dataset "${spec}": expected dataset:NAME:SPLIT with NAME perov_5, carbon_24 or mp_20 and SPLIT train, val or test`,
+    );
+  }
+  const bar = new Progress(`reading ${name}/${split}`);
+  const ds = await loadDataset(name, split as Split, { limit, onProgress: (n) => bar.set(n) });
+  bar.set(ds.entries.length);
+  bar.finish();
+  return ds.entries.map((e) => e.crystal);
+}
+
+/** A file name for crystal `i` of a batch written into a folder. */
+function fileNameFor(c: Crystal, i: number, width: number, ext: string): string {
+  const safe = (c.name ?? "").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 80);
+  return `${String(i).padStart(width, "0")}${safe ? `_${safe}` : ""}.${ext}`;
+}
+
+export const convert: Command = {
+  name: "convert",
+  summary: "Convert crystals between CIF, POSCAR, extended XYZ and pymatgen JSON",
+  usage: "INPUT [OUTPUT]",
+  description: [
+    "INPUT is a file, '-' for standard input, or dataset:NAME:SPLIT (e.g. dataset:perov_5:test).",
+    "OUTPUT is a file, or a folder (existing, or ending in '/') that gets one file per crystal;",
+    "without OUTPUT the result goes to standard output. Formats follow the file names unless",
+    "--from/--to say otherwise: cif, poscar (POSCAR, CONTCAR, *.vasp), extxyz (*.xyz), json",
+    "(pymatgen Structure.as_dict(), one object or a list).",
+  ].join("\n"),
+  options: {
+    from: { type: "string", value: "FORMAT", description: "Input format: cif, poscar, extxyz or json" },
+    to: { type: "string", value: "FORMAT", description: "Output format: cif, poscar, extxyz or json" },
+    limit: { type: "string", value: "N", description: "Convert at most N crystals" },
+  },
+  async run(args) {
+    const [input, output, ...extra] = args.positionals;
+    if (!input) throw new UsageError("Missing INPUT");
+    if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(" ")}`);
+    const limit = intFlag(args, "limit", { min: 1 });
+
+    let crystals: Crystal[];
+    if (input.startsWith("dataset:")) {
+      crystals = await readDatasetArg(input, limit);
+    } else {
+      const from = pickFormat(args.values.from, input === "-" ? undefined : input, "input");
+      const text = input === "-" ? await readStdinText() : await Deno.readTextFile(input);
+      crystals = FORMATS[from].read(text, { name: input === "-" ? "<stdin>" : input });
+      if (limit !== undefined) crystals = crystals.slice(0, limit);
+    }
+    if (crystals.length === 0) throw new RangeError(`No crystals found in "${input}"`);
+
+    const toFolder = output !== undefined && (output.endsWith("/") || await isDirectory(output));
+    const to = pickFormat(args.values.to, toFolder ? undefined : output, "output");
+    const fmt = FORMATS[to];
+    if (!toFolder) {
+      if (crystals.length > 1 && !fmt.multi) {
+        throw new UsageError(
+          `${to} holds one crystal but "${input}" has ${crystals.length}: give a folder as OUTPUT`,
+        );
+      }
+      const text = fmt.write(crystals);
+      if (output === undefined) await Deno.stdout.write(new TextEncoder().encode(text));
+      else await writeTextAtomic(output, text);
+      console.error(`Wrote ${crystals.length} crystal${crystals.length === 1 ? "" : "s"} as ${to}`);
+      return 0;
+    }
+    await Deno.mkdir(output, { recursive: true });
+    const width = String(crystals.length - 1).length;
+    const bar = new Progress(`writing ${to}`, crystals.length);
+    for (let i = 0; i < crystals.length; i++) {
+      await writeTextAtomic(
+        `${output.replace(/\/+$/, "")}/${fileNameFor(crystals[i], i, width, fmt.extension)}`,
+        fmt.write([crystals[i]]),
+      );
+      bar.tick();
+    }
+    bar.finish(`→ ${output}`);
+    return 0;
+  },
+};

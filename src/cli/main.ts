@@ -1,0 +1,58 @@
+/**
+ * The command-line entry: dispatches to one command per file, prints usage and errors, and
+ * turns failures into exit codes (0 success, 1 bad input or failure, 2 usage).
+ *
+ * @module
+ */
+
+import { type Command, helpText, parseCommandArgs, UsageError } from "./command.ts";
+import { info } from "./info.ts";
+import { convert } from "./convert.ts";
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [info, convert];
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "cdvae — generate crystal structures with the Crystal Diffusion Variational Autoencoder",
+    "",
+    "Usage: deno run -A mod.ts <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run 'deno run -A mod.ts <command> --help' for a command's options.",
+  ].join("\n");
+}
+
+/** Runs the CLI on `argv` and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "-h" || name === "--help" || name === "help") {
+    console.log(mainHelp());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`Unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  try {
+    const args = parseCommandArgs(cmd, rest);
+    if (args.help) {
+      console.log(helpText(cmd));
+      return 0;
+    }
+    return await cmd.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`Error: ${e.message}\n\n${helpText(cmd)}`);
+      return 2;
+    }
+    const err = e as Error;
+    console.error(`Error: ${err.message ?? String(e)}`);
+    if (Deno.env.get("CDVAE_DEBUG")) console.error(err.stack);
+    return 1;
+  }
+}

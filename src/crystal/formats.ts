@@ -1,0 +1,106 @@
+/**
+ * One table of the crystal file formats, so the CLI and the API pick readers and writers by
+ * name or file extension in one place.
+ *
+ * @module
+ */
+
+import type { Crystal } from "./crystal.ts";
+import type { ReadOptions } from "./errors.ts";
+import { readCif, writeCif } from "./cif.ts";
+import { readPoscar, writePoscar } from "./poscar.ts";
+import { readExtxyz, writeExtxyz } from "./extxyz.ts";
+import { fromPymatgenDict, toPymatgenDict } from "./pymatgen_json.ts";
+
+/** Names of the supported formats. */
+export type FormatName = "cif" | "poscar" | "extxyz" | "json";
+
+/** A reader/writer pair for one format. */
+export interface CrystalFormat {
+  name: FormatName;
+  /** File extension written by default (without the dot). */
+  extension: string;
+  /** True when one file can hold several crystals. */
+  multi: boolean;
+  read(text: string, opts?: ReadOptions): Crystal[];
+  write(crystals: Crystal[]): string;
+}
+
+function joinBlocks(parts: string[]): string {
+  return parts.map((p) => p.endsWith("\n") ? p : p + "\n").join("\n");
+}
+
+/** The supported formats, by name. */
+export const FORMATS: Readonly<Record<FormatName, CrystalFormat>> = {
+  cif: {
+    name: "cif",
+    extension: "cif",
+    multi: true,
+    read: (t, o) => readCif(t, o),
+    write: (cs) => joinBlocks(cs.map((c) => writeCif(c))),
+  },
+  poscar: {
+    name: "poscar",
+    extension: "vasp",
+    multi: false,
+    read: (t, o) => [readPoscar(t, o)],
+    write: (cs) => {
+      if (cs.length !== 1) {
+        throw new RangeError(`Cannot write POSCAR: it holds one crystal, got "${cs.length}"`);
+      }
+      return writePoscar(cs[0]);
+    },
+  },
+  extxyz: {
+    name: "extxyz",
+    extension: "extxyz",
+    multi: true,
+    read: (t, o) => readExtxyz(t, o),
+    write: (cs) => writeExtxyz(cs),
+  },
+  json: {
+    name: "json",
+    extension: "json",
+    multi: true,
+    read: (t, o) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(t);
+      } catch (e) {
+        throw new SyntaxError(`Cannot parse JSON "${o?.name ?? "<input>"}": ${(e as Error).message}`);
+      }
+      return Array.isArray(data)
+        ? data.map((d, i) => fromPymatgenDict(d, { name: `${o?.name ?? "<input>"}[${i}]` }))
+        : [fromPymatgenDict(data, o)];
+    },
+    write: (cs) =>
+      JSON.stringify(cs.length === 1 ? toPymatgenDict(cs[0]) : cs.map((c) => toPymatgenDict(c)), null, 1) +
+      "\n",
+  },
+};
+
+/**
+ * Guesses a format from a file name: `.cif`; `.vasp`, `.poscar`, `POSCAR*`, `CONTCAR*`;
+ * `.xyz`, `.extxyz`; `.json`. Returns `undefined` when nothing fits.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert";
+ * strictEqual(formatFromPath("out/CONTCAR"), "poscar");
+ * strictEqual(formatFromPath("a.CIF"), "cif");
+ * ```
+ */
+export function formatFromPath(path: string): FormatName | undefined {
+  const base = path.split(/[\\/]/).pop() ?? "";
+  const lower = base.toLowerCase();
+  if (/^(poscar|contcar)/.test(lower) || /\.(vasp|poscar|contcar)$/.test(lower)) return "poscar";
+  if (lower.endsWith(".cif")) return "cif";
+  if (lower.endsWith(".xyz") || lower.endsWith(".extxyz")) return "extxyz";
+  if (lower.endsWith(".json")) return "json";
+  return undefined;
+}
+
+/** Returns true when `name` is a supported format name. */
+export function isFormatName(name: string): name is FormatName {
+  return Object.hasOwn(FORMATS, name);
+}
