@@ -9,7 +9,8 @@ import { latticeVolume } from "./lattice.ts";
 
 /**
  * A periodic crystal: a lattice (rows = vectors, Å), fractional coordinates and atomic numbers.
- * Coordinates are not required to lie in [0, 1); readers keep what the file says unless told to wrap.
+ * Coordinates need not lie in [0, 1): the CIF reader wraps them (as pymatgen does), POSCAR and
+ * extended XYZ readers keep what the file says.
  */
 export interface Crystal {
   /** Lattice matrix, row-major, rows are the vectors a, b, c in Å. */
