@@ -1,0 +1,60 @@
+// unary.wgsl: activations and their backward
+// unary:          x [n] → out [n] = act(x)
+// unary_backward: g [n], x [n] (pre-activation) → out [n] = g·act′(x)
+// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus)
+// one invocation per element; workgroup 64, 2-D grid linearised
+
+const ACT: u32 = 0u;
+
+struct UnaryParams { n: u32 }
+
+fn sigm(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+
+fn act1(v: f32) -> f32 {
+  switch ACT {
+    case 1u: { return max(v, 0.0); }
+    case 2u: { return v * sigm(v); }
+    case 3u: { return sigm(v); }
+    case 4u: { return select(max(v, 0.0) + log(1.0 + exp(-abs(v))), v, v > 20.0); }
+    default: { return v; }
+  }
+}
+
+fn dact1(v: f32) -> f32 {
+  switch ACT {
+    case 1u: { return select(0.0, 1.0, v > 0.0); }
+    case 2u: { let s = sigm(v); return s * (1.0 + v * (1.0 - s)); }
+    case 3u: { let s = sigm(v); return s * (1.0 - s); }
+    case 4u: { return sigm(v); }
+    default: { return 1.0; }
+  }
+}
+
+@group(0) @binding(0) var<storage, read> un_x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> un_out: array<f32>;
+@group(0) @binding(2) var<uniform> un_p: UnaryParams;
+
+@compute @workgroup_size(64)
+fn unary(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (i < un_p.n) { un_out[i] = act1(un_x[i]); }
+}
+
+@group(0) @binding(0) var<storage, read> ub_g: array<f32>;
+@group(0) @binding(1) var<storage, read> ub_x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> ub_out: array<f32>;
+@group(0) @binding(3) var<uniform> ub_p: UnaryParams;
+
+@compute @workgroup_size(64)
+fn unary_backward(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (i < ub_p.n) { ub_out[i] = ub_g[i] * dact1(ub_x[i]); }
+}

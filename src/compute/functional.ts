@@ -1,0 +1,483 @@
+/**
+ * The ops as functions on tensors. Each allocates its outputs, records one or more dispatches of
+ * a registry kernel (`ops.ts`) on the tensors' backend and, when a tape records, a tape node.
+ * Nothing here reads back to the host.
+ *
+ * @module
+ */
+
+import type { Backend } from "./backend.ts";
+import { ACT, type Activation } from "./_cpu.ts";
+import { type Buf, dummy, expectRank, grid1d, launch, launchElementwise, out, ROW_ALIGN } from "./_launch.ts";
+import { OPS } from "./ops.ts";
+import { recordOp, willRecord } from "./tape.ts";
+import type { Tensor } from "./tensor.ts";
+
+export type { Activation } from "./_cpu.ts";
+
+// ---- creation ------------------------------------------------------------------------------
+
+/**
+ * A new f32 tensor filled with `value`.
+ *
+ * @example Ones
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { fill } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await fill(be, [3], 1).read(), new Float32Array([1, 1, 1]));
+ * ```
+ */
+export function fill(be: Backend, shape: readonly number[], value: number): Tensor {
+  const o = out(be, shape);
+  launchElementwise(be, "fill", [o], { value });
+  return o;
+}
+
+/**
+ * A copy of `x` (same shape).
+ *
+ * @example An independent copy
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { copy } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await copy(Tensor.from(be, [1, 2])).read(), new Float32Array([1, 2]));
+ * ```
+ */
+export function copy(x: Tensor): Tensor {
+  return scale(x, 1);
+}
+
+/** Options of the random generators: a seed (two u32 words) and a stream offset. */
+export interface RandomOptions {
+  /** Seed; the same seed and offset give the same numbers. */
+  seed: number;
+  /** Upper seed word (default 0). */
+  seedHi?: number;
+  /** Counter offset, to draw independent streams from one seed (default 0). */
+  offset?: number;
+}
+
+/**
+ * Uniform numbers in [lo, hi) from counter-based Philox4x32-10.
+ *
+ * @example Same seed, same numbers
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { randUniform } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const a = await randUniform(be, [8], { seed: 7 }).read();
+ * assertEquals(await randUniform(be, [8], { seed: 7 }).read(), a);
+ * ```
+ */
+export function randUniform(
+  be: Backend,
+  shape: readonly number[],
+  opts: RandomOptions,
+  lo = 0,
+  hi = 1,
+): Tensor {
+  const o = out(be, shape);
+  const p = {
+    n: o.size,
+    seed_lo: opts.seed >>> 0,
+    seed_hi: (opts.seedHi ?? 0) >>> 0,
+    offset: opts.offset ?? 0,
+  };
+  launch(be, "rand_uniform", [o], { ...p, lo, hi }, grid1d(Math.ceil(o.size / 4)));
+  return o;
+}
+
+/**
+ * Normal numbers N(mean, std²) from Philox4x32-10 and Box–Muller.
+ *
+ * @example Same seed, same numbers
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { randNormal } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const z = await randNormal(be, [6], { seed: 3 }, 1, 0.5).read();
+ * assertEquals(await randNormal(be, [6], { seed: 3 }, 1, 0.5).read(), z);
+ * ```
+ */
+export function randNormal(
+  be: Backend,
+  shape: readonly number[],
+  opts: RandomOptions,
+  mean = 0,
+  std = 1,
+): Tensor {
+  const o = out(be, shape);
+  const p = {
+    n: o.size,
+    seed_lo: opts.seed >>> 0,
+    seed_hi: (opts.seedHi ?? 0) >>> 0,
+    offset: opts.offset ?? 0,
+  };
+  launch(be, "rand_normal", [o], { ...p, mean, std }, grid1d(Math.ceil(o.size / 4)));
+  return o;
+}
+
+// ---- dense ---------------------------------------------------------------------------------
+
+/** Rows and columns of the output block one invocation of the vec4 matmul computes (matmul.wgsl). */
+const MM_BLOCK_ROWS = 16, MM_BLOCK_COLS = 16;
+/** The vec4 matmul's workgroup is MM_WG × MM_WG invocations. */
+const MM_WG = 8;
+
+/** Options of {@linkcode matmul}. */
+export interface MatmulOptions {
+  /** Bias [N] added to every row. */
+  bias?: Tensor;
+  /** Activation applied after the bias (fused into the matmul kernel). */
+  act?: Activation;
+}
+
+/**
+ * `act(a·b + bias)` for a [M, K] and b [K, N], in one kernel (register-blocked when N % 4 = 0).
+ * Rows are split into several dispatches when a or the output exceed the binding limit.
+ *
+ * @example Fused bias and ReLU
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { matmul } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const a = Tensor.from(be, [1, 2, 3, 4], [2, 2]);
+ * const w = Tensor.from(be, [1, 0, 0, -1], [2, 2]);
+ * const y = matmul(a, w, { bias: Tensor.from(be, [0, 1]), act: "relu" });
+ * assertEquals(await y.read(), new Float32Array([1, 0, 3, 0]));
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  expectRank(a, 2, "matmul");
+  expectRank(b, 2, "matmul");
+  const [m, k] = a.shape, n = b.shape[1];
+  if (b.shape[0] !== k) throw new TypeError(`Cannot matmul [${a.shape}]·[${b.shape}]: inner sizes differ`);
+  if (opts.bias && opts.bias.size !== n) {
+    throw new TypeError(`Cannot matmul: bias has ${opts.bias.size} values, expected ${n}`);
+  }
+  const be = a.backend, act = ACT[opts.act ?? "none"];
+  const inputs = opts.bias ? [a, b, opts.bias] : [a, b];
+  const keepPre = act !== 0 && willRecord(inputs);
+  const o = out(be, [m, n]);
+  const pre = keepPre ? out(be, [m, n]) : undefined;
+  const d = dummy(be);
+  const vec = n % 4 === 0;
+  const rowBytes = 4 * Math.max(k, n);
+  let chunk = m;
+  if (m * rowBytes > be.maxBindingBytes) {
+    chunk = Math.max(ROW_ALIGN, Math.floor(be.maxBindingBytes / rowBytes / ROW_ALIGN) * ROW_ALIGN);
+  }
+  for (let r0 = 0; r0 < m; r0 += chunk) {
+    const rows = Math.min(chunk, m - r0);
+    const view = (t: Tensor, w: number): Buf =>
+      rows === m ? t : { buffer: t.buffer, offset: r0 * w, length: rows * w };
+    const bufs = [view(a, k), b, opts.bias ?? d.f, view(o, n), pre ? view(pre, n) : d.g];
+    const grid: [number, number] = vec
+      ? [Math.ceil(n / MM_BLOCK_COLS / MM_WG), Math.ceil(rows / MM_BLOCK_ROWS / MM_WG)]
+      : grid1d(rows * n);
+    const consts = { ACT: act, BIAS: opts.bias ? 1 : 0, PRE: pre ? 1 : 0 };
+    launch(be, vec ? "matmul" : "matmul_naive", bufs, { m: rows, n, k }, grid, consts);
+  }
+  recordOp(OPS.matmul, inputs, [o], { act, pre });
+  return o;
+}
+
+/**
+ * xᵀ for a 2-D x.
+ *
+ * @example 2 × 3 → 3 × 2
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { transpose } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await transpose(Tensor.from(be, [1, 2, 3, 4, 5, 6], [2, 3])).read(), new Float32Array([1, 4, 2, 5, 3, 6]));
+ * ```
+ */
+export function transpose(x: Tensor): Tensor {
+  expectRank(x, 2, "transpose");
+  const [r, c] = x.shape;
+  const o = out(x.backend, [c, r]);
+  launch(x.backend, "transpose", [x, o], { r, c }, grid1d(r * c));
+  recordOp(OPS.transpose, [x], [o]);
+  return o;
+}
+
+// ---- elementwise ---------------------------------------------------------------------------
+
+/**
+ * The broadcast shape of `a` and `b` (NumPy rules, rank ≤ 4).
+ *
+ * @example NumPy rules
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { broadcastShape } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(broadcastShape([4, 1], [3]), [4, 3]);
+ * ```
+ */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  if (r > 4) throw new RangeError(`Cannot broadcast rank ${r}: at most 4 dimensions are supported`);
+  const o: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const x = a[a.length - r + i] ?? 1, y = b[b.length - r + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new TypeError(`Cannot broadcast shapes [${a}] and [${b}]`);
+    o.push(x === 1 ? y : x);
+  }
+  return o;
+}
+
+/** Output dims d0..d3 and strides `${key}0..3` of `shape` broadcast into `outShape` (padded to rank 4). */
+function bcastParams(
+  shape: readonly number[],
+  outShape: readonly number[],
+  key: string,
+): Record<string, number> {
+  const o = [...Array(4 - outShape.length).fill(1), ...outShape];
+  const s = [...Array(4 - shape.length).fill(1), ...shape];
+  const p: Record<string, number> = {};
+  let stride = 1;
+  for (let i = 3; i >= 0; i--) {
+    p[`d${i}`] = o[i];
+    p[`${key}${i}`] = s[i] === 1 ? 0 : stride;
+    stride *= s[i];
+  }
+  return p;
+}
+
+const BINARY = { add: 0, sub: 1, mul: 2 } as const;
+function binary(kind: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShape(a.shape, b.shape);
+  const o = out(a.backend, shape);
+  const p = { ...bcastParams(a.shape, shape, "a"), ...bcastParams(b.shape, shape, "b"), n: o.size };
+  launch(a.backend, "binary", [a, b, o], p, grid1d(o.size), { OP: BINARY[kind] });
+  recordOp(OPS.binary, [a, b], [o], { kind });
+  return o;
+}
+
+/**
+ * a + b with broadcasting.
+ *
+ * @example Broadcast a row over a matrix
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { add } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = add(Tensor.from(be, [1, 2, 3, 4], [2, 2]), Tensor.from(be, [10, 20]));
+ * assertEquals(await y.read(), new Float32Array([11, 22, 13, 24]));
+ * ```
+ */
+export const add = (a: Tensor, b: Tensor): Tensor => binary("add", a, b);
+/**
+ * a − b with broadcasting.
+ *
+ * @example Subtract a scalar
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { sub } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await sub(Tensor.from(be, [3, 4]), Tensor.from(be, [1])).read(), new Float32Array([2, 3]));
+ * ```
+ */
+export const sub = (a: Tensor, b: Tensor): Tensor => binary("sub", a, b);
+/**
+ * a · b (elementwise) with broadcasting.
+ *
+ * @example Scale each row
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { mul } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await mul(Tensor.from(be, [1, 2, 3, 4], [2, 2]), Tensor.from(be, [2, 3], [2, 1])).read(), new Float32Array([2, 4, 9, 12]));
+ * ```
+ */
+export const mul = (a: Tensor, b: Tensor): Tensor => binary("mul", a, b);
+
+/**
+ * alpha·x + beta.
+ *
+ * @example alpha·x + beta
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { scale } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await scale(Tensor.from(be, [1, 2]), 2, 1).read(), new Float32Array([3, 5]));
+ * ```
+ */
+export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
+  const o = out(x.backend, x.shape);
+  launchElementwise(x.backend, "scale", [x, o], { alpha, beta });
+  recordOp(OPS.scale, [x], [o], { alpha });
+  return o;
+}
+
+/**
+ * alpha·x broadcast to `shape`.
+ *
+ * @example Row to matrix
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { expand } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await expand(Tensor.from(be, [1, 2], [1, 2]), [2, 2]).read(), new Float32Array([1, 2, 1, 2]));
+ * ```
+ */
+export function expand(x: Tensor, shape: readonly number[], alpha = 1): Tensor {
+  const s = broadcastShape(x.shape, shape);
+  if (s.join() !== [...shape].join()) throw new TypeError(`Cannot expand [${x.shape}] to [${shape}]`);
+  const o = out(x.backend, shape);
+  launch(
+    x.backend,
+    "expand",
+    [x, o],
+    { ...bcastParams(x.shape, shape, "a"), n: o.size, alpha },
+    grid1d(o.size),
+  );
+  recordOp(OPS.expand, [x], [o], { alpha });
+  return o;
+}
+
+/**
+ * Sums x over the dims where `shape` is 1 (or missing), the reverse of broadcasting.
+ *
+ * @example Column sums (a bias gradient)
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { sumTo } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = sumTo(Tensor.from(be, [1, 2, 3, 4], [2, 2]), [2]);
+ * assertEquals(await y.read(), new Float32Array([4, 6]));
+ * ```
+ */
+export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (x.shape.join() === [...shape].join()) return x;
+  const s = [...Array(4 - x.shape.length).fill(1), ...x.shape];
+  const t = [...Array(4 - shape.length).fill(1), ...shape];
+  if (broadcastShape(shape, x.shape).join() !== x.shape.join()) {
+    throw new TypeError(`Cannot sum [${x.shape}] to [${shape}]`);
+  }
+  const o = out(x.backend, shape);
+  const p: Record<string, number> = { n: o.size, nr: 1 };
+  let stride = 1;
+  for (let i = 3; i >= 0; i--) {
+    const kept = t[i] === s[i];
+    Object.assign(p, { [`d${i}`]: t[i], [`a${i}`]: kept ? stride : 0, [`r${i}`]: kept ? 1 : s[i] });
+    p[`q${i}`] = kept ? 0 : stride;
+    if (!kept) p.nr *= s[i];
+    stride *= s[i];
+  }
+  launch(x.backend, "sum_to", [x, o], p, grid1d(o.size));
+  recordOp(OPS.sum_to, [x], [o]);
+  return o;
+}
+
+/**
+ * act(x) elementwise.
+ *
+ * @example By name
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { activation } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await activation(Tensor.from(be, [-1, 2]), "relu").read(), new Float32Array([0, 2]));
+ * ```
+ */
+export function activation(x: Tensor, act: Activation): Tensor {
+  const o = out(x.backend, x.shape);
+  launchElementwise(x.backend, "unary", [x, o], {}, { ACT: ACT[act] });
+  recordOp(OPS.unary, [x], [o], { act: ACT[act] });
+  return o;
+}
+
+/**
+ * max(x, 0).
+ *
+ * @example Clamp negatives
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { relu } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await relu(Tensor.from(be, [-1, 2])).read(), new Float32Array([0, 2]));
+ * ```
+ */
+export const relu = (x: Tensor): Tensor => activation(x, "relu");
+/**
+ * x·σ(x).
+ *
+ * @example Zero at zero
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { silu } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await silu(Tensor.from(be, [0])).read(), new Float32Array([0]));
+ * ```
+ */
+export const silu = (x: Tensor): Tensor => activation(x, "silu");
+/**
+ * 1 / (1 + e^−x).
+ *
+ * @example One half at zero
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { sigmoid } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await sigmoid(Tensor.from(be, [0])).read(), new Float32Array([0.5]));
+ * ```
+ */
+export const sigmoid = (x: Tensor): Tensor => activation(x, "sigmoid");
+/**
+ * log(1 + eˣ).
+ *
+ * @example log 2 at zero
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { softplus } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await softplus(Tensor.from(be, [0])).read(), new Float32Array([Math.LN2]));
+ * ```
+ */
+export const softplus = (x: Tensor): Tensor => activation(x, "softplus");
+
+/** g · act′(x) (the backward of an activation at pre-activation x); not recorded. */
+export function activationBackward(g: Tensor, x: Tensor, act: number): Tensor {
+  const o = out(x.backend, x.shape);
+  launchElementwise(x.backend, "unary_backward", [g, x, o], {}, { ACT: act });
+  return o;
+}
+
+export * from "./rows.ts";

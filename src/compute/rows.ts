@@ -1,0 +1,343 @@
+/**
+ * Row-wise ops: concat/split on the feature axis, gathers and embeddings, CSR segment sums and
+ * means, softmax, losses and full reductions. Re-exported by `functional.ts`.
+ *
+ * @module
+ */
+
+import { OPS } from "./ops.ts";
+import { recordOp } from "./tape.ts";
+import { registry, Tensor } from "./tensor.ts";
+import { dummy, expectRank, grid1d, launch, out, rowsCols } from "./_launch.ts";
+
+/** Workgroup size of the single-workgroup tree reductions (`sum_all`, `mse`). */
+export const REDUCE_WG = 256;
+
+/**
+ * Concatenates 2-D tensors with equal row counts along the feature axis.
+ *
+ * @example Two feature blocks
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { concat } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = concat([Tensor.from(be, [1, 2], [2, 1]), Tensor.from(be, [3, 4], [2, 1])]);
+ * assertEquals(await y.read(), new Float32Array([1, 3, 2, 4]));
+ * ```
+ */
+export function concat(xs: Tensor[]): Tensor {
+  if (xs.length === 0) throw new RangeError("Cannot concat: no tensors given");
+  const rows = xs[0].shape[0];
+  for (const x of xs) {
+    expectRank(x, 2, "concat");
+    if (x.shape[0] !== rows) {
+      throw new TypeError(`Cannot concat: row counts ${rows} and ${x.shape[0]} differ`);
+    }
+  }
+  const widths = xs.map((x) => x.shape[1]);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const o = out(xs[0].backend, [rows, total]);
+  let off = 0;
+  for (const x of xs) {
+    const p = { rows, width: x.shape[1], src_cols: x.shape[1], src_off: 0, dst_cols: total, dst_off: off };
+    launch(x.backend, "copy_cols", [x, o], p, grid1d(rows * x.shape[1]));
+    off += x.shape[1];
+  }
+  recordOp(OPS.concat, xs, [o], { widths });
+  return o;
+}
+
+/**
+ * Splits a 2-D tensor along the feature axis into parts of the given widths.
+ *
+ * @example Two blocks
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { split } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const [a, b] = split(Tensor.from(be, [1, 2, 3, 4, 5, 6], [2, 3]), [1, 2]);
+ * assertEquals(await a.read(), new Float32Array([1, 4]));
+ * assertEquals(await b.read(), new Float32Array([2, 3, 5, 6]));
+ * ```
+ */
+export function split(x: Tensor, widths: number[]): Tensor[] {
+  expectRank(x, 2, "split");
+  const [rows, cols] = x.shape;
+  if (widths.reduce((a, b) => a + b, 0) !== cols) {
+    throw new TypeError(`Cannot split ${cols} columns into widths [${widths}]`);
+  }
+  let off = 0;
+  const outs = widths.map((w) => {
+    const o = out(x.backend, [rows, w]);
+    const p = { rows, width: w, src_cols: cols, src_off: off, dst_cols: w, dst_off: 0 };
+    if (rows * w > 0) launch(x.backend, "copy_cols", [x, o], p, grid1d(rows * w));
+    off += w;
+    return o;
+  });
+  recordOp(OPS.split, [x], outs, { widths });
+  return outs;
+}
+
+function checkIndex(idx: Tensor, what: string): void {
+  if (idx.dtype === "f32") throw new TypeError(`Cannot ${what}: indices must be u32 or i32, got f32`);
+}
+
+function gatherImpl(op: "gather" | "embedding", x: Tensor, idx: Tensor): Tensor {
+  checkIndex(idx, op);
+  const [n, c] = rowsCols(x);
+  const r = idx.size;
+  const o = out(x.backend, x.shape.length === 1 ? [r] : [r, ...x.shape.slice(1)]);
+  const vec = c % 4 === 0 ? 4 : 1;
+  launch(x.backend, "gather_rows", [x, idx, o], { r, c, n }, grid1d((r * c) / vec), { VEC: vec });
+  recordOp(OPS[op], [x], [o], { idx });
+  return o;
+}
+
+/**
+ * Rows x[idx[i]] for every i (out of range → zeros); backward sums over sorted segments.
+ *
+ * @example Rows by index
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { gather } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const x = Tensor.from(be, [1, 2, 3, 4, 5, 6], [3, 2]);
+ * const y = gather(x, Tensor.from(be, new Uint32Array([2, 0])));
+ * assertEquals(await y.read(), new Float32Array([5, 6, 1, 2]));
+ * ```
+ */
+export const gather = (x: Tensor, idx: Tensor): Tensor => gatherImpl("gather", x, idx);
+/**
+ * Embedding lookup: rows of `table` for the indices `idx`.
+ *
+ * @example Atom types to vectors
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { embedding } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const table = Tensor.from(be, [0, 0, 1, 1, 2, 2], [3, 2]);
+ * assertEquals(await embedding(table, Tensor.from(be, new Uint32Array([2, 1]))).read(), new Float32Array([2, 2, 1, 1]));
+ * ```
+ */
+export const embedding = (table: Tensor, idx: Tensor): Tensor => gatherImpl("embedding", table, idx);
+
+/**
+ * The CSR that inverts a gather: for each of `n` rows, the positions in `idx` that read it, in
+ * increasing order (`rowptr` [n+1], `perm` [idx.size]); built on the host from `idx.host`, cached.
+ */
+export function inverseIndex(idx: Tensor, n: number): { rowptr: Tensor; perm: Tensor } {
+  const key = `csr:${n}`;
+  if (!idx.cache.has(key)) {
+    if (!idx.host) throw new TypeError("Cannot differentiate a gather: its index tensor has no host copy");
+    const h = idx.host, rowptr = new Uint32Array(n + 1), perm = new Uint32Array(h.length);
+    for (const j of h) if (j >= 0 && j < n) rowptr[j + 1]++;
+    for (let i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
+    const fillAt = rowptr.slice(0, n);
+    h.forEach((j, i) => {
+      if (j >= 0 && j < n) perm[fillAt[j]++] = i;
+    });
+    const prev = registry.current;
+    registry.current = null;
+    idx.cache.set(key, Tensor.from(idx.backend, rowptr));
+    idx.cache.set(key + ":perm", Tensor.from(idx.backend, perm));
+    registry.current = prev;
+  }
+  return { rowptr: idx.cache.get(key)!, perm: idx.cache.get(key + ":perm")! };
+}
+
+/** Σ (or mean of) x rows over each CSR segment; `perm` reorders the rows first when given. */
+export function segmentReduce(x: Tensor, rowptr: Tensor, mean: boolean, perm?: Tensor): Tensor {
+  checkIndex(rowptr, "segment-reduce");
+  const [, c] = rowsCols(x);
+  const r = rowptr.size - 1;
+  const o = out(x.backend, x.shape.length === 1 ? [r] : [r, ...x.shape.slice(1)]);
+  const p = perm ?? dummy(x.backend).u;
+  const vec = c % 4 === 0 ? 4 : 1;
+  launch(x.backend, "segment_sum", [x, rowptr, p, o], { r, c }, grid1d((r * c) / vec), {
+    MEAN: mean ? 1 : 0,
+    PERM: perm ? 1 : 0,
+    VEC: vec,
+  });
+  if (!perm) recordOp(OPS.segment_sum, [x], [o], { rowptr, mean });
+  return o;
+}
+
+/**
+ * out[s] = Σ x[e] for e in rowptr[s]..rowptr[s+1] (e.g. edges → atoms, atoms → crystals).
+ *
+ * @example Edges → atoms
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { segmentSum } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const msg = Tensor.from(be, [1, 2, 3, 4], [4, 1]);
+ * const y = segmentSum(msg, Tensor.from(be, new Uint32Array([0, 1, 1, 4])));
+ * assertEquals(await y.read(), new Float32Array([1, 0, 9]));
+ * ```
+ */
+export const segmentSum = (x: Tensor, rowptr: Tensor): Tensor => segmentReduce(x, rowptr, false);
+/**
+ * out[s] = mean of x[e] over the segment (0 for an empty one).
+ *
+ * @example Atoms → crystals
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { segmentMean } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = segmentMean(Tensor.from(be, [1, 3, 5], [3, 1]), Tensor.from(be, new Uint32Array([0, 2, 3])));
+ * assertEquals(await y.read(), new Float32Array([2, 5]));
+ * ```
+ */
+export const segmentMean = (x: Tensor, rowptr: Tensor): Tensor => segmentReduce(x, rowptr, true);
+
+/** Copies row g[s] to every row e of segment s (÷ count with `mean`); not recorded. */
+export function segmentExpand(g: Tensor, rowptr: Tensor, rows: number, mean: boolean): Tensor {
+  const [, c] = rowsCols(g);
+  const o = out(g.backend, g.shape.length === 1 ? [rows] : [rows, ...g.shape.slice(1)]);
+  const p = { e: rows, r: rowptr.size - 1, c };
+  launch(g.backend, "segment_expand", [g, rowptr, o], p, grid1d(rows * c), { MEAN: mean ? 1 : 0 });
+  return o;
+}
+
+function softmaxImpl(x: Tensor, log: boolean): Tensor {
+  const [r, c] = rowsCols(x);
+  const o = out(x.backend, x.shape);
+  launch(x.backend, "softmax", [x, o], { r, c }, grid1d(r), { LOG: log ? 1 : 0 });
+  recordOp(OPS.softmax, [x], [o], { log });
+  return o;
+}
+
+/**
+ * Softmax over the last axis.
+ *
+ * @example Rows sum to one
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { softmax } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = await softmax(Tensor.from(be, [0, 0], [1, 2])).read();
+ * assertEquals(y, new Float32Array([0.5, 0.5]));
+ * ```
+ */
+export const softmax = (x: Tensor): Tensor => softmaxImpl(x, false);
+/**
+ * Log-softmax over the last axis.
+ *
+ * @example Two equal logits
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { logSoftmax } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await logSoftmax(Tensor.from(be, [0, 0], [1, 2])).read(), new Float32Array([-Math.LN2, -Math.LN2]));
+ * ```
+ */
+export const logSoftmax = (x: Tensor): Tensor => softmaxImpl(x, true);
+
+/**
+ * Per-row cross-entropy `w[i]·(logsumexp(x[i]) − x[i, t[i]])` of logits x [R, C], targets t [R]
+ * (u32) and optional row weights w [R]. Returns [R]; reduce it with {@linkcode sum} or {@linkcode mean}.
+ *
+ * @example Uniform logits
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { crossEntropy } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const l = await crossEntropy(Tensor.from(be, [0, 0], [1, 2]), Tensor.from(be, new Uint32Array([1]))).item();
+ * assertEquals(Math.abs(l - Math.LN2) < 1e-6, true);
+ * ```
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, weight?: Tensor): Tensor {
+  expectRank(logits, 2, "crossEntropy");
+  checkIndex(target, "crossEntropy");
+  const [r, c] = logits.shape;
+  if (target.size !== r || (weight && weight.size !== r)) {
+    throw new TypeError(
+      `Cannot crossEntropy: ${r} rows but ${target.size} targets / ${weight?.size} weights`,
+    );
+  }
+  const o = out(logits.backend, [r]);
+  const w = weight ?? dummy(logits.backend).f;
+  launch(logits.backend, "cross_entropy", [logits, target, w, o], { r, c }, grid1d(r), {
+    WEIGHT: weight ? 1 : 0,
+  });
+  recordOp(OPS.cross_entropy, [logits], [o], { target, weight });
+  return o;
+}
+
+/**
+ * mean((a − b)²) as a [1] tensor.
+ *
+ * @example Mean of squared differences
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { mse } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const l = await mse(Tensor.from(be, [1, 2]), Tensor.from(be, [0, 0])).item();
+ * assertEquals(l, 2.5);
+ * ```
+ */
+export function mse(a: Tensor, b: Tensor): Tensor {
+  if (a.shape.join() !== b.shape.join()) {
+    throw new TypeError(`Cannot mse: shapes [${a.shape}] and [${b.shape}] differ`);
+  }
+  const o = out(a.backend, [1]);
+  launch(a.backend, "mse", [a, b, o], { n: a.size }, [1, 1]);
+  recordOp(OPS.mse, [a, b], [o]);
+  return o;
+}
+
+function reduceAll(x: Tensor, mean: boolean): Tensor {
+  const o = out(x.backend, [1]);
+  launch(x.backend, "sum_all", [x, o], { n: x.size }, [1, 1], { MEAN: mean ? 1 : 0 });
+  recordOp(OPS.sum_all, [x], [o], { mean });
+  return o;
+}
+
+/**
+ * Σ x as a [1] tensor (one workgroup, fixed order: deterministic).
+ *
+ * @example Scalar sum
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { sum } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await sum(Tensor.from(be, [1, 2, 3])).item(), 6);
+ * ```
+ */
+export const sum = (x: Tensor): Tensor => reduceAll(x, false);
+/**
+ * mean(x) as a [1] tensor.
+ *
+ * @example Scalar mean
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { mean } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await mean(Tensor.from(be, [1, 2, 3])).item(), 2);
+ * ```
+ */
+export const mean = (x: Tensor): Tensor => reduceAll(x, true);

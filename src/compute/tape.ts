@@ -1,0 +1,143 @@
+/**
+ * Tape autograd over ops. While a tape records, every op whose inputs need a gradient appends a
+ * node (op, inputs, outputs, saved attributes); `backward` walks the nodes in reverse, calling
+ * each op's backward from the registry in `ops.ts`, and accumulates into `grad` of the leaves
+ * (parameters). `dispose` frees every tensor the tape created, so nothing is retained between
+ * steps except parameters, their gradients and what the caller keeps.
+ *
+ * @module
+ */
+
+import type { OpDef } from "./ops.ts";
+import { registry, type Tensor } from "./tensor.ts";
+import { add, copy, fill } from "./functional.ts";
+
+/** One recorded op application. */
+export interface TapeNode {
+  /** Registry entry; its `backward` maps output gradients to input gradients. */
+  op: OpDef;
+  /** Inputs, in the op's order. */
+  inputs: Tensor[];
+  /** Outputs. */
+  outputs: Tensor[];
+  /** Whatever the forward saved for the backward (activation, pre-activation tensor, sizes…). */
+  attrs: Record<string, unknown>;
+}
+
+let active: Tape | null = null;
+
+/**
+ * Records ops for reverse-mode differentiation.
+ *
+ * @example Gradient of a sum of squares
+ * ```ts
+ * import { Tape } from "./tape.ts";
+ * import { mul, sum } from "./functional.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { getBackend } from "./backend.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const w = Tensor.from(be, [1, 2, 3]);
+ * w.requiresGrad = true;
+ * const tape = new Tape();
+ * const loss = tape.record(() => sum(mul(w, w)));
+ * tape.backward(loss);
+ * assertEquals(await w.grad!.read(), new Float32Array([2, 4, 6]));
+ * tape.dispose();
+ * ```
+ */
+export class Tape {
+  /** Recorded nodes, in execution order. */
+  readonly nodes: TapeNode[] = [];
+  /** Tensors created while recording or differentiating; freed by {@linkcode Tape.dispose}. */
+  readonly owned: Set<Tensor> = new Set<Tensor>();
+
+  /** Runs `fn` with this tape recording; returns its result. */
+  record<T>(fn: () => T): T {
+    const [prevTape, prevReg] = [active, registry.current];
+    active = this;
+    registry.current = this.owned;
+    try {
+      return fn();
+    } finally {
+      active = prevTape;
+      registry.current = prevReg;
+    }
+  }
+
+  /**
+   * Back-propagates from `loss` (seed: ones, or `seed`) and adds the gradients of the leaves that
+   * require one (the parameters) into their `grad`.
+   *
+   * @param loss A tensor produced while this tape recorded
+   * @param seed Gradient of the final objective with respect to `loss` (default: ones)
+   */
+  backward(loss: Tensor, seed?: Tensor): void {
+    const prevReg = registry.current;
+    registry.current = this.owned;
+    try {
+      const grads = new Map<Tensor, Tensor>([[loss, seed ?? fill(loss.backend, loss.shape, 1)]]);
+      const produced = new Set<Tensor>();
+      for (const n of this.nodes) for (const o of n.outputs) produced.add(o);
+      for (let i = this.nodes.length - 1; i >= 0; i--) {
+        const node = this.nodes[i];
+        const gOut = node.outputs.map((o) => grads.get(o));
+        if (gOut.every((g) => g === undefined)) continue;
+        const needs = node.inputs.map((t) => t.requiresGrad);
+        const gIn = node.op.backward!(node, gOut, needs);
+        node.inputs.forEach((t, j) => {
+          const g = gIn[j];
+          if (!needs[j] || !g) return;
+          const prev = grads.get(t);
+          grads.set(t, prev ? add(prev, g) : g);
+        });
+      }
+      registry.current = null;
+      for (const [t, g] of grads) {
+        if (produced.has(t) || t === loss || !t.requiresGrad) continue;
+        const old = t.grad;
+        t.grad = old ? add(old, g) : copy(g);
+        old?.dispose();
+      }
+    } finally {
+      registry.current = prevReg;
+    }
+  }
+
+  /** Frees every tensor the tape owns except `keep`, and forgets the nodes. */
+  dispose(keep: Tensor[] = []): void {
+    const k = new Set(keep);
+    for (const t of this.owned) if (!k.has(t)) t.dispose();
+    this.owned.clear();
+    this.nodes.length = 0;
+  }
+}
+
+/** Called by ops: appends a node when a tape records and some input needs a gradient. */
+export function recordOp(
+  op: OpDef,
+  inputs: Tensor[],
+  outputs: Tensor[],
+  attrs: Record<string, unknown> = {},
+): void {
+  if (!active || !inputs.some((t) => t.requiresGrad)) return;
+  for (const o of outputs) o.requiresGrad = true;
+  active.nodes.push({ op, inputs, outputs, attrs });
+}
+
+/** Whether an op applied now to `inputs` will be recorded (so it should save what backward needs). */
+export function willRecord(inputs: Tensor[]): boolean {
+  return active !== null && inputs.some((t) => t.requiresGrad);
+}
+
+/**
+ * Clears (and frees) the gradients of `params`.
+ *
+ * @param params Parameters whose `grad` to drop
+ */
+export function zeroGrad(params: Iterable<Tensor>): void {
+  for (const p of params) {
+    p.grad?.dispose();
+    p.grad = undefined;
+  }
+}
