@@ -58,7 +58,7 @@ export const convert: Command = {
   usage: "INPUT [OUTPUT]",
   description: [
     "INPUT is a file, '-' for standard input, or dataset:NAME:SPLIT (e.g. dataset:perov_5:test).",
-    "OUTPUT is a file, or a folder (existing, or ending in '/') that gets one file per crystal;",
+    "OUTPUT is a file, or a folder (existing, or ending in '/') that gets one file per crystal (CIF\nunless --to says otherwise);",
     "without OUTPUT the result goes to standard output. Formats follow the file names unless",
     "--from/--to say otherwise: cif, poscar (POSCAR, CONTCAR, *.vasp), extxyz (*.xyz), json",
     "(pymatgen Structure.as_dict(), one object or a list).",
@@ -74,6 +74,12 @@ export const convert: Command = {
     if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(" ")}`);
     const limit = intFlag(args, "limit", { min: 1 });
 
+    // Settle the output format before reading anything, so a usage error costs no work.
+    const toFolder = output !== undefined && (output.endsWith("/") || await isDirectory(output));
+    const to = toFolder && args.values.to === undefined
+      ? "cif"
+      : pickFormat(args.values.to, output, "output");
+    const fmt = FORMATS[to];
     let crystals: Crystal[];
     if (input.startsWith("dataset:")) {
       crystals = await readDatasetArg(input, limit);
@@ -85,9 +91,6 @@ export const convert: Command = {
     }
     if (crystals.length === 0) throw new RangeError(`No crystals found in "${input}"`);
 
-    const toFolder = output !== undefined && (output.endsWith("/") || await isDirectory(output));
-    const to = pickFormat(args.values.to, toFolder ? undefined : output, "output");
-    const fmt = FORMATS[to];
     if (!toFolder) {
       if (crystals.length > 1 && !fmt.multi) {
         throw new UsageError(
