@@ -4,9 +4,10 @@
  * @module
  */
 
-import type { Command } from "./command.ts";
+import { type Command, UsageError } from "./command.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { wasmCoreVersion } from "../core/lattice.ts";
+import { getBackend, isCpuAdapter } from "../compute/backend.ts";
 
 /** What `info` reports about WebGPU. */
 export interface AdapterReport {
@@ -18,8 +19,6 @@ export interface AdapterReport {
   /** Why no adapter is available and what to install. */
   reason?: string;
 }
-
-const CPU_DRIVERS = /llvmpipe|lavapipe|swiftshader/i;
 
 /** Asks the runtime for a WebGPU adapter and describes it. */
 export async function probeAdapter(): Promise<AdapterReport> {
@@ -49,25 +48,38 @@ export async function probeAdapter(): Promise<AdapterReport> {
     available: true,
     description,
     vendor: info.vendor,
-    cpuDriver: CPU_DRIVERS.test(description) ||
-      (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+    cpuDriver: isCpuAdapter(info),
   };
 }
 
 export const info: Command = {
   name: "info",
-  summary: "Print the module version, the wasm core version and the WebGPU adapter",
+  summary: "Print the module and wasm core versions, the WebGPU adapter and the compute backend",
   usage: "",
   options: {
     json: { type: "boolean", description: "Print the report as JSON" },
+    backend: {
+      type: "string",
+      value: "NAME",
+      description: "Compute backend to start: webgpu, wasm or reference (default: the fastest here)",
+    },
   },
   async run(args) {
+    const prefer = args.values.backend;
+    if (prefer !== undefined && prefer !== "webgpu" && prefer !== "wasm" && prefer !== "reference") {
+      throw new UsageError(`Unknown --backend "${prefer}": expected webgpu, wasm or reference`);
+    }
     const adapter = await probeAdapter();
+    const backend = await getBackend(prefer ? { prefer } : {});
     const report = {
       module: `${denoJson.name}@${denoJson.version}`,
       deno: Deno.version.deno,
       wasmCore: wasmCoreVersion(),
       webgpu: adapter,
+      compute: {
+        backend: backend.name,
+        description: (backend as { description?: string }).description ?? backend.name,
+      },
     };
     if (args.values.json) {
       console.log(JSON.stringify(report, null, 2));
@@ -81,6 +93,7 @@ export const info: Command = {
     } else {
       console.log(`WebGPU     none: ${adapter.reason}`);
     }
+    console.log(`compute    ${report.compute.backend}: ${report.compute.description}`);
     return 0;
   },
 };

@@ -53,14 +53,14 @@ export function dataDir(): string {
 }
 
 /** Path of one split's CSV file. */
-export function splitPath(name: DatasetName, split: Split, dir = dataDir()): string {
+export function splitPath(name: DatasetName, split: Split, dir: string = dataDir()): string {
   return `${dir.replace(/\/+$/, "")}/${name}/${split}.csv`;
 }
 
 /** Which splits of a dataset exist on disk and which are missing. */
 export async function availableSplits(
   name: DatasetName,
-  dir = dataDir(),
+  dir: string = dataDir(),
 ): Promise<{ present: Split[]; missing: Split[] }> {
   const present: Split[] = [], missing: Split[] = [];
   for (const s of SPLITS) {
