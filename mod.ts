@@ -25,6 +25,8 @@ export * from "./src/crystal/formats.ts";
 export * from "./src/data/csv.ts";
 export * from "./src/data/datasets.ts";
 export * from "./src/core/lattice.ts";
+export * from "./src/core/geometry.ts";
+export { GeometryError, type GeometryErrorKind } from "./src/core/wasm.ts";
 
 if (import.meta.main) {
   const { main } = await import("./src/cli/main.ts");

@@ -2,8 +2,8 @@
  * The one place GPU tests learn whether a WebGPU adapter exists. In CI one does (Mesa's llvmpipe),
  * so the tests run; `ignore` is true only on a machine with no adapter at all.
  *
- * ```ts
- * Deno.test({ name: "matmul() on WebGPU", ignore, fn: async () => { … } });
+ * ```ts ignore
+ * Deno.test({ name: "matmul() on WebGPU", ignore, fn: async () => {} });
  * ```
  *
  * @module

@@ -1,0 +1,139 @@
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { readCif } from "../../src/crystal/cif.ts";
+import { readPoscar } from "../../src/crystal/poscar.ts";
+import { availableSplits } from "../../src/data/datasets.ts";
+
+const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+
+async function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, ...args],
+    env: { NO_COLOR: "1", ...opts.env },
+    stdin: opts.stdin !== undefined ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const NACL_POSCAR = `NaCl
+1.0
+  5.64 0 0
+  0 5.64 0
+  0 0 5.64
+Na Cl
+4 4
+Direct
+0 0 0
+0 0.5 0.5
+0.5 0 0.5
+0.5 0.5 0
+0.5 0 0
+0 0.5 0
+0 0 0.5
+0.5 0.5 0.5
+`;
+
+Deno.test("cli: --help lists the commands and exits 0; no command exits 2", async () => {
+  const help = await cli(["--help"]);
+  assertEquals(help.code, 0);
+  assertMatch(help.stdout, /info/);
+  assertMatch(help.stdout, /convert/);
+  assertEquals((await cli([])).code, 2);
+});
+
+Deno.test("cli: every command has --help", async () => {
+  for (const c of ["info", "convert"]) {
+    const r = await cli([c, "--help"]);
+    assertEquals(r.code, 0, c);
+    assertMatch(r.stdout, new RegExp(`Usage: deno run -A mod.ts ${c}`));
+  }
+});
+
+Deno.test("cli: info reports versions and the WebGPU adapter or the reason there is none", async () => {
+  const r = await cli(["info", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assertMatch(report.module, /^@cdvae\/cdvae@\d+\.\d+\.\d+/);
+  assertMatch(report.wasmCore, /^\d+\.\d+\.\d+/);
+  assert(
+    report.webgpu.available
+      ? typeof report.webgpu.description === "string"
+      : /install/.test(report.webgpu.reason),
+  );
+});
+
+Deno.test("cli: unknown flag is a usage error (exit 2)", async () => {
+  const r = await cli(["convert", "--nope", "x.cif"]);
+  assertEquals(r.code, 2);
+  assertMatch(r.stderr, /Usage:/);
+});
+
+Deno.test("cli: convert POSCAR from stdin to CIF on stdout and back through a file", async () => {
+  const r = await cli(["convert", "-", "--from", "poscar", "--to", "cif"], { stdin: NACL_POSCAR });
+  assertEquals(r.code, 0, r.stderr);
+  const [c] = readCif(r.stdout);
+  assertEquals(c.numbers.length, 8);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/nacl.cif`, r.stdout);
+    const back = await cli(["convert", `${dir}/nacl.cif`, `${dir}/POSCAR`]);
+    assertEquals(back.code, 0, back.stderr);
+    const p = readPoscar(await Deno.readTextFile(`${dir}/POSCAR`));
+    assertEquals([...p.numbers].sort(), [11, 11, 11, 11, 17, 17, 17, 17]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: convert reports a malformed input with its name and exits 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/bad.vasp`, "x\n1.0\n1 0 0\n0 1 0\n");
+    const r = await cli(["convert", `${dir}/bad.vasp`, `${dir}/out.cif`]);
+    assertEquals(r.code, 1);
+    assertMatch(r.stderr, /bad\.vasp/);
+    let exists = true;
+    await Deno.stat(`${dir}/out.cif`).catch(() => exists = false);
+    assert(!exists, "no output file on failure");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: convert a dataset split into a folder of CIFs", async () => {
+  const { present } = await availableSplits("perov_5");
+  assert(present.includes("test"), "perov_5/test.csv is needed (set CDVAE_DATA_DIR)");
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await cli(["convert", "dataset:perov_5:test", `${dir}/out/`, "--limit", "5"]);
+    assertEquals(r.code, 0, r.stderr);
+    const files = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
+    assertEquals(files.length, 5);
+    for (const f of files) {
+      assertEquals(readCif(await Deno.readTextFile(`${dir}/out/${f}`))[0].numbers.length, 5);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a missing dataset names CDVAE_DATA_DIR and exits 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await cli(["convert", "dataset:mp_20:train", `${dir}/x/`], { env: { CDVAE_DATA_DIR: dir } });
+    assertEquals(r.code, 1);
+    assertMatch(r.stderr, /CDVAE_DATA_DIR/);
+    assertMatch(r.stderr, /mp_20\/train\.csv/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,123 @@
+/* tslint:disable */
+/* eslint-disable */
+
+/**
+ * A neighbour list in CSR form by receiver (global atom indices), owned by wasm until taken.
+ * Each `take_*` moves one array out (a second call returns an empty array); call `free()` after.
+ */
+export class NeighborListResult {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * `[E]`: |r_ij| in Å.
+     */
+    take_distances(): Float64Array;
+    /**
+     * `[3·E]`: image S of each edge's sender.
+     */
+    take_images(): Int32Array;
+    /**
+     * `[N_total + 1]`: receiver i owns edges `offsets[i]..offsets[i + 1]`.
+     */
+    take_offsets(): Uint32Array;
+    /**
+     * `[E]`: global atom index of each edge's sender.
+     */
+    take_senders(): Uint32Array;
+    /**
+     * `[3·E]`: r_ij = x_j − x_i + S·L in Å (empty when vectors were not asked for).
+     */
+    take_vectors(): Float64Array;
+    /**
+     * Number of crystals that failed (their atoms have no edges), or a negative code when the
+     * whole call was malformed (then every array is empty).
+     */
+    readonly failures: number;
+}
+
+/**
+ * Atomic masses (u) of elements 1..=118 (index z − 1), as pymatgen's `Element.atomic_mass`.
+ */
+export function atomic_masses(): Float64Array;
+
+/**
+ * The CDVAE lattice target `[a/N^⅓, b/N^⅓, c/N^⅓, α, β, γ]` of each lattice, into `out` (`[6·M]`).
+ */
+export function cdvae_lattice_targets(lattices: Float64Array, atom_counts: Uint32Array, out: Float64Array, status: Int32Array): number;
+
+/**
+ * Cell volume |det L| (Å³) of each lattice into `out` (`[M]`).
+ */
+export function cell_volumes(lattices: Float64Array, out: Float64Array, status: Int32Array): number;
+
+/**
+ * Density (g/cm³, as pymatgen's `Structure.density`) of each crystal into `out` (`[M]`);
+ * `numbers` holds one atomic number per atom, CSR by `atom_offsets`.
+ */
+export function densities(lattices: Float64Array, numbers: Uint8Array, atom_offsets: Uint32Array, out: Float64Array, status: Int32Array): number;
+
+/**
+ * Whether each lattice satisfies the Niggli conditions to within `eps` (relative): 1 or 0 in `out`.
+ */
+export function is_niggli_reduced_many(lattices: Float64Array, eps: number, out: Uint8Array): number;
+
+/**
+ * The message of the first failure of the latest batch call ("" when it had none); clears it.
+ */
+export function last_error_message(): string;
+
+/**
+ * Lattice parameters `[a, b, c, α, β, γ]` (Å, degrees) of each lattice, into `out` (`[6·M]`).
+ */
+export function lattice_params_many(lattices: Float64Array, out: Float64Array, status: Int32Array): number;
+
+/**
+ * Size of the linear memory in bytes (for tests that check memory stays flat).
+ */
+export function memory_bytes(): number;
+
+/**
+ * Smallest interatomic distance (Å) of each crystal into `out` (`[M]`); `self_images` counts an
+ * atom's own periodic images (otherwise a 1-atom crystal gives +∞).
+ */
+export function min_distances(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, self_images: boolean, out: Float64Array, status: Int32Array): number;
+
+/**
+ * Per atom, the shortest (x_b + S·L) − x_a between `frac_a` and `frac_b` (same layout) into
+ * `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `cdvae_images`:
+ * only S ∈ {−1, 0, 1}³ as the reference; otherwise the exact minimum over every image.
+ */
+export function min_image_displacements(lattices: Float64Array, frac_a: Float64Array, frac_b: Float64Array, atom_offsets: Uint32Array, cdvae_images: boolean, out: Float64Array, status: Int32Array): number;
+
+/**
+ * Neighbour lists of `M = status.len()` crystals within `cutoff` Å. `max_neighbors < 0` keeps
+ * every neighbour; otherwise the nearest `max_neighbors` per receiver (nearest first, ties by
+ * sender then image). `cdvae_images` restricts the search to CDVAE's 27 images (see
+ * `neighbors`). More than `max_edges` edges in total fails the crystal that crosses the limit.
+ */
+export function neighbor_lists(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, cutoff: number, max_neighbors: number, cdvae_images: boolean, max_edges: number, vectors: boolean, status: Int32Array): NeighborListResult;
+
+/**
+ * Niggli-reduces `M = lattices.len() / 9` lattices with relative tolerance `eps`. Writes the reduced
+ * lattices (`[9·M]`) and transforms (`[9·M]`, row-major, `reduced = T · input`).
+ */
+export function niggli_reduce_lattices(lattices: Float64Array, eps: number, out_lattices: Float64Array, out_transforms: Int32Array, status: Int32Array): number;
+
+/**
+ * Niggli-reduces `M` structures (CSR atoms): reduced lattices and transforms as
+ * [`niggli_reduce_lattices`], and fractional coordinates in the new basis wrapped into [0, 1)
+ * (`out_frac`, same layout as `frac`). Crystals without atoms fail with code 3.
+ */
+export function niggli_reduce_structures(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, eps: number, out_lattices: Float64Array, out_transforms: Int32Array, out_frac: Float64Array, status: Int32Array): number;
+
+/**
+ * Traps on purpose (`kind` 0: `unreachable`, otherwise a Rust panic), so tests can check that a
+ * trap becomes a typed JS error and that the core recovers. Not part of the public API.
+ */
+export function trap_for_tests(kind: number): void;
+
+/**
+ * The crate version (`Cargo.toml`), so callers can tell which core they loaded.
+ */
+export function version(): string;

@@ -1,0 +1,229 @@
+//! Periodic neighbour lists for batches of crystals, in CSR form grouped by receiver.
+//!
+//! Convention (as vesin): for receiver i, sender j and image S (3 integers) the edge vector is
+//! `r_ij = x_j − x_i + S·L` (Cartesian, Å, lattice rows = vectors) and the distance is |r_ij|.
+//! Self-images (i, i, S ≠ 0) are edges; (i, i, 0) never is.
+//!
+//! Two image searches:
+//! - [`ImageSearch::All`]: every image within the cutoff, on any cell (1-atom, skewed, thin).
+//!   A pair is kept when d² ≤ r² + 1e-8 Å² (pymatgen's `numerical_tol`, applied to d² as
+//!   pymatgen's `find_points_in_spheres` does), so the triples equal pymatgen's
+//!   `Structure.get_neighbor_list(r)`. Images come from the lattice-point enumeration in
+//!   [`sphere`], whose cost is bounded by the cell's perpendicular heights.
+//! - [`ImageSearch::Cdvae27`]: CDVAE's `radius_graph_pbc`: only S ∈ {−1, 0, 1}³ around the
+//!   coordinates as given, kept when 1e-4 Å² < d² ≤ r² (which also drops coincident atoms).
+//!
+//! Order within a receiver: without a cap, by sender; a sender's images in a fixed order that
+//! depends only on the lattice and cutoff (lexicographic in the enumeration axes; an atom's own
+//! images as one of each ±S pair, then their negations). Each pair i < j is enumerated once and
+//! mirrored into receiver j (image −S, vector −v), and the ±S symmetry halves the self-images. With
+//! `max_neighbors = k`, the k nearest, nearest first, ties broken by (distance, sender, image)
+//! where distances within [`TIE_TOL`] of each other count as equal (so that 1-ulp rounding in
+//! symmetric crystals never decides), as the reference's top-k of `radius_graph_pbc` (whose own
+//! tie order is an unstable GPU sort, see cdvae-reference-audit.md O7).
+
+mod search;
+mod select;
+mod sphere;
+
+pub use sphere::SphereFrame;
+
+use crate::error::GeomError;
+use crate::geometry::CrystalView;
+pub use crate::geometry::ImageSearch;
+
+/// Distances closer than this (Å) count as tied when choosing the k nearest neighbours.
+pub const TIE_TOL: f64 = 1e-8;
+
+/// pymatgen's `numerical_tol`: [`ImageSearch::All`] keeps pairs with d² ≤ r² + this (Å²).
+pub const PYMATGEN_TOL: f64 = 1e-8;
+
+/// CDVAE's `radius_graph_pbc` drops pairs with d² at or below this (Å²): the atom itself and
+/// coincident atoms.
+pub const CDVAE_MIN_D2: f64 = 1e-4;
+
+/// Upper bound on (s_C, s_B) lines visited per crystal (about a second of work); above it the
+/// cell is too thin for the cutoff (or the cutoff absurd) and the search refuses at once.
+pub const MAX_LINES: f64 = (1u64 << 30) as f64;
+
+/// Largest cutoff accepted (Å); the decoder uses 7.
+pub const MAX_CUTOFF: f64 = 1e4;
+
+/// Default cap on the edges one call may return (48 bytes each, about 800 MB).
+pub const DEFAULT_MAX_EDGES: usize = 1 << 24;
+
+/// What to search for.
+#[derive(Clone, Debug)]
+pub struct NeighborOptions {
+    /// Radius in Å, finite and ≥ 0.
+    pub cutoff: f64,
+    /// Keep at most this many nearest neighbours per receiver.
+    pub max_neighbors: Option<usize>,
+    pub images: ImageSearch,
+    /// Refuse (with [`GeomError::TooLarge`]) when more edges than this would be made.
+    pub max_edges: usize,
+    /// Also return the edge vectors (24 bytes per edge; off when only distances are needed).
+    pub vectors: bool,
+}
+
+/// A neighbour list in CSR form: receiver i (global atom index) owns edges
+/// `offsets[i]..offsets[i + 1]`; `senders` are global atom indices; `images` and `vectors`
+/// (r_ij as in the module comment) 3 numbers per edge, `distances` 1 per edge.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeighborList {
+    pub offsets: Vec<u32>,
+    pub senders: Vec<u32>,
+    pub images: Vec<[i32; 3]>,
+    pub distances: Vec<f64>,
+    pub vectors: Vec<[f64; 3]>,
+}
+
+impl NeighborList {
+    /// Appends hits of one sender as found (`mirror` false) or seen from the other end of the
+    /// pair (`mirror` true: image −S, vector −v).
+    #[inline]
+    pub(crate) fn extend_hits(&mut self, sender: u32, hits: &[search::Hit], vectors: bool, mirror: bool) {
+        self.senders.extend(std::iter::repeat_n(sender, hits.len()));
+        self.distances.extend(hits.iter().map(|h| h.d));
+        if mirror {
+            self.images
+                .extend(hits.iter().map(|h| [-h.s[0], -h.s[1], -h.s[2]]));
+            if vectors {
+                self.vectors
+                    .extend(hits.iter().map(|h| [-h.v[0], -h.v[1], -h.v[2]]));
+            }
+        } else {
+            self.images.extend(hits.iter().map(|h| h.s));
+            if vectors {
+                self.vectors.extend(hits.iter().map(|h| h.v));
+            }
+        }
+    }
+}
+
+/// One candidate edge of a receiver (sender index local to the crystal); its vector is
+/// recomputed for the few that are kept.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Edge {
+    pub d2: f64,
+    pub j: u32,
+    pub s: [i32; 3],
+}
+
+/// Checks the options that apply to the whole call.
+pub fn check_options(opts: &NeighborOptions) -> Result<(), GeomError> {
+    if !opts.cutoff.is_finite() || opts.cutoff < 0.0 {
+        return Err(GeomError::BadParameter {
+            name: "cutoff",
+            value: opts.cutoff,
+        });
+    }
+    if opts.cutoff > MAX_CUTOFF {
+        return Err(GeomError::TooLarge {
+            what: "cutoff (Å)",
+            value: opts.cutoff,
+            max: MAX_CUTOFF,
+        });
+    }
+    Ok(())
+}
+
+/// Builds one [`NeighborList`] crystal by crystal, reusing its scratch buffers between crystals.
+#[derive(Default)]
+pub struct NeighborBuilder {
+    /// The list so far (offsets start with 0 once a crystal was appended).
+    pub list: NeighborList,
+    scratch: search::PairScratch,
+    cands: Vec<Edge>,
+    keys: Vec<u64>,
+}
+
+impl NeighborBuilder {
+    /// Appends crystal `c`'s edges (one offsets entry per atom). On failure the list is left as
+    /// if the crystal had no edges (its atoms get empty ranges), so later crystals still line up.
+    pub fn append(&mut self, c: &CrystalView, opts: &NeighborOptions) -> Result<(), GeomError> {
+        let out = &mut self.list;
+        if out.offsets.is_empty() {
+            out.offsets.push(0);
+        }
+        let (n_offsets, n_edges) = (out.offsets.len(), out.senders.len());
+        let result = self.append_edges(c, opts);
+        if result.is_err() {
+            let out = &mut self.list;
+            out.offsets.truncate(n_offsets);
+            out.senders.truncate(n_edges);
+            out.images.truncate(n_edges);
+            out.distances.truncate(n_edges);
+            out.vectors.truncate(n_edges);
+            out.offsets
+                .extend(std::iter::repeat_n(n_edges as u32, c.n_atoms()));
+        }
+        result
+    }
+
+    /// Appends `n_atoms` receivers without edges (a crystal that could not be searched).
+    pub fn skip(&mut self, n_atoms: usize) {
+        let out = &mut self.list;
+        if out.offsets.is_empty() {
+            out.offsets.push(0);
+        }
+        out.offsets
+            .extend(std::iter::repeat_n(out.senders.len() as u32, n_atoms));
+    }
+
+    fn append_edges(&mut self, c: &CrystalView, opts: &NeighborOptions) -> Result<(), GeomError> {
+        let max_edges = opts.max_edges.min(u32::MAX as usize);
+        let search = search::CrystalSearch::new(c, opts)?;
+        let first = c.first as u32;
+        match opts.max_neighbors {
+            None if opts.images == ImageSearch::All => {
+                search.all_direct(&mut self.list, first, opts.vectors, max_edges, &mut self.scratch)
+            }
+            k => self.k_nearest(c, &search, k.unwrap_or(usize::MAX), opts.vectors, max_edges),
+        }
+    }
+
+    /// Per receiver, the `k` nearest candidates (all of them, unordered, when k is `usize::MAX`).
+    fn k_nearest(
+        &mut self,
+        c: &CrystalView,
+        search: &search::CrystalSearch,
+        k: usize,
+        vectors: bool,
+        max_edges: usize,
+    ) -> Result<(), GeomError> {
+        let (out, cands, keys) = (&mut self.list, &mut self.cands, &mut self.keys);
+        let first = c.first as u32;
+        for i in 0..c.n_atoms() {
+            cands.clear();
+            search.receiver(i, cands);
+            if k != usize::MAX {
+                select::nearest_first(cands, k, keys);
+            }
+            if out.senders.len() + cands.len() > max_edges {
+                return Err(too_many((out.senders.len() + cands.len()) as f64, max_edges));
+            }
+            for e in cands.iter() {
+                out.senders.push(first + e.j);
+                out.images.push(e.s);
+                out.distances.push(e.d2.sqrt());
+                if vectors {
+                    out.vectors.push(search.vector(i, e.j as usize, e.s));
+                }
+            }
+            out.offsets.push(out.senders.len() as u32);
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn too_many(value: f64, max_edges: usize) -> GeomError {
+    GeomError::TooLarge {
+        what: "number of neighbour edges (option maxEdges)",
+        value,
+        max: max_edges as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests;
