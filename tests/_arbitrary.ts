@@ -43,10 +43,13 @@ export interface LatticeArbitraryOptions {
   rotate?: boolean;
 }
 
-function rotation(q: [number, number, number, number]): Float64Array {
-  // Unit quaternion (w, x, y, z) → row-major rotation matrix, applied as L · R.
-  const s = Math.hypot(...q);
-  const [w, x, y, z] = q.map((v) => v / s);
+/**
+ * Row-major proper rotation from a quaternion (w, x, y, z), normalised first; applied to a lattice as
+ * L · R (rows = vectors).
+ */
+export function rotationFromQuaternion(q: readonly number[]): Float64Array {
+  const s = Math.hypot(q[0], q[1], q[2], q[3]);
+  const [w, x, y, z] = [q[0] / s, q[1] / s, q[2] / s, q[3] / s];
   return new Float64Array([
     1 - 2 * (y * y + z * z),
     2 * (x * y - w * z),
@@ -59,6 +62,16 @@ function rotation(q: [number, number, number, number]): Float64Array {
     1 - 2 * (x * x + y * y),
   ]);
 }
+
+const unitInterval = fc.double({ min: -1, max: 1, noNaN: true });
+
+/** Random quaternions away from zero (so normalising them is well conditioned). */
+export const arbitraryQuaternion: fc.Arbitrary<[number, number, number, number]> = fc
+  .tuple(unitInterval, unitInterval, unitInterval, unitInterval)
+  .filter((q) => Math.hypot(...q) > 0.1);
+
+/** Random proper rotations, row-major, applied as L · R. */
+export const arbitraryRotation: fc.Arbitrary<Float64Array> = arbitraryQuaternion.map(rotationFromQuaternion);
 
 /**
  * Random right-handed lattices (rows = vectors, Å) from parameters: lengths 2–15 Å and angles
@@ -80,7 +93,7 @@ export function arbitraryLattice(opts: LatticeArbitraryOptions = {}): fc.Arbitra
     })
     .map(([a, b, c, alpha, beta, gamma, q]) => {
       const l = latticeFromParameters({ a, b, c, alpha, beta, gamma });
-      return rotate ? matmul3(l, rotation(q)) : l;
+      return rotate ? matmul3(l, rotationFromQuaternion(q)) : l;
     });
 }
 

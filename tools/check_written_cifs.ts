@@ -16,6 +16,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { rotationFromQuaternion } from "../tests/_arbitrary.ts";
 import type { Crystal } from "../src/crystal/crystal.ts";
 import { elementSymbol } from "../src/crystal/elements.ts";
 import { matmul3 } from "../src/crystal/lattice.ts";
@@ -38,24 +39,6 @@ function rng(seed: number): () => number {
   };
 }
 
-/** A proper rotation (row-major) from a random unit quaternion. */
-function randomRotation(rand: () => number): Float64Array {
-  const q = [0, 0, 0, 0].map(() => rand() * 2 - 1);
-  const s = Math.hypot(...q);
-  const [w, x, y, z] = q.map((v) => v / s);
-  return new Float64Array([
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  ]);
-}
-
 /**
  * Strains the lattice by up to ±2 % (symmetric strain), rotates it, moves each coordinate by up to
  * ±0.02 (not wrapped) and shuffles the sites.
@@ -73,7 +56,10 @@ export function perturb(c: Crystal, rand: () => number): Crystal {
     e[5],
     1 + e[2],
   ]);
-  const lattice = matmul3(matmul3(c.lattice, strain), randomRotation(rand));
+  const lattice = matmul3(
+    matmul3(c.lattice, strain),
+    rotationFromQuaternion([0, 0, 0, 0].map(() => rand() * 2 - 1)),
+  );
   const n = c.numbers.length;
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {

@@ -1,6 +1,6 @@
 /**
- * One op-test helper (after tinygrad's `helper_test_op`): forward on WebGPU against the plain-TS
- * reference backend, and backward on both backends against central finite differences.
+ * One op-test helper (after tinygrad's `helper_test_op`): forward on a backend against the plain-TS
+ * reference backend, and backward through the tape against central finite differences.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { add, mul, sum } from "../../src/compute/functional.ts";
 import { Tape } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { ignore } from "../_gpu.ts";
+import { wasmBackend } from "../../src/compute/wasm.ts";
 
 /** Fixed seed for the property tests; fast-check prints it with a failing case. */
 export const PROPERTY_SEED = 7_2024;
@@ -19,6 +20,8 @@ export const PROPERTY_SEED = 7_2024;
 export const ref: Backend = await getBackend({ prefer: "reference" });
 /** The WebGPU backend (undefined when no adapter; then GPU tests are ignored). */
 export const gpu: Backend | undefined = ignore ? undefined : await getBackend({ prefer: "webgpu" });
+/** The wasm-SIMD backend (always available). */
+export const wasm: Backend = await wasmBackend();
 
 /** Deterministic uniform numbers in [lo, hi) (mulberry32). */
 export function randoms(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -43,15 +46,15 @@ export interface Input {
   grad?: boolean;
 }
 
-/** Builds the op's outputs from uploaded inputs. */
-export type OpFn = (xs: Tensor[]) => Tensor | Tensor[];
+/** Builds the op's outputs from uploaded inputs; creation ops use `be`, the backend under test. */
+export type OpFn = (xs: Tensor[], be: Backend) => Tensor | Tensor[];
 
 function upload(be: Backend, inputs: Input[]): Tensor[] {
   return inputs.map((x) => Tensor.from(be, x.data, x.shape));
 }
 
 async function outputs(be: Backend, fn: OpFn, inputs: Input[]): Promise<HostArray[]> {
-  const r = fn(upload(be, inputs));
+  const r = fn(upload(be, inputs), be);
   return await Promise.all((Array.isArray(r) ? r : [r]).map((t) => t.read()));
 }
 
@@ -75,15 +78,16 @@ export function assertClose(
   }
 }
 
-/** Forward on WebGPU equals the reference within tolerance. */
+/** Forward on `be` equals the reference within tolerance. */
 export async function checkForward(
+  be: Backend,
   fn: OpFn,
   inputs: Input[],
   atol = 1e-5,
   rtol = 1e-4,
   msg = "",
 ): Promise<void> {
-  const [want, got] = [await outputs(ref, fn, inputs), await outputs(gpu!, fn, inputs)];
+  const [want, got] = [await outputs(ref, fn, inputs), await outputs(be, fn, inputs)];
   want.forEach((w, k) => assertClose(got[k], w, atol, rtol, `${msg} output ${k}`));
 }
 
@@ -98,7 +102,7 @@ async function tapeGrads(be: Backend, fn: OpFn, inputs: Input[]): Promise<HostAr
   xs.forEach((x, i) => x.requiresGrad = !!inputs[i].grad);
   const tape = new Tape();
   const loss = tape.record(() => {
-    const r = fn(xs);
+    const r = fn(xs, be);
     const outs = Array.isArray(r) ? r : [r];
     const ws = weights(outs);
     return outs.map((o, k) => sum(mul(o, Tensor.from(be, ws[k], o.shape)))).reduce((a, b) => add(a, b));
@@ -138,8 +142,9 @@ async function fdGrads(fn: OpFn, inputs: Input[], eps: number): Promise<Float64A
   return res;
 }
 
-/** Backward on the reference and WebGPU backends equals central finite differences. */
+/** Backward on each of `backends` equals central finite differences (computed on the reference). */
 export async function checkBackward(
+  backends: Backend[],
   fn: OpFn,
   inputs: Input[],
   eps = 1e-2,
@@ -147,8 +152,31 @@ export async function checkBackward(
   msg = "",
 ): Promise<void> {
   const fd = await fdGrads(fn, inputs, eps);
-  for (const be of gpu ? [ref, gpu] : [ref]) {
+  for (const be of backends) {
     const got = await tapeGrads(be, fn, inputs);
     fd.forEach((want, k) => assertClose(got[k], want, tol, tol, `${msg} ${be.name} grad ${k}`));
   }
+}
+
+/** Wraps `be` so that every kernel it dispatches is added to `seen` (to check op coverage). */
+export function recording(be: Backend, seen: Set<string>): Backend {
+  return {
+    name: be.name,
+    get maxBindingBytes() {
+      return be.maxBindingBytes;
+    },
+    set maxBindingBytes(v: number) {
+      be.maxBindingBytes = v;
+    },
+    alloc: (dtype, length) => be.alloc(dtype, length),
+    write: (buf, data) => be.write(buf, data),
+    read: (buf) => be.read(buf),
+    free: (buf) => be.free(buf),
+    dispatch: (d) => {
+      seen.add(d.kernel.entry);
+      be.dispatch(d);
+    },
+    flush: () => be.flush(),
+    sync: () => be.sync(),
+  };
 }

@@ -8,7 +8,7 @@ import { glorotUniform, heNormal, zerosParam } from "../../src/compute/init.ts";
 import { Tape, zeroGrad } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { ignore } from "../_gpu.ts";
-import { gpu, randoms, ref } from "./_op_helper.ts";
+import { gpu, randoms, ref, wasm } from "./_op_helper.ts";
 
 /** Trains y = sin(2x₀) + x₁·x₂/2 on 128 points; returns the first and last loss. */
 async function fit(be: Backend, steps: number): Promise<[number, number]> {
@@ -52,5 +52,10 @@ Deno.test({
 
 Deno.test("MLP fits a small regression with Adam on the reference backend", async () => {
   const [first, last] = await fit(ref, 400);
+  assert(last < 0.01 && last < first / 20, `loss ${first} → ${last}`);
+});
+
+Deno.test("MLP fits a small regression with Adam on the wasm backend", async () => {
+  const [first, last] = await fit(wasm, 400);
   assert(last < 0.01 && last < first / 20, `loss ${first} → ${last}`);
 });

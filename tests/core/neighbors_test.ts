@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
-import { arbitraryCrystal, PROPERTY_SEED } from "../_arbitrary.ts";
+import {
+  arbitraryCrystal,
+  arbitraryQuaternion,
+  PROPERTY_SEED,
+  rotationFromQuaternion,
+} from "../_arbitrary.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { fracToCart, matmul3 } from "../../src/crystal/lattice.ts";
 import {
@@ -251,29 +256,10 @@ Deno.test("neighborList() distance multisets are invariant under translation", (
   );
 });
 
-/** Row-major rotation from a unit quaternion. */
-function rotation([w, x, y, z]: number[]): Float64Array {
-  const s = Math.hypot(w, x, y, z);
-  [w, x, y, z] = [w / s, x / s, y / s, z / s];
-  return new Float64Array([
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  ]);
-}
-
 Deno.test("neighborList() is equivariant under rotation: same triples, rotated vectors", () => {
-  const unit = fc.double({ min: -1, max: 1, noNaN: true });
-  const quaternion = fc.tuple(unit, unit, unit, unit).filter((q) => Math.hypot(...q) > 0.1);
   fc.assert(
-    fc.property(smallCrystal, cutoff, quaternion, (c, r, q) => {
-      const rot = rotation(q);
+    fc.property(smallCrystal, cutoff, arbitraryQuaternion, (c, r, q) => {
+      const rot = rotationFromQuaternion(q);
       const turned: Crystal = { ...c, lattice: matmul3(c.lattice, rot) };
       const a = neighborList(c, { cutoff: r }), b = neighborList(turned, { cutoff: r });
       const key = (row: number[]) => row.slice(0, 5).join(" ");

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
-import { arbitraryCrystal, arbitraryLattice, PROPERTY_RUNS, PROPERTY_SEED } from "../_arbitrary.ts";
+import {
+  arbitraryCrystal,
+  arbitraryLattice,
+  arbitraryRotation,
+  PROPERTY_RUNS,
+  PROPERTY_SEED,
+} from "../_arbitrary.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import {
   det3,
@@ -233,28 +239,6 @@ const arbitraryUnimodular = fc.array(
     t = matmul3(m, t);
   }
   return t;
-});
-
-/** Random rotations (rows = vectors, applied as L · R). */
-const arbitraryRotation = fc.tuple(
-  fc.double({ min: -1, max: 1, noNaN: true }),
-  fc.double({ min: -1, max: 1, noNaN: true }),
-  fc.double({ min: -1, max: 1, noNaN: true }),
-  fc.double({ min: -1, max: 1, noNaN: true }),
-).filter((q) => Math.hypot(...q) > 0.1).map((q) => {
-  const s = Math.hypot(...q);
-  const [w, x, y, z] = q.map((v) => v / s);
-  return new Float64Array([
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-  ]);
 });
 
 Deno.test("niggliReduce() parameters are invariant under unimodular basis changes and rotations", async (t) => {

@@ -1,0 +1,217 @@
+/**
+ * The op cases every backend is tested on: one entry per op and kernel variant, each building its
+ * inputs from random sizes and a seed. `ops_test.ts` runs them against the reference backend
+ * (forward) and central finite differences (backward) on every backend under test.
+ *
+ * @module
+ */
+
+import fc from "fast-check";
+import * as F from "../../src/compute/functional.ts";
+import type { Input, OpFn } from "./_op_helper.ts";
+import { randoms } from "./_op_helper.ts";
+
+/** Random sizes for one case: three dimensions and a data seed. */
+export interface Dims {
+  a: number;
+  b: number;
+  c: number;
+  seed: number;
+}
+
+/** One op under test. */
+export interface Case {
+  name: string;
+  make: (d: Dims) => { inputs: Input[]; fn: OpFn };
+  /** Keep the first input away from the relu kink for finite differences. */
+  awayFromZero?: boolean;
+  /** No backward (creation ops). */
+  noGrad?: boolean;
+}
+
+/** fast-check generator of {@linkcode Dims} with dimensions in 1..max. */
+export const dims = (max: number): fc.Arbitrary<Dims> =>
+  fc.record({
+    a: fc.integer({ min: 1, max }),
+    b: fc.integer({ min: 1, max }),
+    c: fc.integer({ min: 1, max }),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  });
+
+const f = (n: number, seed: number, shape: number[], grad = true, lo = -1, hi = 1): Input => ({
+  data: randoms(n, seed, lo, hi),
+  shape,
+  grad,
+});
+const idx = (n: number, max: number, seed: number): Input => ({
+  data: Uint32Array.from(randoms(n, seed, 0, max), Math.floor),
+  shape: [n],
+});
+/** A random CSR row pointer over `e` rows into `r` segments (some empty). */
+function rowptr(e: number, r: number, seed: number): Input {
+  const cuts = Array.from(randoms(r - 1, seed, 0, e + 1), Math.floor).sort((x, y) => x - y);
+  return { data: Uint32Array.from([0, ...cuts, e]), shape: [r + 1] };
+}
+const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+/** The activations with their own kernels. */
+export const ACTIVATIONS = ["relu", "silu", "sigmoid", "softplus"] as const;
+
+/** One case per op (and per kernel variant: vec4 paths, tails, broadcasts, 3-D axes). */
+export const CASES: Case[] = [
+  {
+    name: "fill",
+    noGrad: true,
+    make: ({ a, b }) => ({ inputs: [], fn: (_, be) => F.fill(be, [a, b], 0.75) }),
+  },
+  {
+    name: "randUniform",
+    noGrad: true,
+    make: ({ a, b, seed }) => ({
+      inputs: [],
+      fn: (_, be) => F.randUniform(be, [a, b], { seed, offset: 3 }, -2, 1),
+    }),
+  },
+  {
+    name: "randNormal",
+    noGrad: true,
+    make: ({ a, b, seed }) => ({
+      inputs: [],
+      fn: (_, be) => F.randNormal(be, [a, b + 1], { seed, seedHi: 9 }, 0.5, 2),
+    }),
+  },
+  {
+    name: "matmul",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), f(b * c, seed + 1, [b, c])],
+      fn: ([x, w]) => F.matmul(x, w),
+    }),
+  },
+  {
+    name: "matmul (large: blocks, panels and tails)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(3 * a * b, seed, [3 * a, b]), f(b * (2 * c + 4), seed + 1, [b, 2 * c + 4])],
+      fn: ([x, w]) => F.matmul(x, w),
+    }),
+  },
+  {
+    name: "matmul (vec4 columns, bias, silu)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), f(b * 4 * c, seed + 1, [b, 4 * c]), f(4 * c, seed + 2, [4 * c])],
+      fn: ([x, w, bias]) => F.matmul(x, w, { bias, act: "silu" }),
+    }),
+  },
+  ...ACTIVATIONS.map((act): Case => ({
+    name: `matmul (bias, ${act})`,
+    awayFromZero: act === "relu",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), f(b * c, seed + 1, [b, c]), f(c, seed + 2, [c])],
+      fn: ([x, w, bias]) => F.matmul(x, w, { bias, act }),
+    }),
+  })),
+  {
+    name: "transpose",
+    make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.transpose(x) }),
+  },
+  ...(["add", "sub", "mul"] as const).flatMap((op) =>
+    ([[0, 0], [0, 1], [2, 0], [0, 3], [2, 1]] as const).map(([ka, kb]): Case => ({
+      name: `${op} (broadcast ${ka}/${kb})`,
+      make: ({ a, b, seed }) => {
+        const [sa, sb] = [[[a, b], [b], [a, 1], [1]][ka], [[a, b], [b], [a, 1], [1]][kb]];
+        return { inputs: [f(size(sa), seed, sa), f(size(sb), seed + 1, sb)], fn: ([x, y]) => F[op](x, y) };
+      },
+    }))
+  ),
+  {
+    name: "scale",
+    make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.scale(x, -1.5, 0.25) }),
+  },
+  {
+    name: "expand",
+    make: ({ a, b, seed }) => ({ inputs: [f(b, seed, [1, b])], fn: ([x]) => F.expand(x, [a, b], 0.5) }),
+  },
+  {
+    name: "expand (3-D, middle axis)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * c, seed, [a, 1, c])],
+      fn: ([x]) => F.expand(x, [a, b, c]),
+    }),
+  },
+  {
+    name: "sumTo",
+    make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.sumTo(x, [b]) }),
+  },
+  {
+    name: "sumTo (3-D to [a, 1, c])",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b * c, seed, [a, b, c])],
+      fn: ([x]) => F.sumTo(x, [a, 1, c]),
+    }),
+  },
+  ...ACTIVATIONS.map((act): Case => ({
+    name: act,
+    awayFromZero: act === "relu",
+    make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b], true, -30, 30)], fn: ([x]) => F[act](x) }),
+  })),
+  {
+    name: "concat",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), f(a * c, seed + 1, [a, c]), f(a, seed + 2, [a, 1])],
+      fn: (xs) => F.concat(xs),
+    }),
+  },
+  {
+    name: "split",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * (b + c), seed, [a, b + c])],
+      fn: ([x]) => F.split(x, [c, b]),
+    }),
+  },
+  {
+    name: "gather",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), idx(c + 2, a + 1, seed + 1)],
+      fn: ([x, i]) => F.gather(x, i),
+    }),
+  },
+  {
+    name: "embedding (vec4 rows)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * 4 * b, seed, [a, 4 * b]), idx(2 * c, a, seed + 1)],
+      fn: ([x, i]) => F.embedding(x, i),
+    }),
+  },
+  ...(["segmentSum", "segmentMean"] as const).map((op): Case => ({
+    name: op,
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * c, seed, [a, c]), rowptr(a, b, seed + 1)],
+      fn: ([x, rp]) => F[op](x, rp),
+    }),
+  })),
+  ...(["softmax", "logSoftmax"] as const).map((op): Case => ({
+    name: op,
+    make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b], true, -3, 3)], fn: ([x]) => F[op](x) }),
+  })),
+  {
+    name: "crossEntropy",
+    make: ({ a, b, seed }) => ({
+      inputs: [f(a * b, seed, [a, b], true, -3, 3), idx(a, b, seed + 1)],
+      fn: ([x, t]) => F.crossEntropy(x, t),
+    }),
+  },
+  {
+    name: "crossEntropy (row weights)",
+    make: ({ a, b, seed }) => ({
+      inputs: [f(a * b, seed, [a, b], true, -3, 3), idx(a, b, seed + 1), f(a, seed + 2, [a], false, 0, 2)],
+      fn: ([x, t, w]) => F.crossEntropy(x, t, w),
+    }),
+  },
+  {
+    name: "mse",
+    make: ({ a, b, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), f(a * b, seed + 1, [a, b])],
+      fn: ([x, y]) => F.mse(x, y),
+    }),
+  },
+  { name: "sum", make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.sum(x) }) },
+  { name: "mean", make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.mean(x) }) },
+];
