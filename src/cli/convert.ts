@@ -31,6 +31,18 @@ function pickFormat(flag: unknown, path: string | undefined, role: "input" | "ou
   return guess;
 }
 
+/** Reads an input file, naming it in the error when it is missing. */
+async function readInputFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`Cannot read "${path}": no such file`);
+    }
+    throw e;
+  }
+}
+
 /** Crystals named by a `dataset:NAME:SPLIT` argument. */
 async function readDatasetArg(spec: string, limit: number | undefined): Promise<Crystal[]> {
   const [, name, split] = spec.split(":");
@@ -58,10 +70,10 @@ export const convert: Command = {
   usage: "INPUT [OUTPUT]",
   description: [
     "INPUT is a file, '-' for standard input, or dataset:NAME:SPLIT (e.g. dataset:perov_5:test).",
-    "OUTPUT is a file, or a folder (existing, or ending in '/') that gets one file per crystal (CIF\nunless --to says otherwise);",
-    "without OUTPUT the result goes to standard output. Formats follow the file names unless",
-    "--from/--to say otherwise: cif, poscar (POSCAR, CONTCAR, *.vasp), extxyz (*.xyz), json",
-    "(pymatgen Structure.as_dict(), one object or a list).",
+    "OUTPUT is a file, or a folder (existing, or ending in '/') that gets one file per crystal",
+    "(CIF unless --to says otherwise); without OUTPUT the result goes to standard output.",
+    "Formats follow the file names unless --from/--to say otherwise: cif, poscar (POSCAR, CONTCAR,",
+    "*.vasp), extxyz (*.xyz, *.extxyz), json (pymatgen Structure.as_dict(), one object or a list).",
   ].join("\n"),
   options: {
     from: { type: "string", value: "FORMAT", description: "Input format: cif, poscar, extxyz or json" },
@@ -85,7 +97,7 @@ export const convert: Command = {
       crystals = await readDatasetArg(input, limit);
     } else {
       const from = pickFormat(args.values.from, input === "-" ? undefined : input, "input");
-      const text = input === "-" ? await readStdinText() : await Deno.readTextFile(input);
+      const text = input === "-" ? await readStdinText() : await readInputFile(input);
       crystals = FORMATS[from].read(text, { name: input === "-" ? "<stdin>" : input });
       if (limit !== undefined) crystals = crystals.slice(0, limit);
     }

@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(args);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`Error: ${e.message}\n\n${helpText(cmd)}`);
+      console.error(`Error: ${e.message}\nRun "deno run -A mod.ts ${cmd.name} --help" for usage.`);
       return 2;
     }
     const err = e as Error;

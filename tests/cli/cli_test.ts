@@ -74,7 +74,8 @@ Deno.test("cli: info reports versions and the WebGPU adapter or the reason there
 Deno.test("cli: unknown flag is a usage error (exit 2)", async () => {
   const r = await cli(["convert", "--nope", "x.cif"]);
   assertEquals(r.code, 2);
-  assertMatch(r.stderr, /Usage:/);
+  assertMatch(r.stderr, /--nope/);
+  assertMatch(r.stderr, /convert --help/);
 });
 
 Deno.test("cli: convert POSCAR from stdin to CIF on stdout and back through a file", async () => {
@@ -92,6 +93,12 @@ Deno.test("cli: convert POSCAR from stdin to CIF on stdout and back through a fi
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("cli: convert names a missing input file and exits 1", async () => {
+  const r = await cli(["convert", "/nonexistent/x.cif", "out.cif"]);
+  assertEquals(r.code, 1);
+  assertMatch(r.stderr, /Cannot read "\/nonexistent\/x\.cif": no such file/);
 });
 
 Deno.test("cli: convert reports a malformed input with its name and exits 1", async () => {
