@@ -50,32 +50,74 @@ pub fn activate_grad(act: u32, x: f32) -> f32 {
     }
 }
 
+/// The constants of `exp4k` as vectors:
+/// `[lo, hi, log2e, magic, ln2_hi, ln2_lo, p0..p5, one, 127]`.
+type ExpConsts = [v128; 14];
+
+/// `ExpConsts`, built once per call and hidden from the optimiser with `black_box`, so that a
+/// loop keeps them in registers (or reloads them from the stack) instead of rebuilding every
+/// v128 constant on every iteration (which V8 does with several instructions each).
+#[inline(always)]
+fn exp_consts() -> ExpConsts {
+    let c = [
+        -87.3f32,
+        88.7,
+        core::f32::consts::LOG2_E,
+        12_582_912.0,
+        0.693_359_4,
+        -2.121_944_4e-4,
+        1.987_569_1e-4,
+        1.398_2e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        5.000_000_1e-1,
+        1.0,
+    ];
+    let mut k = [f32x4_splat(0.0); 14];
+    for (x, c) in k.iter_mut().zip(c) {
+        *x = f32x4_splat(c);
+    }
+    k[13] = i32x4_splat(127);
+    core::hint::black_box(k)
+}
+
 /// `exp(x)` on four lanes: Cody–Waite range reduction and Cephes' `expf` polynomial (about 1 ulp
 /// for |x| ≤ 87; inputs are clamped to [−87.3, 88.7], so tiny results flush towards 0). Uses
 /// `pmin`/`pmax` (one x86 instruction each, unlike NaN-propagating `min`/`max`) and rounds with
 /// the 1.5·2²³ trick, whose low mantissa bits are the integer n.
 #[inline(always)]
-pub fn exp4(x: v128) -> v128 {
-    const MAGIC: f32 = 12_582_912.0;
-    let x = f32x4_pmin(f32x4_pmax(x, f32x4_splat(-87.3)), f32x4_splat(88.7));
-    let t = f32x4_add(f32x4_mul(x, f32x4_splat(core::f32::consts::LOG2_E)), f32x4_splat(MAGIC));
-    let n = f32x4_sub(t, f32x4_splat(MAGIC));
-    let r = f32x4_sub(x, f32x4_mul(n, f32x4_splat(0.693_359_4)));
-    let r = f32x4_sub(r, f32x4_mul(n, f32x4_splat(-2.121_944_4e-4)));
-    let mut p = f32x4_splat(1.987_569_1e-4);
-    for c in [1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1] {
-        p = f32x4_add(f32x4_mul(p, r), f32x4_splat(c));
+fn exp4k(x: v128, k: &ExpConsts) -> v128 {
+    let magic = k[3];
+    let x = f32x4_pmin(f32x4_pmax(x, k[0]), k[1]);
+    let t = f32x4_add(f32x4_mul(x, k[2]), magic);
+    let n = f32x4_sub(t, magic);
+    let r = f32x4_sub(x, f32x4_mul(n, k[4]));
+    let r = f32x4_sub(r, f32x4_mul(n, k[5]));
+    let mut p = k[6];
+    for c in &k[7..12] {
+        p = f32x4_add(f32x4_mul(p, r), *c);
     }
-    let p = f32x4_add(f32x4_add(f32x4_mul(f32x4_mul(p, r), r), r), f32x4_splat(1.0));
-    let bits = i32x4_sub(t, f32x4_splat(MAGIC));
-    f32x4_mul(p, i32x4_shl(i32x4_add(bits, i32x4_splat(127)), 23))
+    let p = f32x4_add(f32x4_add(f32x4_mul(f32x4_mul(p, r), r), r), k[12]);
+    let bits = i32x4_sub(t, magic);
+    f32x4_mul(p, i32x4_shl(i32x4_add(bits, k[13]), 23))
 }
 
 /// `1 / (1 + e^−x)` on four lanes.
 #[inline(always)]
-fn sigmoid4(x: v128) -> v128 {
-    let one = f32x4_splat(1.0);
-    f32x4_div(one, f32x4_add(one, exp4(f32x4_neg(x))))
+fn sigmoid4(x: v128, k: &ExpConsts) -> v128 {
+    f32x4_div(k[12], f32x4_add(k[12], exp4k(f32x4_neg(x), k)))
+}
+
+/// Applies activation `act` ≤ 3 (none, relu, silu, sigmoid) to four lanes; softplus is scalar only.
+#[inline(always)]
+fn activate4(act: u32, x: v128, k: &ExpConsts) -> v128 {
+    match act {
+        0 => x,
+        1 => f32x4_pmax(x, f32x4_splat(0.0)),
+        2 => f32x4_mul(x, sigmoid4(x, k)),
+        _ => sigmoid4(x, k),
+    }
 }
 
 /// Applies `act` to every element of `v` in place, four lanes at a time except for softplus.
@@ -87,19 +129,14 @@ pub fn activate_slice(act: u32, v: &mut [f32]) {
         v.iter_mut().for_each(|x| *x = activate(act, *x));
         return;
     }
+    let k = exp_consts();
     let mut chunks = v.chunks_exact_mut(4);
     {
         for c in &mut chunks {
             let p = c.as_mut_ptr() as *mut v128;
             // SAFETY: a chunk is four consecutive f32 (unaligned access is allowed).
             unsafe {
-                let x = v128_load(p);
-                let y = match act {
-                    1 => f32x4_pmax(x, f32x4_splat(0.0)),
-                    2 => f32x4_mul(x, sigmoid4(x)),
-                    _ => sigmoid4(x),
-                };
-                v128_store(p, y);
+                v128_store(p, activate4(act, v128_load(p), &k));
             }
         }
     }

@@ -1,46 +1,60 @@
 //! `out[M,N] = act(a[M,K]·b[K,N] + bias[N])`, with `pre` = the value before the activation.
 //!
 //! b is packed once per call into panels of `NR` columns (`[K][NR]`, zero-padded), so the inner
-//! loop reads one contiguous 64-byte row of the panel per k. A register block of `MR` rows × `NR`
+//! loop reads one contiguous row of the panel per k. A register block of `MR` rows × `NR`
 //! columns (`MR · NR/4` f32x4 accumulators) is updated with relaxed FMA; rows are walked in
 //! chunks of `MC` so that a chunk of a stays in cache while every panel passes over it. The sum
 //! over k runs in increasing k for every element, so results do not depend on the blocking.
+//!
+//! The block is 3 × 12 because V8 gives wasm SIMD 15 xmm registers on x86-64: 9 accumulators,
+//! 3 vectors of b and one broadcast of a fit, and 9 independent FMA chains cover the FMA latency.
+//! 4 × 16, 4 × 12, 3 × 16, 5 × 8 and 6 × 8 spill (0.5–0.6× the speed), 4 × 8 and 2 × 16 are ~5 %
+//! slower; unrolling k, packing a and plain mul + add were slower too (bench/RESULTS.md). The
+//! bias is added in registers; the activation runs afterwards over the chunk's rows of `out`,
+//! outside the k loop and with its constants kept in registers.
 
 use crate::act::activate_slice;
 use core::arch::wasm32::*;
 
 /// Rows of the register block.
-const MR: usize = 4;
+const MR: usize = 3;
 /// f32x4 vectors per row of the register block; `NR = 4·NV` columns.
-const NV: usize = 4;
+const NV: usize = 3;
 /// Columns of the register block and of a packed panel of b.
 const NR: usize = 4 * NV;
 /// Rows of a per chunk (a chunk of a is reused by every panel of b).
-const MC: usize = 64;
+const MC: usize = 16 * MR;
 
 /// Multiplies `R` rows of a (row stride `k`) by one packed panel; returns the accumulators.
 #[inline(always)]
 unsafe fn block<const R: usize>(a: *const f32, k: usize, panel: *const f32) -> [[v128; NV]; R] {
     let mut acc = [[f32x4_splat(0.0); NV]; R];
-    for q in 0..k {
-        let bp = panel.add(q * NR) as *const v128;
+    let mut rows = [a; R];
+    for (r, p) in rows.iter_mut().enumerate() {
+        *p = a.add(r * k);
+    }
+    let mut bp = panel;
+    let end = panel.add(k * NR);
+    while bp != end {
         let mut bv = [f32x4_splat(0.0); NV];
-        for v in 0..NV {
-            bv[v] = v128_load(bp.add(v));
+        for (v, x) in bv.iter_mut().enumerate() {
+            *x = v128_load(bp.add(4 * v) as *const v128);
         }
         for r in 0..R {
-            let av = v128_load32_splat(a.add(r * k + q) as *const u32);
+            let av = v128_load32_splat(rows[r] as *const u32);
+            rows[r] = rows[r].add(1);
             for v in 0..NV {
                 acc[r][v] = f32x4_relaxed_madd(av, bv[v], acc[r][v]);
             }
         }
+        bp = bp.add(NR);
     }
     acc
 }
 
-/// Adds the bias, stores `pre` and the activated value for `R` rows × `cols` (≤ NR) columns.
+/// Adds the bias and stores `R` rows × `cols` (≤ NR) columns into `out` (and `pre`); the
+/// activation is applied afterwards to a whole chunk of rows (see `matmul`).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 unsafe fn epilogue<const R: usize>(
     acc: [[v128; NV]; R],
     bias: &[f32; NR],
@@ -48,20 +62,32 @@ unsafe fn epilogue<const R: usize>(
     pre: *mut f32,
     n: usize,
     cols: usize,
-    act: u32,
     has_pre: bool,
 ) {
+    let mut bv = [f32x4_splat(0.0); NV];
+    for (v, x) in bv.iter_mut().enumerate() {
+        *x = v128_load(bias.as_ptr().add(4 * v) as *const v128);
+    }
     for r in 0..R {
-        let mut row = [0f32; NR];
         for v in 0..NV {
-            let b = v128_load(bias.as_ptr().add(4 * v) as *const v128);
-            v128_store(row.as_mut_ptr().add(4 * v) as *mut v128, f32x4_add(acc[r][v], b));
+            let x = f32x4_add(acc[r][v], bv[v]);
+            let (o, p) = (out.add(r * n + 4 * v), pre.wrapping_add(r * n + 4 * v));
+            if 4 * v + 4 <= cols {
+                if has_pre {
+                    v128_store(p as *mut v128, x);
+                }
+                v128_store(o as *mut v128, x);
+            } else if 4 * v < cols {
+                let mut t = [0f32; 4];
+                v128_store(t.as_mut_ptr() as *mut v128, x);
+                for (j, y) in t.iter().enumerate().take(cols - 4 * v) {
+                    if has_pre {
+                        *p.add(j) = *y;
+                    }
+                    *o.add(j) = *y;
+                }
+            }
         }
-        if has_pre {
-            core::ptr::copy_nonoverlapping(row.as_ptr(), pre.add(r * n), cols);
-        }
-        activate_slice(act, &mut row[..cols]);
-        core::ptr::copy_nonoverlapping(row.as_ptr(), out.add(r * n), cols);
     }
 }
 
@@ -110,15 +136,19 @@ pub unsafe fn matmul(
             let mut i = i0;
             while i + MR <= i1 {
                 let acc = block::<MR>(a.add(i * k), k, panel);
-                epilogue::<MR>(acc, &bias_pad[p], o.add(i * n), pr.wrapping_add(i * n), n, cols, act, has_pre);
+                let (oi, pi) = (o.add(i * n), pr.wrapping_add(i * n));
+                epilogue::<MR>(acc, &bias_pad[p], oi, pi, n, cols, has_pre);
                 i += MR;
             }
             while i < i1 {
                 let acc = block::<1>(a.add(i * k), k, panel);
-                epilogue::<1>(acc, &bias_pad[p], o.add(i * n), pr.wrapping_add(i * n), n, cols, act, has_pre);
+                let (oi, pi) = (o.add(i * n), pr.wrapping_add(i * n));
+                epilogue::<1>(acc, &bias_pad[p], oi, pi, n, cols, has_pre);
                 i += 1;
             }
         }
+        // The chunk's rows of out are contiguous and still in cache.
+        activate_slice(act, core::slice::from_raw_parts_mut(out.add(i0 * n), (i1 - i0) * n));
     }
 }
 
