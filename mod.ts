@@ -26,7 +26,6 @@ export * from "./src/data/csv.ts";
 export * from "./src/data/datasets.ts";
 export * from "./src/core/lattice.ts";
 export * from "./src/core/geometry.ts";
-export { GeometryError, type GeometryErrorKind } from "./src/core/wasm.ts";
 export * from "./src/eval/smact.ts";
 export * from "./src/eval/magpie.ts";
 
