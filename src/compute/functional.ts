@@ -128,9 +128,11 @@ export function randNormal(
 // ---- dense ---------------------------------------------------------------------------------
 
 /** Rows and columns of the output block one invocation of the vec4 matmul computes (matmul.wgsl). */
-const MM_BLOCK_ROWS = 16, MM_BLOCK_COLS = 16;
-/** The vec4 matmul's workgroup is MM_WG × MM_WG invocations. */
+const MM_BLOCK_ROWS = 64, MM_BLOCK_COLS = 16;
+/** The vec4 matmul's workgroup is MM_WG × 1 invocations (one 8-wide SIMD batch on llvmpipe). */
 const MM_WG = 8;
+/** Most workgroups along one dispatch dimension (WebGPU's default limit). */
+const MAX_GROUPS = 65535;
 
 /** Options of {@linkcode matmul}. */
 export interface MatmulOptions {
@@ -177,13 +179,14 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (m * rowBytes > be.maxBindingBytes) {
     chunk = Math.max(ROW_ALIGN, Math.floor(be.maxBindingBytes / rowBytes / ROW_ALIGN) * ROW_ALIGN);
   }
+  if (vec) chunk = Math.min(chunk, MAX_GROUPS * MM_BLOCK_ROWS);
   for (let r0 = 0; r0 < m; r0 += chunk) {
     const rows = Math.min(chunk, m - r0);
     const view = (t: Tensor, w: number): Buf =>
       rows === m ? t : { buffer: t.buffer, offset: r0 * w, length: rows * w };
     const bufs = [view(a, k), b, opts.bias ?? d.f, view(o, n), pre ? view(pre, n) : d.g];
     const grid: [number, number] = vec
-      ? [Math.ceil(n / MM_BLOCK_COLS / MM_WG), Math.ceil(rows / MM_BLOCK_ROWS / MM_WG)]
+      ? [Math.ceil(n / MM_BLOCK_COLS / MM_WG), Math.ceil(rows / MM_BLOCK_ROWS)]
       : grid1d(rows * n);
     const consts = { ACT: act, BIAS: opts.bias ? 1 : 0, PRE: pre ? 1 : 0 };
     launch(be, vec ? "matmul" : "matmul_naive", bufs, { m: rows, n, k }, grid, consts);
