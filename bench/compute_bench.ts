@@ -14,6 +14,7 @@
 import { type Backend, getBackend } from "../src/compute/backend.ts";
 import { fill, gather, matmul, randUniform, segmentSum } from "../src/compute/functional.ts";
 import { Tensor } from "../src/compute/tensor.ts";
+import { numpyMatmul } from "./_numpy.ts";
 
 const MATMUL_SHAPES: [number, number, number][] = [[20000, 128, 128], [20000, 256, 128]];
 /** 20 000 atoms with 8 edges each, 128 channels: an encoder layer's message passing. */
@@ -108,20 +109,6 @@ async function time(c: Case): Promise<number> {
   return ts[Math.floor(ts.length / 2)] / 1000;
 }
 
-async function numpy(): Promise<
-  { blas: string; numpy: string; results: { shape: number[]; gflops: number }[] } | string
-> {
-  try {
-    const py = Deno.env.get("PYTHON") ?? "python3";
-    const script = new URL("./matmul_compare.py", import.meta.url).pathname;
-    const r = await new Deno.Command(py, { args: [script], stdout: "piped", stderr: "piped" }).output();
-    if (!r.success) return `numpy run failed: ${new TextDecoder().decode(r.stderr).trim().split("\n").pop()}`;
-    return JSON.parse(new TextDecoder().decode(r.stdout));
-  } catch (e) {
-    return `numpy not available: ${(e as Error).message}`;
-  }
-}
-
 if (import.meta.main) {
   if (!be) throw new Error("No WebGPU adapter: these benchmarks need one (see src/compute/webgpu.ts)");
   console.log(`adapter: ${(be as Backend & { adapterName?: string }).adapterName}`);
@@ -135,7 +122,7 @@ if (import.meta.main) {
       } ${c.unit} |`,
     );
   }
-  const np = await numpy();
+  const np = await numpyMatmul();
   if (typeof np === "string") console.log(np);
   else {
     for (const r of np.results) {

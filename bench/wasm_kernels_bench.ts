@@ -16,6 +16,7 @@ import type { Backend } from "../src/compute/backend.ts";
 import { gather, matmul, randUniform, scale, segmentSum } from "../src/compute/functional.ts";
 import { Tensor } from "../src/compute/tensor.ts";
 import { createWasmBackend, type WasmBackendHandle } from "../src/compute/wasm.ts";
+import { numpyMatmul } from "./_numpy.ts";
 
 const MATMUL_SHAPES: [number, number, number][] = [[20000, 128, 128], [20000, 256, 128]];
 /** 20 000 atoms with 8 edges each, 128 channels: an encoder layer's message passing. */
@@ -90,20 +91,6 @@ function time(c: Case): number {
   return ts[Math.floor(ts.length / 2)] / 1000;
 }
 
-async function numpy(): Promise<
-  { blas: string; numpy: string; results: { shape: number[]; gflops: number }[] } | string
-> {
-  try {
-    const py = Deno.env.get("PYTHON") ?? "python3";
-    const script = new URL("./matmul_compare.py", import.meta.url).pathname;
-    const r = await new Deno.Command(py, { args: [script], stdout: "piped", stderr: "piped" }).output();
-    if (!r.success) return `numpy run failed: ${new TextDecoder().decode(r.stderr).trim().split("\n").pop()}`;
-    return JSON.parse(new TextDecoder().decode(r.stdout));
-  } catch (e) {
-    return `numpy not available: ${(e as Error).message}`;
-  }
-}
-
 const backends: WasmBackendHandle[] = [
   await createWasmBackend({ threads: 1 }),
   await createWasmBackend({ threads: 2 }),
@@ -125,7 +112,7 @@ if (import.meta.main) {
       `| ${c.name} | ${(s1 * 1000).toFixed(2)} ms | ${r(s1)} | ${(s2 * 1000).toFixed(2)} ms | ${r(s2)} |`,
     );
   });
-  const np = await numpy();
+  const np = await numpyMatmul();
   if (typeof np === "string") console.log(np);
   else {
     for (const r of np.results) {

@@ -13,12 +13,9 @@
 
 import type { Crystal } from "../crystal/crystal.ts";
 import { wrapFrac } from "../crystal/lattice.ts";
-import { callBatch, callCore, GeometryError, MAX_ATOMS_PER_CALL, packCrystals } from "./wasm.ts";
+import { callBatch, callChunks, callCore, GeometryError, packCrystals } from "./wasm.ts";
 
 export { GeometryError } from "./wasm.ts";
-
-/** Largest number of crystals sent to the core in one call (bigger batches are split). */
-const MAX_CRYSTALS_PER_CALL = 1 << 16;
 
 /** Default cap on the number of edges one neighbour-list call returns (48 bytes each). */
 export const DEFAULT_MAX_EDGES = 1 << 24;
@@ -100,21 +97,6 @@ function checkCount(name: string, value: number, max: number): number {
   return value;
 }
 
-/** Splits `items` into runs within the per-call limits; yields [start, run]. */
-function* chunks(items: readonly Crystal[]): Generator<[number, Crystal[]]> {
-  let start = 0;
-  while (start < items.length) {
-    let end = start, atoms = 0;
-    while (end < items.length && end - start < MAX_CRYSTALS_PER_CALL) {
-      atoms += items[end].numbers?.length ?? 0;
-      if (atoms > MAX_ATOMS_PER_CALL && end > start) break;
-      end++;
-    }
-    yield [start, items.slice(start, end)];
-    start = end;
-  }
-}
-
 /**
  * Periodic neighbour list of one crystal: every (sender, image) within `cutoff` of each atom, or
  * the `maxNeighbors` nearest. See the module comment for the edge convention.
@@ -180,7 +162,7 @@ export function neighborListMany(crystals: readonly Crystal[], opts: NeighborOpt
   const vectors = opts.vectors ?? true;
   const parts: NeighborListBatch[] = [];
   let edges = 0;
-  for (const [offset, batch] of chunks(crystals)) {
+  for (const [offset, batch] of callChunks(crystals)) {
     const { lattices, frac, offsets } = packCrystals(batch, NL_ACTION);
     const status = new Int32Array(batch.length);
     let part: NeighborListBatch | undefined;
@@ -391,7 +373,7 @@ export function minDistanceMany(crystals: readonly Crystal[], opts: MinDistanceO
   const action = "compute the minimum distance of";
   const out = new Float64Array(crystals.length);
   const selfImages = opts.selfImages ?? true;
-  for (const [offset, batch] of chunks(crystals)) {
+  for (const [offset, batch] of callChunks(crystals)) {
     const { lattices, frac, offsets } = packCrystals(batch, action);
     const part = new Float64Array(batch.length);
     const status = new Int32Array(batch.length);
@@ -493,7 +475,7 @@ export function density(c: Crystal): number {
 export function densities(crystals: readonly Crystal[]): Float64Array {
   const action = "compute the density of";
   const out = new Float64Array(crystals.length);
-  for (const [offset, batch] of chunks(crystals)) {
+  for (const [offset, batch] of callChunks(crystals)) {
     const { lattices, offsets } = packCrystals(batch, action);
     const numbers = new Uint8Array(offsets[batch.length]);
     batch.forEach((c, i) => numbers.set(c.numbers, offsets[i]));

@@ -12,7 +12,7 @@
 
 import type { Crystal } from "../crystal/crystal.ts";
 import type { LatticeParameters } from "../crystal/lattice.ts";
-import { callBatch, GeometryError, MAX_ATOMS_PER_CALL, packCrystals } from "./wasm.ts";
+import { callBatch, callChunks, GeometryError, MAX_CRYSTALS_PER_CALL, packCrystals } from "./wasm.ts";
 
 export { GeometryError, wasmCoreVersion } from "./wasm.ts";
 export type { GeometryErrorKind } from "./wasm.ts";
@@ -22,9 +22,6 @@ export type { GeometryErrorKind } from "./wasm.ts";
  * Adams 2004; pymatgen's `get_niggli_reduced_lattice(tol=1e-5)` uses the same ε).
  */
 export const DEFAULT_NIGGLI_EPS = 1e-5;
-
-/** Largest number of crystals sent to the core in one call (bigger batches are split). */
-const MAX_CRYSTALS_PER_CALL = 1 << 16;
 
 /** Options of the Niggli functions. */
 export interface NiggliOptions {
@@ -45,21 +42,6 @@ export interface NiggliResult {
 }
 
 const ACTION = "Niggli-reduce";
-
-/** Splits `crystals` into runs that respect the per-call limits. */
-function* chunks<T extends { numbers: Uint8Array }>(items: readonly T[]): Generator<[number, T[]]> {
-  let start = 0;
-  while (start < items.length) {
-    let end = start, atoms = 0;
-    while (end < items.length && end - start < MAX_CRYSTALS_PER_CALL) {
-      atoms += items[end].numbers?.length ?? 0;
-      if (atoms > MAX_ATOMS_PER_CALL && end > start) break;
-      end++;
-    }
-    yield [start, items.slice(start, end)];
-    start = end;
-  }
-}
 
 /**
  * Niggli-reduces a crystal: the reduced lattice, fractional coordinates in the new basis wrapped
@@ -109,7 +91,7 @@ export function niggliReduce(c: Crystal, opts: NiggliOptions = {}): NiggliResult
 export function niggliReduceMany(crystals: readonly Crystal[], opts: NiggliOptions = {}): NiggliResult[] {
   const eps = opts.eps ?? DEFAULT_NIGGLI_EPS;
   const results: NiggliResult[] = [];
-  for (const [offset, batch] of chunks(crystals)) {
+  for (const [offset, batch] of callChunks(crystals)) {
     const { lattices, frac, offsets } = packCrystals(batch, ACTION);
     const m = batch.length;
     const outLattices = new Float64Array(9 * m);

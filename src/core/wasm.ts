@@ -202,8 +202,33 @@ export interface PackedCrystals {
   offsets: Uint32Array;
 }
 
-/** Largest number of atoms packed into one call; larger batches are split by the callers. */
+/** Largest number of atoms packed into one call; larger batches are split by {@linkcode callChunks}. */
 export const MAX_ATOMS_PER_CALL = 1 << 22;
+
+/** Largest number of crystals sent to the core in one call; larger batches are split. */
+export const MAX_CRYSTALS_PER_CALL = 1 << 16;
+
+/**
+ * Splits a batch into runs that respect {@linkcode MAX_CRYSTALS_PER_CALL} and
+ * {@linkcode MAX_ATOMS_PER_CALL} (a single crystal above the atom limit is its own run).
+ *
+ * @returns `[start, run]` pairs: the index of the run's first item and the items
+ */
+export function* callChunks<T extends { numbers: Uint8Array }>(
+  items: readonly T[],
+): Generator<[number, T[]]> {
+  let start = 0;
+  while (start < items.length) {
+    let end = start, atoms = 0;
+    while (end < items.length && end - start < MAX_CRYSTALS_PER_CALL) {
+      atoms += items[end].numbers?.length ?? 0;
+      if (atoms > MAX_ATOMS_PER_CALL && end > start) break;
+      end++;
+    }
+    yield [start, items.slice(start, end)];
+    start = end;
+  }
+}
 
 /**
  * Packs crystals into flat arrays for a batch export, checking array shapes.
