@@ -62,6 +62,11 @@ export interface RandomOptions {
   offset?: number;
 }
 
+/** The uniforms every Philox kernel takes: element count, the two seed words and the counter offset. */
+function philoxParams(n: number, opts: RandomOptions) {
+  return { n, seed_lo: opts.seed >>> 0, seed_hi: (opts.seedHi ?? 0) >>> 0, offset: opts.offset ?? 0 };
+}
+
 /**
  * Uniform numbers in [lo, hi) from counter-based Philox4x32-10.
  *
@@ -84,12 +89,7 @@ export function randUniform(
   hi = 1,
 ): Tensor {
   const o = out(be, shape);
-  const p = {
-    n: o.size,
-    seed_lo: opts.seed >>> 0,
-    seed_hi: (opts.seedHi ?? 0) >>> 0,
-    offset: opts.offset ?? 0,
-  };
+  const p = philoxParams(o.size, opts);
   launch(be, "rand_uniform", [o], { ...p, lo, hi }, grid1d(Math.ceil(o.size / 4)));
   return o;
 }
@@ -115,12 +115,7 @@ export function randNormal(
   std = 1,
 ): Tensor {
   const o = out(be, shape);
-  const p = {
-    n: o.size,
-    seed_lo: opts.seed >>> 0,
-    seed_hi: (opts.seedHi ?? 0) >>> 0,
-    offset: opts.offset ?? 0,
-  };
+  const p = philoxParams(o.size, opts);
   launch(be, "rand_normal", [o], { ...p, mean, std }, grid1d(Math.ceil(o.size / 4)));
   return o;
 }
