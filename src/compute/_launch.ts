@@ -1,6 +1,6 @@
 /**
  * Private plumbing shared by the op functions: workgroup grids, placeholder buffers, dispatch
- * recording and splitting elementwise work at the binding limit.
+ * recording and splitting elementwise and row-wise work at the binding limit.
  *
  * @module
  */
@@ -64,6 +64,44 @@ export function launchElementwise(
     const len = Math.min(max, n - off);
     const views = ts.map((t) => ({ buffer: t.buffer, offset: off, length: len }));
     launch(be, name, views, { ...params, n: len }, grid1d(len), consts);
+  }
+}
+
+/** Rows per dispatch so that rows of `rowBytes` bytes fit one binding: all, or a multiple of ROW_ALIGN. */
+export function rowChunk(be: Backend, rows: number, rowBytes: number): number {
+  if (rows * rowBytes <= be.maxBindingBytes) return rows;
+  return Math.max(ROW_ALIGN, Math.floor(be.maxBindingBytes / rowBytes / ROW_ALIGN) * ROW_ALIGN);
+}
+
+/** Rows r0 .. r0 + rows of `t` seen as rows of `w` elements (`t` itself when that is all of it). */
+export function rowView(t: Tensor, r0: number, rows: number, w: number): Buf {
+  return r0 === 0 && rows * w === t.size ? t : { buffer: t.buffer, offset: r0 * w, length: rows * w };
+}
+
+/** A binding of {@linkcode launchRows}: a whole buffer, or a tensor split into rows of `w` elements. */
+export type RowBuf = Buf | [t: Tensor, w: number];
+
+/**
+ * Dispatches a row-wise kernel over `rows` rows, in several dispatches over aligned row ranges
+ * (the `[tensor, width]` bindings) when they exceed the backend's binding limit; whole buffers are
+ * bound as they are. Sets the parameter `r` to the rows of each dispatch.
+ */
+export function launchRows(
+  be: Backend,
+  name: string,
+  rows: number,
+  bufs: RowBuf[],
+  params: Record<string, number>,
+  grid: (rows: number) => [number, number],
+  consts: Record<string, number> = {},
+): void {
+  const widths = bufs.map((b) => (Array.isArray(b) ? b[1] : 0));
+  const chunk = rowChunk(be, rows, 4 * Math.max(1, ...widths));
+  for (let r0 = 0; r0 < rows || r0 === 0; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    const views = bufs.map((b) => (Array.isArray(b) ? rowView(b[0], r0, n, b[1]) : b));
+    launch(be, name, views, { ...params, r: n }, grid(n), consts);
+    if (rows === 0) break;
   }
 }
 

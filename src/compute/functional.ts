@@ -8,7 +8,17 @@
 
 import type { Backend } from "./backend.ts";
 import { ACT, type Activation } from "./_cpu.ts";
-import { type Buf, dummy, expectRank, grid1d, launch, launchElementwise, out, ROW_ALIGN } from "./_launch.ts";
+import {
+  type Buf,
+  dummy,
+  expectRank,
+  grid1d,
+  launch,
+  launchElementwise,
+  out,
+  rowChunk,
+  rowView,
+} from "./_launch.ts";
 import { OPS } from "./ops.ts";
 import { recordOp, willRecord } from "./tape.ts";
 import type { Tensor } from "./tensor.ts";
@@ -170,15 +180,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const d = dummy(be);
   const vec = n % 4 === 0;
   const rowBytes = 4 * Math.max(k, n);
-  let chunk = m;
-  if (m * rowBytes > be.maxBindingBytes) {
-    chunk = Math.max(ROW_ALIGN, Math.floor(be.maxBindingBytes / rowBytes / ROW_ALIGN) * ROW_ALIGN);
-  }
+  let chunk = rowChunk(be, m, rowBytes);
   if (vec) chunk = Math.min(chunk, MAX_GROUPS * MM_BLOCK_ROWS);
   for (let r0 = 0; r0 < m; r0 += chunk) {
     const rows = Math.min(chunk, m - r0);
-    const view = (t: Tensor, w: number): Buf =>
-      rows === m ? t : { buffer: t.buffer, offset: r0 * w, length: rows * w };
+    const view = (t: Tensor, w: number): Buf => rowView(t, r0, rows, w);
     const bufs = [view(a, k), b, opts.bias ?? d.f, view(o, n), pre ? view(pre, n) : d.g];
     const grid: [number, number] = vec
       ? [Math.ceil(n / MM_BLOCK_COLS / MM_WG), Math.ceil(rows / MM_BLOCK_ROWS)]

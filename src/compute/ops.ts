@@ -14,7 +14,7 @@
 import * as cpu from "./_cpu.ts";
 import type { Tensor } from "./tensor.ts";
 import type { TapeNode } from "./tape.ts";
-import { dummy, grid1d, launch, out } from "./_launch.ts";
+import { dummy, grid1d, launch, launchRows, out, type RowBuf } from "./_launch.ts";
 import { activationBackward, expand, fill, matmul, mul, scale, sumTo, transpose } from "./functional.ts";
 import { concat, inverseIndex, segmentExpand, segmentReduce, split } from "./rows.ts";
 
@@ -272,7 +272,7 @@ export const OPS: Record<string, OpDef> = {
     ({ outputs: [y], attrs }, [g]) => {
       const o = out(y.backend, y.shape);
       const c = y.shape.length === 1 ? y.size : y.size / y.shape[0];
-      launch(y.backend, "softmax_backward", [g!, y, o], { r: y.size / c, c }, grid1d(y.size / c), {
+      launchRows(y.backend, "softmax_backward", y.size / c, [[g!, c], [y, c], [o, c]], { c }, grid1d, {
         LOG: attrs.log ? 1 : 0,
       });
       return [o];
@@ -302,16 +302,11 @@ export const OPS: Record<string, OpDef> = {
       const o = out(x.backend, x.shape);
       const [r, c] = x.shape;
       const w = attrs.weight as Tensor | undefined;
-      launch(
-        x.backend,
-        "cross_entropy_backward",
-        [g!, x, attrs.target as Tensor, w ?? dummy(x.backend).f, o],
-        { r, c },
-        grid1d(r),
-        {
-          WEIGHT: w ? 1 : 0,
-        },
-      );
+      const bufs: RowBuf[] = [[g!, 1], [x, c], [attrs.target as Tensor, 1], w ? [w, 1] : dummy(x.backend).f, [
+        o,
+        c,
+      ]];
+      launchRows(x.backend, "cross_entropy_backward", r, bufs, { c }, grid1d, { WEIGHT: w ? 1 : 0 });
       return [o];
     },
   ),

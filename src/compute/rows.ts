@@ -8,7 +8,19 @@
 import { OPS } from "./ops.ts";
 import { recordOp } from "./tape.ts";
 import { registry, Tensor } from "./tensor.ts";
-import { dummy, expectRank, grid1d, launch, out, rowsCols } from "./_launch.ts";
+import {
+  dummy,
+  expectRank,
+  grid1d,
+  launch,
+  launchElementwise,
+  launchRows,
+  out,
+  ROW_ALIGN,
+  type RowBuf,
+  rowsCols,
+  rowView,
+} from "./_launch.ts";
 
 /** Workgroup size of the single-workgroup tree reductions (`sum_all`, `mse`). */
 export const REDUCE_WG = 256;
@@ -92,7 +104,18 @@ function gatherImpl(op: "gather" | "embedding", x: Tensor, idx: Tensor): Tensor 
   const r = idx.size;
   const o = out(x.backend, x.shape.length === 1 ? [r] : [r, ...x.shape.slice(1)]);
   const vec = c % 4 === 0 ? 4 : 1;
-  launch(x.backend, "gather_rows", [x, idx, o], { r, c, n }, grid1d((r * c) / vec), { VEC: vec });
+  const be = x.backend;
+  if (x.size * 4 > be.maxBindingBytes) {
+    throw new RangeError(
+      `Cannot ${op}: the source table [${x.shape}] (${
+        x.size * 4
+      } bytes) is above the binding limit ${be.maxBindingBytes}`,
+    );
+  }
+  // Split over output rows; the table is bound whole.
+  launchRows(be, "gather_rows", r, [x, [idx, 1], [o, c]], { c, n }, (k) => grid1d((k * c) / vec), {
+    VEC: vec,
+  });
   recordOp(OPS[op], [x], [o], { idx });
   return o;
 }
@@ -158,16 +181,85 @@ export function segmentReduce(x: Tensor, rowptr: Tensor, mean: boolean, perm?: T
   checkIndex(rowptr, "segment-reduce");
   const [, c] = rowsCols(x);
   const r = rowptr.size - 1;
-  const o = out(x.backend, x.shape.length === 1 ? [r] : [r, ...x.shape.slice(1)]);
-  const p = perm ?? dummy(x.backend).u;
+  const be = x.backend;
+  const o = out(be, x.shape.length === 1 ? [r] : [r, ...x.shape.slice(1)]);
   const vec = c % 4 === 0 ? 4 : 1;
-  launch(x.backend, "segment_sum", [x, rowptr, p, o], { r, c }, grid1d((r * c) / vec), {
-    MEAN: mean ? 1 : 0,
-    PERM: perm ? 1 : 0,
-    VEC: vec,
-  });
+  const consts = { MEAN: mean ? 1 : 0, PERM: perm ? 1 : 0, VEC: vec };
+  const largest = Math.max(x.size, r * c, rowptr.size, perm?.size ?? 0) * 4;
+  if (largest <= be.maxBindingBytes) {
+    const p = perm ?? dummy(be).u;
+    launch(be, "segment_sum", [x, rowptr, p, o], { r, c }, grid1d((r * c) / vec), consts);
+  } else {
+    for (const ch of segmentChunks(x, rowptr, perm)) {
+      // Rows ch.base.. of x (or of perm) hold every row the chunk's segments read.
+      const len = ch.rows * (perm ? 1 : c);
+      const eView = len === 0
+        ? undefined
+        : { buffer: (perm ?? x).buffer, offset: ch.base * (perm ? 1 : c), length: len };
+      const xb = perm ? x : eView ?? dummy(be).f;
+      const pb = perm ? eView ?? dummy(be).u : dummy(be).u;
+      const n = ch.s1 - ch.s0;
+      launch(
+        be,
+        "segment_sum",
+        [xb, ch.rowptr, pb, rowView(o, ch.s0, n, c)],
+        { r: n, c },
+        grid1d((n * c) / vec),
+        consts,
+      );
+    }
+  }
   if (!perm) recordOp(OPS.segment_sum, [x], [o], { rowptr, mean });
   return o;
+}
+
+/** One dispatch of a split segment reduction: segments s0..s1, input rows base.., rebased row pointers. */
+interface SegmentChunk {
+  s0: number;
+  s1: number;
+  base: number;
+  rows: number;
+  rowptr: Tensor;
+}
+
+/**
+ * Splits the segments of `rowptr` into ranges (multiples of ROW_ALIGN segments) whose output rows
+ * and input rows each fit one binding, with row pointers rebased to each range's first input row
+ * (rounded down to ROW_ALIGN, so views stay aligned). Planned on the host from `rowptr.host`; the
+ * rebased row pointers are cached on `rowptr`.
+ */
+function segmentChunks(x: Tensor, rowptr: Tensor, perm?: Tensor): SegmentChunk[] {
+  const be = x.backend, lim = be.maxBindingBytes;
+  const [, c] = rowsCols(x);
+  const key = `segchunk:${lim}:${c}:${perm ? 1 : 0}`;
+  const h = rowptr.host;
+  const what = `Cannot segment-reduce [${x.shape}] above the binding limit ${lim}`;
+  if (!h) throw new RangeError(`${what}: the row pointers have no host copy to split them by`);
+  if (perm && x.size * 4 > lim) throw new RangeError(`${what}: permuted rows must fit one binding`);
+  const r = rowptr.size - 1, w = perm ? 1 : c;
+  const chunks: SegmentChunk[] = [];
+  const prev = registry.current;
+  registry.current = null;
+  try {
+    for (let s0 = 0; s0 < r;) {
+      const base = Math.floor(h[s0] / ROW_ALIGN) * ROW_ALIGN;
+      const fits = (s: number) => (s - s0) * c * 4 <= lim && (h[s] - base) * w * 4 <= lim;
+      let s1 = Math.min(r, s0 + ROW_ALIGN);
+      if (!fits(s1)) {
+        throw new RangeError(`${what}: segments ${s0}..${s1} read more rows than one binding holds`);
+      }
+      while (s1 < r && fits(Math.min(r, s1 + ROW_ALIGN))) s1 = Math.min(r, s1 + ROW_ALIGN);
+      const k = `${key}:${s0}`;
+      if (!rowptr.cache.has(k)) {
+        rowptr.cache.set(k, Tensor.from(be, Uint32Array.from(h.subarray(s0, s1 + 1), (v) => v - base)));
+      }
+      chunks.push({ s0, s1, base, rows: h[s1] - base, rowptr: rowptr.cache.get(k)! });
+      s0 = s1;
+    }
+  } finally {
+    registry.current = prev;
+  }
+  return chunks;
 }
 
 /**
@@ -206,15 +298,27 @@ export const segmentMean = (x: Tensor, rowptr: Tensor): Tensor => segmentReduce(
 export function segmentExpand(g: Tensor, rowptr: Tensor, rows: number, mean: boolean): Tensor {
   const [, c] = rowsCols(g);
   const o = out(g.backend, g.shape.length === 1 ? [rows] : [rows, ...g.shape.slice(1)]);
-  const p = { e: rows, r: rowptr.size - 1, c };
-  launch(g.backend, "segment_expand", [g, rowptr, o], p, grid1d(rows * c), { MEAN: mean ? 1 : 0 });
+  const be = g.backend, r = rowptr.size - 1, consts = { MEAN: mean ? 1 : 0 };
+  if (Math.max(rows * c, r * c, rowptr.size) * 4 <= be.maxBindingBytes) {
+    launch(be, "segment_expand", [g, rowptr, o], { e: rows, r, c }, grid1d(rows * c), consts);
+    return o;
+  }
+  // Rows outside every segment stay zero. Each chunk also zeroes the rows between its aligned base
+  // and its first segment, which belong to the chunk before it: so dispatch the chunks last first.
+  launchElementwise(be, "fill", [o], { value: 0 });
+  for (const ch of segmentChunks(g, rowptr).reverse()) {
+    if (ch.rows === 0) continue;
+    const n = ch.s1 - ch.s0, view = { buffer: o.buffer, offset: ch.base * c, length: ch.rows * c };
+    const bufs = [rowView(g, ch.s0, n, c), ch.rowptr, view];
+    launch(be, "segment_expand", bufs, { e: ch.rows, r: n, c }, grid1d(ch.rows * c), consts);
+  }
   return o;
 }
 
 function softmaxImpl(x: Tensor, log: boolean): Tensor {
   const [r, c] = rowsCols(x);
   const o = out(x.backend, x.shape);
-  launch(x.backend, "softmax", [x, o], { r, c }, grid1d(r), { LOG: log ? 1 : 0 });
+  launchRows(x.backend, "softmax", r, [[x, c], [o, c]], { c }, grid1d, { LOG: log ? 1 : 0 });
   recordOp(OPS.softmax, [x], [o], { log });
   return o;
 }
@@ -274,8 +378,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, weight?: Tensor): T
     );
   }
   const o = out(logits.backend, [r]);
-  const w = weight ?? dummy(logits.backend).f;
-  launch(logits.backend, "cross_entropy", [logits, target, w, o], { r, c }, grid1d(r), {
+  const w: RowBuf = weight ? [weight, 1] : dummy(logits.backend).f;
+  launchRows(logits.backend, "cross_entropy", r, [[logits, c], [target, 1], w, [o, 1]], { c }, grid1d, {
     WEIGHT: weight ? 1 : 0,
   });
   recordOp(OPS.cross_entropy, [logits], [o], { target, weight });
