@@ -1,7 +1,7 @@
 // matmul.wgsl: out = act(a·b + bias), register-blocked: each invocation computes 64 rows × 16 columns
 // in:  a [M, K] f32, b [K, N] f32 (read as vec4, N % 4 == 0), bias [N] (used when BIAS = 1)
 // out: out [M, N] f32 (as vec4), pre [M, N] = a·b + bias before the activation (written when PRE = 1)
-// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus), BIAS, PRE
+// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp), BIAS, PRE
 // workgroup 8×1: x over 16-column blocks (8 blocks = 128 columns per workgroup, one 8-wide SIMD batch
 // on llvmpipe), y over 64-row blocks; out-of-range rows/columns are clamped for loads and skipped for
 // stores, so the inner loop has no branches.
@@ -23,12 +23,17 @@ struct MatmulParams { m: u32, n: u32, k: u32 }
 @group(0) @binding(4) var<storage, read_write> pre: array<vec4<f32>>;
 @group(0) @binding(5) var<uniform> p: MatmulParams;
 
+// v reduced to [−π, π] (Cody–Waite, 2π = 6.28125 + 1.9353072e-3), where WGSL bounds sin's error.
+fn red4(v: vec4<f32>) -> vec4<f32> { let q = round(v * 0.15915494); return (v - q * 6.28125) - q * 1.9353072e-3; }
+
 fn act4(v: vec4<f32>) -> vec4<f32> {
   switch ACT {
     case 1u: { return max(v, vec4<f32>(0.0)); }
     case 2u: { return v / (1.0 + exp(-v)); }
     case 3u: { return 1.0 / (1.0 + exp(-v)); }
     case 4u: { return select(max(v, vec4<f32>(0.0)) + log(1.0 + exp(-abs(v))), v, v > vec4<f32>(20.0)); }
+    case 5u: { return sin(red4(v)); }
+    case 6u: { return exp(v); }
     default: { return v; }
   }
 }

@@ -1,7 +1,7 @@
 // unary.wgsl: activations and their backward
 // unary:          x [n] → out [n] = act(x)
 // unary_backward: g [n], x [n] (pre-activation) → out [n] = g·act′(x)
-// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus)
+// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp)
 // one invocation per element; workgroup 64, 2-D grid linearised
 
 const ACT: u32 = 0u;
@@ -10,12 +10,17 @@ struct UnaryParams { n: u32 }
 
 fn sigm(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 
+// v reduced to [−π, π] (Cody–Waite, 2π = 6.28125 + 1.9353072e-3), where WGSL bounds sin/cos's error.
+fn red(v: f32) -> f32 { let q = round(v * 0.15915494); return (v - q * 6.28125) - q * 1.9353072e-3; }
+
 fn act1(v: f32) -> f32 {
   switch ACT {
     case 1u: { return max(v, 0.0); }
     case 2u: { return v * sigm(v); }
     case 3u: { return sigm(v); }
     case 4u: { return select(max(v, 0.0) + log(1.0 + exp(-abs(v))), v, v > 20.0); }
+    case 5u: { return sin(red(v)); }
+    case 6u: { return exp(v); }
     default: { return v; }
   }
 }
@@ -26,6 +31,8 @@ fn dact1(v: f32) -> f32 {
     case 2u: { let s = sigm(v); return s * (1.0 + v * (1.0 - s)); }
     case 3u: { let s = sigm(v); return s * (1.0 - s); }
     case 4u: { return sigm(v); }
+    case 5u: { return cos(red(v)); }
+    case 6u: { return exp(v); }
     default: { return 1.0; }
   }
 }

@@ -13,7 +13,7 @@ import type { HostArray } from "./backend.ts";
 export type CpuKernel = (bufs: HostArray[], p: Record<string, number>) => void;
 
 /** Activation codes shared by `matmul`, `unary` and their backwards (`ACT` constant). */
-export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4 } as const;
+export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4, sin: 5, exp: 6 } as const;
 
 /** Activation name. */
 export type Activation = keyof typeof ACT;
@@ -32,6 +32,10 @@ export function activate(act: number, x: number): number {
       return sigmoid(x);
     case 4:
       return softplus(x);
+    case 5:
+      return Math.sin(x);
+    case 6:
+      return Math.exp(x);
     default:
       return x;
   }
@@ -52,6 +56,10 @@ export function activateGrad(act: number, x: number): number {
     }
     case 4:
       return sigmoid(x);
+    case 5:
+      return Math.cos(x);
+    case 6:
+      return Math.exp(x);
     default:
       return 1;
   }
@@ -66,6 +74,23 @@ export const matmul: CpuKernel = ([a, b, bias, out, pre], p) => {
       for (let q = 0; q < k; q++) s += a[i * k + q] * b[q * n + j];
       if (p.PRE) pre[i * n + j] = s;
       out[i * n + j] = activate(p.ACT, s);
+    }
+  }
+};
+
+/** out[i] = op(a[i])·op(b[i]) for r batch items: a [r, M, K] (TA: [r, K, M]), b [r, K, N] (TB: [r, N, K]). */
+export const bmm: CpuKernel = ([a, b, out], p) => {
+  const { r, m, n, k } = p;
+  for (let e = 0; e < r; e++) {
+    const ao = e * m * k, bo = e * k * n, oo = e * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) {
+          s += a[ao + (p.TA ? q * m + i : i * k + q)] * b[bo + (p.TB ? j * k + q : q * n + j)];
+        }
+        out[oo + i * n + j] = s;
+      }
     }
   }
 };

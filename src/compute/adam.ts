@@ -82,6 +82,11 @@ export class Adam {
     });
   }
 
+  /** The first and second moment estimates, one per parameter (for checkpoints). */
+  get moments(): { m: readonly Tensor[]; v: readonly Tensor[] } {
+    return { m: this.#m, v: this.#v };
+  }
+
   /** Frees the moment buffers. */
   dispose(): void {
     for (const t of [...this.#m, ...this.#v]) t.dispose();

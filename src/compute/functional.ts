@@ -15,13 +15,15 @@ import {
   grid1d,
   launch,
   launchElementwise,
+  launchRows,
   out,
+  ROW_ALIGN,
   rowChunk,
   rowView,
 } from "./_launch.ts";
 import { OPS } from "./ops.ts";
 import { recordOp, willRecord } from "./tape.ts";
-import type { Tensor } from "./tensor.ts";
+import { Tensor } from "./tensor.ts";
 
 export type { Activation } from "./_cpu.ts";
 
@@ -130,6 +132,45 @@ export function randNormal(
   return o;
 }
 
+/**
+ * `x` with a new shape of the same element count (one dimension may be −1: inferred), as a copy
+ * into a new tensor (tensors own their buffers); the dtype is kept, and so is the host copy of an
+ * index tensor. Backward reshapes the gradient back.
+ *
+ * @example Matrix to rows of three
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { reshape } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = reshape(Tensor.from(be, [1, 2, 3, 4, 5, 6], [3, 2]), [2, -1]);
+ * assertEquals(y.shape, [2, 3]);
+ * assertEquals(await y.read(), new Float32Array([1, 2, 3, 4, 5, 6]));
+ * ```
+ */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  const free = shape.filter((d) => d === -1).length;
+  const bad = free > 1 || shape.some((d) => !Number.isInteger(d) || d < -1) ||
+    (free === 0 ? known !== x.size : known === 0 || x.size % known !== 0);
+  if (bad) throw new TypeError(`Cannot reshape [${x.shape}] (${x.size} values) to [${shape}]`);
+  const s = shape.map((d) => (d === -1 ? x.size / known : d));
+  const be = x.backend, n = x.size;
+  const o = Tensor.empty(be, s, x.dtype);
+  // A bit-exact copy (copy_cols over one row per chunk), split at the binding limit.
+  const max = Math.max(ROW_ALIGN, Math.floor(be.maxBindingBytes / 4 / ROW_ALIGN) * ROW_ALIGN);
+  for (let off = 0; off < n; off += max) {
+    const len = Math.min(max, n - off);
+    const view = (t: Tensor): Buf => (len === n ? t : { buffer: t.buffer, offset: off, length: len });
+    const p = { rows: 1, width: len, src_cols: len, src_off: 0, dst_cols: len, dst_off: 0 };
+    launch(be, "reshape", [view(x), view(o)], p, grid1d(len));
+  }
+  if (x.host) o.host = x.host.slice();
+  recordOp(OPS.reshape, [x], [o]);
+  return o;
+}
+
 // ---- dense ---------------------------------------------------------------------------------
 
 /** Rows and columns of the output block one invocation of the vec4 matmul computes (matmul.wgsl). */
@@ -215,6 +256,57 @@ export function transpose(x: Tensor): Tensor {
   const o = out(x.backend, [c, r]);
   launch(x.backend, "transpose", [x, o], { r, c }, grid1d(r * c));
   recordOp(OPS.transpose, [x], [o]);
+  return o;
+}
+
+/** Options of {@linkcode bmm}. */
+export interface BmmOptions {
+  /** Use aᵀ of every batch item: a is [B, K, M]. */
+  transA?: boolean;
+  /** Use bᵀ of every batch item: b is [B, N, K]. */
+  transB?: boolean;
+}
+
+/**
+ * Batched matmul `out[i] = op(a[i])·op(b[i])` for a [B, M, K] and b [B, K, N] (op = transpose with
+ * `transA` (a [B, K, M]) / `transB` (b [B, N, K])) → [B, M, N]. Made for many small products (one
+ * per edge): one invocation per output element; batches are split into several dispatches when a
+ * buffer exceeds the binding limit. Backward: bmm with the transposes adjusted.
+ *
+ * @example Two 1 × 2 by 2 × 1 products
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { bmm } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const a = Tensor.from(be, [1, 2, 3, 4], [2, 1, 2]);
+ * const b = Tensor.from(be, [1, 1, 2, -1], [2, 1, 2]);
+ * const y = bmm(a, b, { transB: true });
+ * assertEquals(y.shape, [2, 1, 1]);
+ * assertEquals(await y.read(), new Float32Array([3, 2]));
+ * ```
+ */
+export function bmm(a: Tensor, b: Tensor, opts: BmmOptions = {}): Tensor {
+  expectRank(a, 3, "bmm");
+  expectRank(b, 3, "bmm");
+  const ta = !!opts.transA, tb = !!opts.transB;
+  const bsz = a.shape[0];
+  const [m, k] = ta ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
+  const [kb, n] = tb ? [b.shape[2], b.shape[1]] : [b.shape[1], b.shape[2]];
+  if (b.shape[0] !== bsz || kb !== k) {
+    throw new TypeError(
+      `Cannot bmm [${a.shape}]${ta ? "ᵀ" : ""}·[${b.shape}]${tb ? "ᵀ" : ""}: batch or inner sizes differ`,
+    );
+  }
+  const be = a.backend;
+  const o = out(be, [bsz, m, n]);
+  const grid = (r: number) => grid1d(r * m * n);
+  launchRows(be, "bmm", bsz, [[a, m * k], [b, k * n], [o, m * n]], { m, n, k }, grid, {
+    TA: ta ? 1 : 0,
+    TB: tb ? 1 : 0,
+  });
+  recordOp(OPS.bmm, [a, b], [o], { ta, tb });
   return o;
 }
 
@@ -476,6 +568,36 @@ export const sigmoid = (x: Tensor): Tensor => activation(x, "sigmoid");
  * ```
  */
 export const softplus = (x: Tensor): Tensor => activation(x, "softplus");
+
+/**
+ * sin(x) elementwise (backward: cos(x)); also a fused matmul activation (`act: "sin"`).
+ *
+ * @example Zero at zero
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { sin } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await sin(Tensor.from(be, [0, Math.PI / 2])).read(), new Float32Array([0, 1]));
+ * ```
+ */
+export const sin = (x: Tensor): Tensor => activation(x, "sin");
+
+/**
+ * eˣ elementwise (backward: eˣ); the VAE's σ = exp(½ log σ²) and its KL term need it.
+ *
+ * @example One at zero
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { exp } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await exp(Tensor.from(be, [0])).read(), new Float32Array([1]));
+ * ```
+ */
+export const exp = (x: Tensor): Tensor => activation(x, "exp");
 
 /** g · act′(x) (the backward of an activation at pre-activation x); not recorded. */
 export function activationBackward(g: Tensor, x: Tensor, act: number): Tensor {

@@ -29,11 +29,13 @@ export * from "./tensor.ts";
 export {
   activation,
   add,
+  bmm,
   broadcastShape,
   concat,
   copy,
   crossEntropy,
   embedding,
+  exp,
   expand,
   fill,
   gather,
@@ -45,11 +47,13 @@ export {
   randNormal,
   randUniform,
   relu,
+  reshape,
   scale,
   segmentMean,
   segmentSum,
   sigmoid,
   silu,
+  sin,
   softmax,
   softplus,
   split,
@@ -58,7 +62,7 @@ export {
   sumTo,
   transpose,
 } from "./functional.ts";
-export type { Activation, MatmulOptions, RandomOptions } from "./functional.ts";
+export type { Activation, BmmOptions, MatmulOptions, RandomOptions } from "./functional.ts";
 export { OPS } from "./ops.ts";
 export type { KernelDef, OpDef } from "./ops.ts";
 export * from "./tape.ts";

@@ -15,7 +15,18 @@ import * as cpu from "./_cpu.ts";
 import type { Tensor } from "./tensor.ts";
 import type { TapeNode } from "./tape.ts";
 import { dummy, grid1d, launch, launchRows, out, type RowBuf } from "./_launch.ts";
-import { activationBackward, expand, fill, matmul, mul, scale, sumTo, transpose } from "./functional.ts";
+import {
+  activationBackward,
+  bmm,
+  expand,
+  fill,
+  matmul,
+  mul,
+  reshape,
+  scale,
+  sumTo,
+  transpose,
+} from "./functional.ts";
 import { concat, inverseIndex, segmentExpand, segmentReduce, split } from "./rows.ts";
 
 /** Maps output gradients (undefined: none) to input gradients, for inputs with `needs[i]`. */
@@ -84,6 +95,15 @@ const matmulBackward: Backward = ({ inputs: [a, b, bias], attrs }, [g], needs) =
   ];
 };
 
+/** d op(a) = g·op(b)ᵀ and d op(b) = op(a)ᵀ·g, each as one bmm (op: the transpose flags). */
+const bmmBackward: Backward = ({ inputs: [a, b], attrs }, [g], needs) => {
+  const ta = attrs.ta as boolean, tb = attrs.tb as boolean;
+  return [
+    !needs[0] ? undefined : ta ? bmm(b, g!, { transA: tb, transB: true }) : bmm(g!, b, { transB: !tb }),
+    !needs[1] ? undefined : tb ? bmm(g!, a, { transA: true, transB: ta }) : bmm(a, g!, { transA: !ta }),
+  ];
+};
+
 const binaryBackward: Backward = ({ inputs: [a, b], attrs }, [g], needs) => {
   const kind = attrs.kind as string;
   const ga = !needs[0] ? undefined : kind === "mul" ? mul(g!, b) : g!;
@@ -146,6 +166,7 @@ export const OPS: Record<string, OpDef> = {
     cpu.matmul,
     "ACT BIAS PRE",
   ),
+  bmm: k("bmm", "bmm.wgsl", "bmm", "a b out", "r m n k", cpu.bmm, "TA TB", bmmBackward),
   transpose: k(
     "transpose",
     "transpose.wgsl",
@@ -228,6 +249,7 @@ export const OPS: Record<string, OpDef> = {
     "",
     ({ attrs }, [g]) => split(g!, attrs.widths as number[]),
   ),
+  reshape: k("reshape", ...COPY_COLS, cpu.copyCols, "", ({ inputs: [x] }, [g]) => [reshape(g!, x.shape)]),
   split: k("split", ...COPY_COLS, cpu.copyCols, "", ({ inputs: [x], attrs }, gs) => {
     const widths = attrs.widths as number[];
     return [concat(gs.map((g, i) => g ?? fill(x.backend, [x.shape[0], widths[i]], 0)))];

@@ -115,11 +115,24 @@ function byRows(ri: number, moved: [number, number | 1][], align = 1, flops = fa
   };
 }
 
+/** bmm splits by batch items: a b out | r m n k, each buffer moving by its item size. */
+const bmmSplit: Splitter = (a) => {
+  const [r, m, n, k] = a.slice(3, 7);
+  const at = cut(r, 1, SPLIT_MIN.matmul, 2 * r * m * n * k);
+  if (at === undefined) return undefined;
+  const first = a.slice(), second = a.slice();
+  first[3] = at;
+  second[3] = r - at;
+  [m * k, k * n, m * n].forEach((w, i) => second[i] += 4 * at * w);
+  return [first, second];
+};
+
 /** The kernel exports the helper thread may run, and how each call is split. */
 const SPLITTERS: Record<string, Splitter> = {
   // a b bias out pre | m n k: a moves by k per row, out and pre by n; blocks of 4 rows stay whole.
   k_matmul: byRows(5, [[0, 7], [3, 6], [4, 6]], 4, true),
   k_matmul_naive: byRows(5, [[0, 7], [3, 6], [4, 6]], 4, true),
+  k_bmm: bmmSplit,
   // x idx out | r c n
   k_gather_rows: byRows(3, [[1, 1], [2, 4]]),
   // x rowptr perm out | r c: row pointers stay absolute, so x and perm do not move

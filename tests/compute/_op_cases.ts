@@ -54,7 +54,7 @@ function rowptr(e: number, r: number, seed: number): Input {
 }
 const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
 /** The activations with their own kernels. */
-export const ACTIVATIONS = ["relu", "silu", "sigmoid", "softplus"] as const;
+export const ACTIVATIONS = ["relu", "silu", "sigmoid", "softplus", "sin", "exp"] as const;
 
 /** One case per op (and per kernel variant: vec4 paths, tails, broadcasts, 3-D axes). */
 export const CASES: Case[] = [
@@ -100,6 +100,13 @@ export const CASES: Case[] = [
       fn: ([x, w, bias]) => F.matmul(x, w, { bias, act: "silu" }),
     }),
   },
+  {
+    name: "matmul (vec4 columns, bias, sin)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b, seed, [a, b]), f(b * 4 * c, seed + 1, [b, 4 * c]), f(4 * c, seed + 2, [4 * c])],
+      fn: ([x, w, bias]) => F.matmul(x, w, { bias, act: "sin" }),
+    }),
+  },
   ...ACTIVATIONS.map((act): Case => ({
     name: `matmul (bias, ${act})`,
     awayFromZero: act === "relu",
@@ -108,6 +115,24 @@ export const CASES: Case[] = [
       fn: ([x, w, bias]) => F.matmul(x, w, { bias, act }),
     }),
   })),
+  ...([[false, false], [true, false], [false, true], [true, true]] as const).map(([ta, tb]): Case => ({
+    name: `bmm (transA ${ta}, transB ${tb})`,
+    make: ({ a, b, c, seed }) => {
+      const [m, k, n] = [b, c, 1 + ((a + b) % 5)];
+      const sa = ta ? [a, k, m] : [a, m, k], sb = tb ? [a, n, k] : [a, k, n];
+      return {
+        inputs: [f(size(sa), seed, sa), f(size(sb), seed + 1, sb)],
+        fn: ([x, y]) => F.bmm(x, y, { transA: ta, transB: tb }),
+      };
+    },
+  })),
+  {
+    name: "reshape",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(a * b * c, seed, [a, b, c])],
+      fn: ([x]) => F.reshape(x, [b, -1]),
+    }),
+  },
   {
     name: "transpose",
     make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.transpose(x) }),

@@ -144,3 +144,22 @@ for (const c of [3, 8]) {
     },
   });
 }
+
+Deno.test({
+  name: "bmm() splits over batch items and reshape() over elements, forward and backward",
+  ignore,
+  fn: async () => {
+    const [r, m, k, n] = [300, 3, 5, 2];
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const run = withGrad(
+        [[randoms(r * m * k, 31), ta ? [r, k, m] : [r, m, k]], [
+          randoms(r * k * n, 32),
+          tb ? [r, n, k] : [r, k, n],
+        ]],
+        (_, [a, b]) => F.bmm(a, b, { transA: ta, transB: tb }),
+      );
+      await check(run, 64 * 4 * m * k); // 64 batch items per dispatch
+    }
+    await check(withGrad([[randoms(1000, 33), [100, 10]]], (_, [x]) => F.reshape(x, [10, 100])), 256 * 4);
+  },
+});

@@ -102,8 +102,28 @@ Deno.test("ops reject mismatched shapes with TypeError", () => {
   assertThrows(() => F.split(a, [1, 1]), TypeError, /Cannot split/);
   assertThrows(() => F.concat([]), RangeError);
   assertThrows(() => Tensor.from(ref, [1, 2, 3], [2, 2]), TypeError, /expected 4 values/);
+  assertThrows(() => F.reshape(a, [4, 2]), TypeError, /Cannot reshape/);
+  assertThrows(() => F.reshape(a, [4, -1]), TypeError, /Cannot reshape/);
+  assertThrows(() => F.reshape(a, [-1, -1]), TypeError, /Cannot reshape/);
+  const b3 = Tensor.from(ref, randoms(12, 2), [2, 3, 2]);
+  assertThrows(() => F.bmm(a, b3), TypeError, /rank 3/);
+  assertThrows(() => F.bmm(b3, b3), TypeError, /inner sizes differ/);
+  assertThrows(() => F.bmm(Tensor.from(ref, randoms(6, 3), [1, 2, 3]), b3), TypeError, /batch/);
   a.dispose();
   assertThrows(() => a.buffer, Error, /disposed/);
+});
+
+Deno.test("reshape() copies: the dtype and an index tensor's host data are kept, the buffer is not shared", async () => {
+  for (const be of [ref, ...(gpu ? [gpu] : [])]) {
+    const data = new Uint32Array([0, 1, 2 ** 32 - 1, 5, 7, 9]);
+    const i = Tensor.from(be, data, [2, 3]);
+    const j = F.reshape(i, [3, 2]);
+    assertEquals([j.dtype, j.shape, j.host], ["u32", [3, 2], data]);
+    assertEquals(await j.read(), data);
+    const x = Tensor.from(be, [-0, 1, 2, 3], [4]), y = F.reshape(x, [2, 2]);
+    x.dispose();
+    assertEquals(await y.read(), new Float32Array([-0, 1, 2, 3]));
+  }
 });
 
 Deno.test("NoAdapterError says what to install", () => {

@@ -56,7 +56,10 @@ Deno.test("wasm backend: two threads give the same bits as one on work large eno
     const p = zerosParam(b, [1000, 36]);
     p.grad = F.scale(s, 3, -1);
     new Adam([p], { lr: 0.1 }).step();
-    return await Promise.all([h, g, s, F.silu(g), F.fill(b, [40000], 2), p].map((t) => t.read()));
+    const ba = Tensor.from(b, randoms(2000 * 6 * 9, 4), [2000, 6, 9]);
+    const bb = Tensor.from(b, randoms(2000 * 7 * 9, 5), [2000, 7, 9]);
+    const bm = F.bmm(ba, bb, { transB: true }); // 1.5 Mflop: split by batch items
+    return await Promise.all([h, g, s, F.silu(g), F.fill(b, [40000], 2), p, bm].map((t) => t.read()));
   };
   const [a, c] = [await run(one), await run(two)];
   a.forEach((x, i) => assertEquals(new Uint32Array(x.buffer), new Uint32Array(c[i].buffer), `output ${i}`));

@@ -1,5 +1,6 @@
 //! Activations shared by `matmul`, `unary` and `unary_backward`, with the codes of `ACT` in
-//! src/compute/_cpu.ts: 0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus.
+//! src/compute/_cpu.ts: 0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus,
+//! 5 sin, 6 exp.
 
 use core::arch::wasm32::*;
 
@@ -22,6 +23,8 @@ pub fn activate(act: u32, x: f32) -> f32 {
                 x.exp().ln_1p()
             }
         }
+        5 => x.sin(),
+        6 => x.exp(),
         _ => x,
     }
 }
@@ -46,6 +49,8 @@ pub fn activate_grad(act: u32, x: f32) -> f32 {
             s * (1.0 - s)
         }
         4 => sigmoid(x),
+        5 => x.cos(),
+        6 => x.exp(),
         _ => 1.0,
     }
 }
@@ -109,7 +114,7 @@ fn sigmoid4(x: v128, k: &ExpConsts) -> v128 {
     f32x4_div(k[12], f32x4_add(k[12], exp4k(f32x4_neg(x), k)))
 }
 
-/// Applies activation `act` ≤ 3 (none, relu, silu, sigmoid) to four lanes; softplus is scalar only.
+/// Applies activation `act` ≤ 3 (none, relu, silu, sigmoid) to four lanes; softplus and sin are scalar only.
 #[inline(always)]
 fn activate4(act: u32, x: v128, k: &ExpConsts) -> v128 {
     match act {
@@ -120,7 +125,7 @@ fn activate4(act: u32, x: v128, k: &ExpConsts) -> v128 {
     }
 }
 
-/// Applies `act` to every element of `v` in place, four lanes at a time except for softplus.
+/// Applies `act` to every element of `v` in place, four lanes at a time except for softplus and sin.
 pub fn activate_slice(act: u32, v: &mut [f32]) {
     if act == 0 {
         return;

@@ -93,6 +93,14 @@ pub unsafe extern "C" fn k_matmul_naive(
 }
 
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn k_bmm(
+    a: *const f32, b: *const f32, out: *mut f32, r: u32, m: u32, n: u32, k: u32, ta: u32, tb: u32,
+) {
+    matmul::bmm(a, b, out, r as usize, m as usize, n as usize, k as usize, ta != 0, tb != 0);
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn k_transpose(x: *const f32, out: *mut f32, rows: u32, cols: u32) {
     matmul::transpose(x, out, rows as usize, cols as usize);
 }

@@ -168,3 +168,53 @@ pub unsafe fn transpose(x: *const f32, out: *mut f32, r: usize, c: usize) {
         }
     }
 }
+
+/// Batched matmul of many small matrices: `out[e] = op(a[e])·op(b[e])` for `r` batch items, a
+/// `[r, m, k]` (`[r, k, m]` with `ta`), b `[r, k, n]` (`[r, n, k]` with `tb`), out `[r, m, n]`.
+/// Each output row is accumulated as `Σ_q op(a)[i, q] · op(b)[q, :]` in increasing q: a contiguous
+/// row of op(b) per step, which LLVM vectorises (with `tb`, each b item is first transposed into
+/// a scratch block).
+///
+/// # Safety
+/// The pointers must address `r·m·k`, `r·k·n` and `r·m·n` f32 in linear memory.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn bmm(
+    a: *const f32,
+    b: *const f32,
+    out: *mut f32,
+    r: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    ta: bool,
+    tb: bool,
+) {
+    if r == 0 || m == 0 || n == 0 {
+        return;
+    }
+    let a = core::slice::from_raw_parts(a, r * m * k);
+    let b = core::slice::from_raw_parts(b, r * k * n);
+    let out = core::slice::from_raw_parts_mut(out, r * m * n);
+    let mut scratch = vec![0f32; if tb { k * n } else { 0 }];
+    for (e, oe) in out.chunks_exact_mut(m * n).enumerate() {
+        let ae = &a[e * m * k..][..m * k];
+        let mut be = &b[e * k * n..][..k * n];
+        if tb {
+            for j in 0..n {
+                for q in 0..k {
+                    scratch[q * n + j] = be[j * k + q];
+                }
+            }
+            be = &scratch;
+        }
+        for (i, orow) in oe.chunks_exact_mut(n).enumerate() {
+            orow.fill(0.0);
+            for (q, brow) in be.chunks_exact(n).enumerate() {
+                let av = if ta { ae[q * m + i] } else { ae[i * k + q] };
+                for (o, bv) in orow.iter_mut().zip(brow) {
+                    *o += av * *bv;
+                }
+            }
+        }
+    }
+}
