@@ -113,6 +113,50 @@ export class Tape {
   }
 }
 
+/**
+ * Collects the tensors ops create without recording anything (inference): run `fn`, then free
+ * what it created with {@linkcode TensorScope.dispose}.
+ *
+ * @example Inference scope
+ * ```ts
+ * import { TensorScope } from "./tape.ts";
+ * import { scale } from "./functional.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { getBackend } from "./backend.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const scope = new TensorScope();
+ * const y = scope.run(() => scale(Tensor.from(be, [1, 2]), 2));
+ * assertEquals(await y.read(), new Float32Array([2, 4]));
+ * scope.dispose();
+ * assertEquals(y.disposed, true);
+ * ```
+ */
+export class TensorScope {
+  /** Tensors created inside {@linkcode TensorScope.run}. */
+  readonly owned: Set<Tensor> = new Set<Tensor>();
+
+  /** Runs `fn` with recording off, owning every tensor it creates. */
+  run<T>(fn: () => T): T {
+    const [prevTape, prevReg] = [active, registry.current];
+    active = null;
+    registry.current = this.owned;
+    try {
+      return fn();
+    } finally {
+      active = prevTape;
+      registry.current = prevReg;
+    }
+  }
+
+  /** Frees every owned tensor except `keep`. */
+  dispose(keep: Tensor[] = []): void {
+    const k = new Set(keep);
+    for (const t of this.owned) if (!k.has(t)) t.dispose();
+    this.owned.clear();
+  }
+}
+
 /** Called by ops: appends a node when a tape records and some input needs a gradient. */
 export function recordOp(
   op: OpDef,

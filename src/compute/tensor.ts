@@ -42,7 +42,7 @@ export class Tensor {
   /** Host copy of an index tensor's data (kept by `Tensor.from` for u32/i32). */
   host: HostArray | undefined;
   /** Cached derived data (e.g. the CSR of an index tensor), keyed by purpose. */
-  readonly cache = new Map<string, Tensor>();
+  readonly cache: Map<string, Tensor> = new Map<string, Tensor>();
   #buf: DeviceBuffer | undefined;
 
   /** Wraps a buffer; prefer {@linkcode Tensor.from} / {@linkcode Tensor.empty}. */

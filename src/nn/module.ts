@@ -204,7 +204,7 @@ export class MLP {
 export class Embedding {
   readonly weight: Tensor;
 
-  constructor(store: ParamStore, name: string, readonly count: number, readonly dim: number, initBound = Math.sqrt(3)) {
+  constructor(store: ParamStore, name: string, readonly count: number, readonly dim: number, initBound: number = Math.sqrt(3)) {
     this.weight = store.uniform(`${name}.weight`, [count, dim], initBound);
   }
 

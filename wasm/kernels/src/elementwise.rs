@@ -2,7 +2,7 @@
 //! a shape or a scalar, the losses' elementwise parts and Adam. Contiguous loops are left to
 //! LLVM's SIMD128 vectoriser; sums run in a fixed order (f64 where the reference sums in f64).
 
-use crate::act::{activate_grad, activate_slice};
+use crate::act::{activate_grad_slice, activate_slice};
 
 /// Output dims `d[0..4]` and the strides of one operand in them.
 pub struct Bcast {
@@ -104,9 +104,7 @@ pub fn unary(x: &[f32], out: &mut [f32], act: u32) {
 
 /// `out = g · act′(x)`.
 pub fn unary_backward(g: &[f32], x: &[f32], out: &mut [f32], act: u32) {
-    for ((o, gv), xv) in out.iter_mut().zip(g).zip(x) {
-        *o = *gv * activate_grad(act, *xv);
-    }
+    activate_grad_slice(act, g, x, out);
 }
 
 /// `mean((a − b)²)`, summed in f64 in index order.
