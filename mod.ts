@@ -28,6 +28,14 @@ export * from "./src/core/lattice.ts";
 export * from "./src/core/geometry.ts";
 export * from "./src/eval/smact.ts";
 export * from "./src/eval/magpie.ts";
+export * from "./src/eval/validity.ts";
+export * from "./src/data/preprocess.ts";
+export { CDVAE, DEFAULT_MODEL_URL } from "./src/model/cdvae.ts";
+export type { GenerateOptions, HeadOutputs } from "./src/model/cdvae.ts";
+export * from "./src/model/config.ts";
+export type { GeneratedCrystal, LangevinOptions } from "./src/model/sampler.ts";
+export { loadTrainingData, train } from "./src/train/trainer.ts";
+export type { TrainOptions, TrainSummary } from "./src/train/trainer.ts";
 
 if (import.meta.main) {
   const { main } = await import("./src/cli/main.ts");

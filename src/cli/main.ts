@@ -8,9 +8,12 @@
 import { type Command, helpText, parseCommandArgs, UsageError } from "./command.ts";
 import { info } from "./info.ts";
 import { convert } from "./convert.ts";
+import { train } from "./train.ts";
+import { generate } from "./generate.ts";
+import { reconstruct } from "./reconstruct.ts";
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [info, convert];
+export const COMMANDS: readonly Command[] = [generate, reconstruct, train, info, convert];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -165,7 +165,9 @@ export class Linear {
       ? store.normal(`${name}.weight`, shape, Math.sqrt(2 / inFeatures), "transposed")
       : store.uniform(`${name}.weight`, shape, bound, "transposed");
     if (opts.bias ?? true) {
-      this.bias = init === "torch" ? store.uniform(`${name}.bias`, [outFeatures], bound) : store.constant(`${name}.bias`, [outFeatures]);
+      this.bias = init === "torch"
+        ? store.uniform(`${name}.bias`, [outFeatures], bound)
+        : store.constant(`${name}.bias`, [outFeatures]);
     }
   }
 
@@ -182,7 +184,14 @@ export class Linear {
 export class MLP {
   readonly layers: Linear[] = [];
 
-  constructor(store: ParamStore, name: string, inDim: number, hidden: number, numLayers: number, outDim: number) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    inDim: number,
+    hidden: number,
+    numLayers: number,
+    outDim: number,
+  ) {
     let d = inDim;
     for (let i = 0; i < numLayers; i++) {
       this.layers.push(new Linear(store, `${name}.${2 * i}`, d, hidden));
@@ -204,7 +213,13 @@ export class MLP {
 export class Embedding {
   readonly weight: Tensor;
 
-  constructor(store: ParamStore, name: string, readonly count: number, readonly dim: number, initBound: number = Math.sqrt(3)) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    readonly count: number,
+    readonly dim: number,
+    initBound: number = Math.sqrt(3),
+  ) {
     this.weight = store.uniform(`${name}.weight`, [count, dim], initBound);
   }
 

@@ -1,0 +1,143 @@
+/**
+ * `train`: trains a CDVAE on a dataset with the project's trainer; resumable.
+ *
+ * @module
+ */
+
+import { type Command, intFlag, UsageError } from "./command.ts";
+import { Progress } from "./progress.ts";
+import { getBackend } from "../compute/backend.ts";
+import { DATASETS, isDatasetName } from "../data/datasets.ts";
+import { PRESETS } from "../model/config.ts";
+import { loadTrainingData, train as runTraining } from "../train/trainer.ts";
+
+type BackendName = "webgpu" | "wasm" | "reference";
+
+export const train: Command = {
+  name: "train",
+  summary: "Train a CDVAE model on a dataset (resumable, with checkpoints, a CSV log and a loss curve)",
+  usage: "",
+  description:
+    "Writes OUT/config.json, last.safetensors (+ optimiser state), best.safetensors, state.json, " +
+    "log.csv and loss.svg after every epoch. Ctrl-C stops after the current batch and keeps the last " +
+    "complete epoch's checkpoint; --resume continues it exactly. Where a dataset has no train.csv, it trains " +
+    "on val.csv and validates on a held-out 10 % of it (never on test.csv).",
+  options: {
+    dataset: {
+      type: "string",
+      value: "NAME",
+      default: "perov_5",
+      description: `One of ${Object.keys(DATASETS).join(", ")}`,
+    },
+    preset: {
+      type: "string",
+      value: "NAME",
+      default: "small",
+      description: "Model size: small (2-core CPU) or reference (the paper's)",
+    },
+    epochs: {
+      type: "string",
+      value: "N",
+      default: "100",
+      description: "Epochs to reach (a resumed run continues up to N)",
+    },
+    "batch-size": { type: "string", value: "N", default: "64", description: "Crystals per step" },
+    out: { type: "string", value: "DIR", default: "runs/train", description: "Run folder" },
+    resume: { type: "boolean", description: "Continue the run in --out from its last checkpoint" },
+    seed: { type: "string", value: "N", default: "0", description: "Seed of initialisation and every draw" },
+    lr: { type: "string", value: "X", default: "0.001", description: "Adam learning rate" },
+    limit: {
+      type: "string",
+      value: "N",
+      description: "Use only the first N training crystals (and N validation)",
+    },
+    "val-every": {
+      type: "string",
+      value: "N",
+      default: "1",
+      description: "Validate and keep the best weights every N epochs",
+    },
+    backend: {
+      type: "string",
+      value: "NAME",
+      description: "webgpu, wasm or reference (default: fastest here)",
+    },
+  },
+  async run(args) {
+    const dataset = String(args.values.dataset);
+    if (!isDatasetName(dataset)) {
+      throw new UsageError(
+        `Unknown dataset "${dataset}": expected one of ${Object.keys(DATASETS).join(", ")}`,
+      );
+    }
+    const presetName = String(args.values.preset);
+    if (presetName !== "small" && presetName !== "reference") {
+      throw new UsageError(`Unknown preset "${presetName}": expected small or reference`);
+    }
+    const backendName = args.values.backend as string | undefined;
+    if (backendName && !["webgpu", "wasm", "reference"].includes(backendName)) {
+      throw new UsageError(`Unknown backend "${backendName}": expected webgpu, wasm or reference`);
+    }
+    const lr = Number(args.values.lr);
+    if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got "${args.values.lr}"`);
+    const epochs = intFlag(args, "epochs", { min: 1 })!;
+    const batchSize = intFlag(args, "batch-size", { min: 1 })!;
+    const seed = intFlag(args, "seed", { min: 0 })!;
+    const limit = intFlag(args, "limit", { min: 1 });
+    const valEvery = intFlag(args, "val-every", { min: 1 })!;
+    const outDir = String(args.values.out);
+    const config = PRESETS[presetName](dataset);
+
+    const backend = await getBackend(backendName ? { prefer: backendName as BackendName } : {});
+    console.error(`Loading ${dataset} …`);
+    const data = await loadTrainingData(dataset, { limit, property: config.property, seed });
+    if (data.train.length === 0) throw new Error(`No training crystals in ${dataset}`);
+    console.error(`Data: ${data.note}. Backend: ${backend.name}. Run folder: ${outDir}`);
+    let stop = false;
+    const onSigint = () => {
+      if (stop) Deno.exit(130);
+      stop = true;
+      console.error(
+        "\nStopping after this batch (Ctrl-C again to quit at once; the last complete epoch is kept) …",
+      );
+    };
+    Deno.addSignalListener("SIGINT", onSigint);
+    let bar: Progress | undefined;
+    try {
+      const summary = await runTraining({
+        backend,
+        config,
+        data,
+        outDir,
+        epochs,
+        batchSize,
+        resume: args.values.resume === true,
+        seed,
+        lr,
+        valEvery,
+        onStep: ({ epoch, batch, batches }) => {
+          if (batch === 1) bar = new Progress(`epoch ${epoch}`, batches);
+          bar!.set(batch);
+        },
+        onEpoch: (row) => {
+          bar?.finish(
+            `loss ${row.train_loss.toFixed(4)} val ${
+              Number.isFinite(row.val_loss) ? row.val_loss.toFixed(4) : "-"
+            }`,
+          );
+        },
+        shouldStop: () => stop,
+      });
+      console.error(
+        `${summary.stoppedEarly ? "Stopped" : "Done"}: ${summary.epochs} epochs, ${summary.steps} steps, ` +
+          `best val ${summary.bestVal.toFixed(4)} at epoch ${summary.bestEpoch}, ${
+            summary.seconds.toFixed(0)
+          } s. ` +
+          `Weights: ${outDir}/best.safetensors`,
+      );
+      return summary.stoppedEarly ? 130 : 0;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSigint);
+    }
+  },
+};

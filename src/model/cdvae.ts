@@ -1,0 +1,310 @@
+/**
+ * The CDVAE model (Xie et al., ICLR 2022): a periodic encoder to a latent z, MLP heads that
+ * predict the number of atoms, the lattice, the composition and (optionally) a property from z,
+ * and a score network decoder conditioned on z that denoises coordinates and atom types.
+ * Parameter names equal the reference's `state_dict`, so its weights load here and ours there.
+ *
+ * This file holds the model and its pieces; the training objective is `losses.ts`, the sampler
+ * `sampler.ts`.
+ *
+ * @module
+ */
+
+import type { Backend } from "../compute/backend.ts";
+import { add, exp, gather, mul, randNormal, scale } from "../compute/functional.ts";
+import { Tensor } from "../compute/tensor.ts";
+import { Linear, MLP, ParamStore } from "../nn/module.ts";
+import type { GraphBatch } from "../nn/graph.ts";
+import { crystalOfAtoms } from "../nn/graph.ts";
+import { DimeNetPlusPlus } from "../nn/dimenet.ts";
+import { GEMNET_T_DEFAULTS, GemNetT } from "../nn/gemnet.ts";
+import { buildDecoderGraph } from "../nn/gemnet_graph.ts";
+import { type CDVAEConfig, noiseLevels } from "./config.ts";
+import { getBackend } from "../compute/backend.ts";
+import { TensorScope } from "../compute/tape.ts";
+import type { Crystal } from "../crystal/crystal.ts";
+import { preprocessCrystals } from "../data/preprocess.ts";
+import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
+import { type GeneratedCrystal, langevin, type LangevinOptions, priorLatents } from "./sampler.ts";
+import { buildGraph, packHost } from "./graphs.ts";
+
+/** Where `CDVAE.load("default")` finds the shipped model. */
+export const DEFAULT_MODEL_URL: URL = new URL("../../data/models/perov_5/", import.meta.url);
+
+/** Options of {@linkcode CDVAE.generate}. */
+export interface GenerateOptions extends Omit<LangevinOptions, "seed" | "numAtoms"> {
+  /** Number of crystals. */
+  n: number;
+  /** Seed of the latents and of the dynamics (default 0). */
+  seed?: number;
+  /** Crystals per batch of dynamics (default 64). */
+  batchSize?: number;
+}
+
+async function readBytes(base: URL, name: string): Promise<Uint8Array> {
+  const url = new URL(name, base);
+  if (url.protocol === "file:") return await Deno.readFile(url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Cannot load model file ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The outputs of the heads for a batch of latents. */
+export interface HeadOutputs {
+  /** `[B, maxAtoms + 1]` logits over atom counts. */
+  numAtoms: Tensor;
+  /** `[B, 6]` standardised lattice values (lengths / N^(1/3), angles). */
+  lattice: Tensor;
+  /** `[N, numTypes]` per-atom composition logits (z repeated per atom). */
+  composition: Tensor;
+  /** `[B, 1]` standardised property, when predicted. */
+  property?: Tensor;
+}
+
+/**
+ * A CDVAE model: parameters, encoder, decoder and heads.
+ *
+ * @example Parameter names follow the reference
+ * ```ts ignore
+ * const model = await CDVAE.create(be, PRESETS.small("perov_5"), 1);
+ * model.store.entries.has("fc_mu.weight"); // true
+ * ```
+ */
+export class CDVAE {
+  readonly store: ParamStore;
+  readonly encoder: DimeNetPlusPlus;
+  readonly decoder: GemNetT;
+  readonly fcMu: Linear;
+  readonly fcVar: Linear;
+  readonly fcNumAtoms: MLP;
+  readonly fcLattice: MLP;
+  readonly fcComposition: MLP;
+  readonly fcProperty: MLP | undefined;
+  /** σ_X levels, descending. */
+  readonly sigmas: Float64Array;
+  /** σ_A levels, descending. */
+  readonly typeSigmas: Float64Array;
+
+  constructor(readonly backend: Backend, readonly config: CDVAEConfig, seed = 0) {
+    const c = config;
+    const store = this.store = new ParamStore(backend, seed);
+    this.encoder = new DimeNetPlusPlus(store, "encoder", { ...c.encoder, outChannels: c.latentDim });
+    const d = c.decoder;
+    this.decoder = new GemNetT(store, {
+      ...GEMNET_T_DEFAULTS,
+      latentDim: c.latentDim,
+      embSizeAtom: d.embSizeAtom,
+      embSizeEdge: d.embSizeEdge,
+      numBlocks: d.numBlocks,
+      numSpherical: d.numSpherical,
+      numRadial: d.numRadial,
+      embSizeTrip: d.embSizeTrip,
+      embSizeRbf: d.embSizeRbf,
+      embSizeCbf: d.embSizeCbf,
+      embSizeBilTrip: d.embSizeBilTrip,
+      numBeforeSkip: d.numBeforeSkip,
+      numAfterSkip: d.numAfterSkip,
+      numConcat: d.numConcat,
+      numAtom: d.numAtomResidual,
+      cutoff: d.cutoff,
+      maxNeighbors: d.maxNeighbors,
+      numAtomTypes: c.numTypes,
+    }, "decoder");
+    this.fcMu = new Linear(store, "fc_mu", c.latentDim, c.latentDim);
+    this.fcVar = new Linear(store, "fc_var", c.latentDim, c.latentDim);
+    this.fcNumAtoms = new MLP(store, "fc_num_atoms", c.latentDim, c.hiddenDim, c.fcNumLayers, c.maxAtoms + 1);
+    this.fcLattice = new MLP(store, "fc_lattice", c.latentDim, c.hiddenDim, c.fcNumLayers, 6);
+    this.fcComposition = new MLP(
+      store,
+      "fc_composition",
+      c.latentDim,
+      c.hiddenDim,
+      c.fcNumLayers,
+      c.numTypes,
+    );
+    this.fcProperty = c.predictProperty
+      ? new MLP(store, "fc_property", c.latentDim, c.hiddenDim, c.fcNumLayers, 1)
+      : undefined;
+    this.sigmas = noiseLevels(c.sigmaBegin, c.sigmaEnd, c.numNoiseLevels);
+    this.typeSigmas = noiseLevels(c.typeSigmaBegin, c.typeSigmaEnd, c.numNoiseLevels);
+    // The reference keeps the levels as frozen parameters; keep them in the file too.
+    store.add("sigmas", Tensor.from(backend, Float32Array.from(this.sigmas)), "same", false);
+    store.add("type_sigmas", Tensor.from(backend, Float32Array.from(this.typeSigmas)), "same", false);
+  }
+
+  /** Encoder output → μ and log σ², each `[B, latentDim]`. */
+  encode(g: GraphBatch): { mu: Tensor; logVar: Tensor } {
+    const hidden = this.encoder.forward(g);
+    return { mu: this.fcMu.forward(hidden), logVar: this.fcVar.forward(hidden) };
+  }
+
+  /**
+   * z = μ + exp(½ log σ²)·ε with ε ~ N(0, I) from the device generator (or given).
+   *
+   * @param mu `[B, D]`
+   * @param logVar `[B, D]`
+   * @param rng Seed and stream offset of ε, or ε itself
+   */
+  reparameterize(mu: Tensor, logVar: Tensor, rng: { seed: number; offset?: number } | Tensor): Tensor {
+    const eps = rng instanceof Tensor ? rng : randNormal(this.backend, mu.shape, rng);
+    return add(mu, mul(exp(scale(logVar, 0.5)), eps));
+  }
+
+  /**
+   * The heads on z. The composition head runs on z repeated per atom of each crystal.
+   *
+   * @param z `[B, D]`
+   * @param atomOffsets `[B + 1]` atoms per crystal (true counts in training, predicted when sampling)
+   */
+  heads(z: Tensor, atomOffsets: Uint32Array): HeadOutputs {
+    const perAtom = gather(z, Tensor.from(this.backend, crystalOfAtoms({ atomOffsets })));
+    return {
+      numAtoms: this.fcNumAtoms.forward(z),
+      lattice: this.fcLattice.forward(z),
+      composition: this.fcComposition.forward(perAtom),
+      property: this.fcProperty?.forward(z),
+    };
+  }
+
+  /**
+   * The decoder on a (noisy) structure: per-atom Cartesian scores `[N, 3]` (the reference's
+   * `pred_cart_coord_diff`, not yet divided by σ) and type logits `[N, numTypes]`.
+   *
+   * @param z `[B, D]`
+   * @param g The decoder graph of the noisy structure (its `numbers` are the current types)
+   */
+  decode(z: Tensor, g: GraphBatch): { scores: Tensor; typeLogits: Tensor } {
+    const inputs = this.decoder.prepare(buildDecoderGraph(g));
+    const types = Tensor.from(this.backend, Uint32Array.from(g.numbers, (n) => n - 1));
+    return this.decoder.forward(z, inputs, types);
+  }
+
+  /**
+   * Loads a model folder (config.json + weights.safetensors, or best.safetensors of a run):
+   * a path, a URL, or "default" for the shipped Perov-5 model.
+   *
+   * @param source Folder path or URL (with or without a trailing slash), or "default"
+   * @param opts Backend to run on (default: the fastest here)
+   */
+  static async load(source: string | URL, opts: { backend?: Backend } = {}): Promise<CDVAE> {
+    let base: URL;
+    if (source === "default") base = DEFAULT_MODEL_URL;
+    else if (source instanceof URL || /^[a-z]+:\/\//i.test(source)) base = new URL(String(source));
+    else base = new URL(`file://${source.startsWith("/") ? "" : Deno.cwd() + "/"}${source}`);
+    if (!base.pathname.endsWith("/")) base = new URL(base.href + "/");
+    let config: CDVAEConfig;
+    try {
+      config = JSON.parse(new TextDecoder().decode(await readBytes(base, "config.json")));
+    } catch (e) {
+      throw new Error(
+        `Cannot load a model from ${base.href}: config.json is missing or unreadable (${
+          (e as Error).message
+        })`,
+      );
+    }
+    if (config.format !== "cdvae-config/1") {
+      throw new Error(`${base.href}config.json is not a cdvae model config`);
+    }
+    let weights: Uint8Array | undefined;
+    for (const name of ["weights.safetensors", "best.safetensors", "last.safetensors"]) {
+      try {
+        weights = await readBytes(base, name);
+        break;
+      } catch { /* try the next name */ }
+    }
+    if (!weights) {
+      throw new Error(`Cannot load a model from ${base.href}: no weights.safetensors (or best/last) there`);
+    }
+    const model = new CDVAE(opts.backend ?? await getBackend(), config);
+    loadIntoStore(model.store, decodeSafetensors(weights).tensors);
+    return model;
+  }
+
+  /**
+   * Samples crystals from the prior N(0, I) with annealed Langevin dynamics.
+   *
+   * @param opts Count, seed, schedule
+   * @returns The crystals, each with a `problem` when it could not be built properly
+   */
+  async generate(opts: GenerateOptions): Promise<GeneratedCrystal[]> {
+    const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, out: GeneratedCrystal[] = [];
+    const z = priorLatents(opts.n, this.config.latentDim, seed);
+    const total = Math.ceil(opts.n / bs);
+    for (let b = 0; b < total; b++) {
+      const zb = z.subarray(
+        b * bs * this.config.latentDim,
+        Math.min(opts.n, (b + 1) * bs) * this.config.latentDim,
+      );
+      const r = await langevin(this, zb, {
+        ...opts,
+        seed: seed * 7919 + b,
+        onStep: opts.onStep && ((d, t) => opts.onStep!(b * t + d, total * t)),
+      });
+      out.push(...r.crystals);
+    }
+    return out;
+  }
+
+  /**
+   * Encodes crystals: μ, log σ² and a sampled z = μ + σ·ε, each `[B·D]` on the host.
+   *
+   * @param crystals Any cells (Niggli-reduced as the reference does)
+   * @param seed Seed of ε
+   */
+  async encodeCrystals(
+    crystals: readonly Crystal[],
+    seed = 0,
+  ): Promise<{ mu: Float32Array; logVar: Float32Array; z: Float32Array }> {
+    const recs = preprocessCrystals(crystals, crystals.map((_, i) => String(i)));
+    const host = packHost(recs.map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })));
+    const g = buildGraph(host, {
+      cutoff: this.config.encoder.cutoff,
+      maxNeighbors: this.config.encoder.maxNeighbors,
+    });
+    const scope = new TensorScope();
+    try {
+      const { mu, logVar } = scope.run(() => this.encode(g));
+      const z = scope.run(() => this.reparameterize(mu, logVar, { seed }));
+      return {
+        mu: (await mu.read()) as Float32Array,
+        logVar: (await logVar.read()) as Float32Array,
+        z: (await z.read()) as Float32Array,
+      };
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /**
+   * Reconstructs crystals as the reference: encode, sample z = μ + σε, decode with Langevin
+   * dynamics (predicted atom count, lattice and composition).
+   */
+  async reconstruct(
+    crystals: readonly Crystal[],
+    opts: Omit<GenerateOptions, "n"> = {},
+  ): Promise<GeneratedCrystal[]> {
+    const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, out: GeneratedCrystal[] = [];
+    for (let b = 0; b < crystals.length; b += bs) {
+      const part = crystals.slice(b, b + bs);
+      const { z } = await this.encodeCrystals(part, seed + b);
+      out.push(...(await langevin(this, z, { ...opts, seed: seed * 7919 + b })).crystals);
+    }
+    return out;
+  }
+
+  /** Number of parameters, total and by part (for `info --model`). */
+  parameterCounts(): Record<string, number> {
+    const s = this.store;
+    return {
+      total: s.count(),
+      encoder: s.count("encoder."),
+      decoder: s.count("decoder."),
+      heads: s.count("fc_"),
+    };
+  }
+
+  /** Frees the parameters. */
+  dispose(): void {
+    this.store.dispose();
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The CDVAE model configuration (JSON beside the weights). `defaultConfig()` equals the
+ * reference implementation's hyperparameters (conf/model/vae.yaml, encoder/dimenet.yaml,
+ * decoder/gemnet.yaml, and the dataset files); `PRESETS.small` is our documented preset sized to
+ * train on a 2-core CPU.
+ *
+ * @module
+ */
+
+import type { DatasetName } from "../data/datasets.ts";
+import type { Scaler } from "../data/preprocess.ts";
+
+/** The periodic DimeNet++ encoder's hyperparameters. */
+export interface EncoderConfig {
+  hiddenChannels: number;
+  numBlocks: number;
+  intEmbSize: number;
+  basisEmbSize: number;
+  outEmbChannels: number;
+  numSpherical: number;
+  numRadial: number;
+  cutoff: number;
+  envelopeExponent: number;
+  numBeforeSkip: number;
+  numAfterSkip: number;
+  numOutputLayers: number;
+  /** How the encoder graph is built: CrystalNN as the reference (once the metrics core has it)
+   * or a radius graph capped at `maxNeighbors` nearest per atom. */
+  graph: "radius";
+  /** Neighbour cap of the radius graph. */
+  maxNeighbors: number;
+}
+
+/** The GemNet-T decoder's hyperparameters. */
+export interface DecoderConfig {
+  embSizeAtom: number;
+  embSizeEdge: number;
+  numBlocks: number;
+  numSpherical: number;
+  numRadial: number;
+  embSizeTrip: number;
+  embSizeRbf: number;
+  embSizeCbf: number;
+  embSizeBilTrip: number;
+  numBeforeSkip: number;
+  numAfterSkip: number;
+  numConcat: number;
+  numAtomResidual: number;
+  cutoff: number;
+  maxNeighbors: number;
+}
+
+/** Everything that defines a CDVAE model. */
+export interface CDVAEConfig {
+  /** Format marker of the JSON file. */
+  format: "cdvae-config/1";
+  /** Dataset the model is trained on (for defaults and the card). */
+  dataset: DatasetName | "custom";
+  latentDim: number;
+  hiddenDim: number;
+  fcNumLayers: number;
+  /** Largest atom count the num-atoms head can predict (classes 0…maxAtoms). */
+  maxAtoms: number;
+  /** Number of element types (atomic numbers 1…numTypes). */
+  numTypes: number;
+  encoder: EncoderConfig;
+  decoder: DecoderConfig;
+  sigmaBegin: number;
+  sigmaEnd: number;
+  typeSigmaBegin: number;
+  typeSigmaEnd: number;
+  numNoiseLevels: number;
+  /** Loss weights. */
+  cost: {
+    natom: number;
+    lattice: number;
+    composition: number;
+    coord: number;
+    type: number;
+    property: number;
+  };
+  /** KL weight β. */
+  beta: number;
+  /** Whether a property head is trained (the reference's `predict_property`). */
+  predictProperty: boolean;
+  /** Name of the property column, when predicted. */
+  property?: string;
+  /** Decoder uses the true lattice until this epoch (inclusive), then the predicted one. */
+  teacherForcingMaxEpoch: number;
+  /** Scalers fitted on the training split (lattice targets; property when predicted). */
+  scalers: { lattice: Scaler; property?: Scaler };
+}
+
+/** The reference's DimeNet++ encoder. */
+export const REFERENCE_ENCODER: Readonly<EncoderConfig> = Object.freeze({
+  hiddenChannels: 128,
+  numBlocks: 4,
+  intEmbSize: 64,
+  basisEmbSize: 8,
+  outEmbChannels: 256,
+  numSpherical: 7,
+  numRadial: 6,
+  cutoff: 7,
+  envelopeExponent: 5,
+  numBeforeSkip: 1,
+  numAfterSkip: 2,
+  numOutputLayers: 3,
+  graph: "radius",
+  maxNeighbors: 20,
+});
+
+/** The reference's GemNet-T decoder. */
+export const REFERENCE_DECODER: Readonly<DecoderConfig> = Object.freeze({
+  embSizeAtom: 128,
+  embSizeEdge: 128,
+  numBlocks: 3,
+  numSpherical: 7,
+  numRadial: 128,
+  embSizeTrip: 64,
+  embSizeRbf: 16,
+  embSizeCbf: 16,
+  embSizeBilTrip: 64,
+  numBeforeSkip: 1,
+  numAfterSkip: 2,
+  numConcat: 1,
+  numAtomResidual: 3,
+  cutoff: 7,
+  maxNeighbors: 20,
+});
+
+/** Per-dataset facts of the reference configs (max atoms, teacher forcing, property, scalers). */
+export const DATASET_DEFAULTS: Readonly<
+  Record<
+    DatasetName,
+    {
+      maxAtoms: number;
+      teacherForcingMaxEpoch: number;
+      property: string;
+      scalers: { lattice: Scaler; property: Scaler };
+    }
+  >
+> = {
+  perov_5: {
+    maxAtoms: 20,
+    teacherForcingMaxEpoch: 1500,
+    property: "heat_ref",
+    scalers: {
+      lattice: {
+        mean: [2.4239821, 2.4239821, 2.4239821, 90, 90, 90],
+        std: [0.17867143, 0.17867143, 0.17867143, 1e-5, 1e-5, 1e-5],
+      },
+      property: { mean: [1.4032214], std: [0.6802187] },
+    },
+  },
+  carbon_24: {
+    maxAtoms: 24,
+    teacherForcingMaxEpoch: 1000,
+    property: "energy_per_atom",
+    scalers: {
+      lattice: {
+        mean: [1.324584, 1.9696525, 2.7338369, 89.424774, 89.773438, 88.749672],
+        std: [0.23766416, 0.28399891, 0.5579316, 14.408602, 9.1911736, 12.916198],
+      },
+      property: { mean: [-154.25102], std: [0.13738815] },
+    },
+  },
+  mp_20: {
+    maxAtoms: 20,
+    teacherForcingMaxEpoch: 500,
+    property: "formation_energy_per_atom",
+    scalers: {
+      lattice: {
+        mean: [2.4014354, 2.7083149, 3.6744716, 86.768852, 84.870712, 86.252968],
+        std: [0.5723806, 0.57224047, 1.5523046, 18.504242, 15.881547, 19.280401],
+      },
+      property: { mean: [-1.2198027], std: [1.0293838] },
+    },
+  },
+};
+
+/**
+ * The reference's model for a dataset (property head on, as the optimisation task needs it).
+ *
+ * @example Perov-5
+ * ```ts
+ * import { defaultConfig } from "./config.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const c = defaultConfig("perov_5");
+ * assertEquals([c.latentDim, c.encoder.numBlocks, c.decoder.numBlocks, c.maxAtoms], [256, 4, 3, 20]);
+ * ```
+ */
+export function defaultConfig(dataset: DatasetName): CDVAEConfig {
+  const d = DATASET_DEFAULTS[dataset];
+  return {
+    format: "cdvae-config/1",
+    dataset,
+    latentDim: 256,
+    hiddenDim: 256,
+    fcNumLayers: 1,
+    maxAtoms: d.maxAtoms,
+    numTypes: 100,
+    encoder: { ...REFERENCE_ENCODER },
+    decoder: { ...REFERENCE_DECODER },
+    sigmaBegin: 10,
+    sigmaEnd: 0.01,
+    typeSigmaBegin: 5,
+    typeSigmaEnd: 0.01,
+    numNoiseLevels: 50,
+    cost: { natom: 1, lattice: 10, composition: 1, coord: 10, type: 1, property: 1 },
+    beta: 0.01,
+    predictProperty: true,
+    property: d.property,
+    teacherForcingMaxEpoch: d.teacherForcingMaxEpoch,
+    scalers: structuredClone(d.scalers),
+  };
+}
+
+/** Named presets: `reference` (the paper's sizes) and `small` (trains on a 2-core CPU). */
+export const PRESETS: Readonly<Record<"reference" | "small", (dataset: DatasetName) => CDVAEConfig>> = {
+  reference: defaultConfig,
+  small: (dataset) => {
+    const c = defaultConfig(dataset);
+    c.latentDim = 128;
+    c.hiddenDim = 128;
+    c.encoder = {
+      ...c.encoder,
+      hiddenChannels: 64,
+      numBlocks: 2,
+      intEmbSize: 32,
+      basisEmbSize: 8,
+      outEmbChannels: 128,
+    };
+    c.decoder = {
+      ...c.decoder,
+      embSizeAtom: 64,
+      embSizeEdge: 64,
+      numBlocks: 2,
+      numRadial: 32,
+      embSizeTrip: 32,
+      embSizeBilTrip: 32,
+      maxNeighbors: 12,
+    };
+    // The small model is trained for a few hundred epochs, not thousands: keep the lattice
+    // teacher-forced for the first half, as the reference does over its 3000 epochs.
+    c.teacherForcingMaxEpoch = Math.min(c.teacherForcingMaxEpoch, 100);
+    return c;
+  },
+};
+
+/** The geometric noise levels σ_1 > … > σ_L (log-spaced, as `np.exp(np.linspace(log a, log b, L))`). */
+export function noiseLevels(begin: number, end: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  const a = Math.log(begin), b = Math.log(end);
+  for (let i = 0; i < count; i++) out[i] = Math.exp(count === 1 ? a : a + (b - a) * i / (count - 1));
+  return out;
+}

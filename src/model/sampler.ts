@@ -1,0 +1,202 @@
+/**
+ * Annealed Langevin dynamics (the paper's Algorithm 1, the reference's `langevin_dynamics`):
+ * z → predicted atom count, lattice and composition → random initial coordinates and types
+ * drawn from the composition → for each σ level × steps: score from the decoder, step size
+ * step_lr·(σ/σ_L)², Gaussian noise, back into the cell, types = argmax of the decoder's logits.
+ *
+ * The decoder graph is rebuilt every step by the wasm geometry core on the host, so each step
+ * reads the scores back; a GPU-resident loop (graph kernel in WGSL) is future work.
+ *
+ * @module
+ */
+
+import { HostRng } from "../compute/host_rng.ts";
+import { TensorScope } from "../compute/tape.ts";
+import { Tensor } from "../compute/tensor.ts";
+import type { Crystal } from "../crystal/crystal.ts";
+import { cartToFrac, fracToCart, wrapFrac } from "../crystal/lattice.ts";
+import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
+import type { CDVAE } from "./cdvae.ts";
+import { buildGraph } from "./graphs.ts";
+
+/** Knobs of {@linkcode langevin}. */
+export interface LangevinOptions {
+  /** Seed of every draw (initial state and noise). */
+  seed: number;
+  /** Steps per σ level (reference: 100). */
+  stepsPerLevel?: number;
+  /** Base step size (reference: 1e-4). */
+  stepLr?: number;
+  /** Stop at the first σ below this (reference: 0, i.e. all levels). */
+  minSigma?: number;
+  /** Use these atom counts instead of the predicted ones (reconstruction with known N). */
+  numAtoms?: ArrayLike<number>;
+  /** Called after each step with (done, total). */
+  onStep?: (done: number, total: number) => void;
+  /** Keep every step's fractional coordinates and types. */
+  trajectory?: boolean;
+}
+
+/** One generated crystal, with a reason when it could not be built properly. */
+export interface GeneratedCrystal extends Crystal {
+  /** Why the crystal is degenerate (invalid predicted lattice, no atoms), if it is. */
+  problem?: string;
+}
+
+/** What {@linkcode langevin} returns. */
+export interface LangevinResult {
+  crystals: GeneratedCrystal[];
+  /** Per step: fractional coordinates and atomic numbers of all atoms (when asked). */
+  trajectory?: { frac: Float64Array; numbers: Uint8Array }[];
+}
+
+function argmax(xs: ArrayLike<number>, off: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (xs[off + i] > xs[off + best]) best = i;
+  return best;
+}
+
+/**
+ * The reference's `sample_composition`: round(p·N) atoms of each element, the remainder drawn
+ * from the leftover probabilities, shuffled, truncated to N.
+ */
+export function sampleComposition(probs: ArrayLike<number>, n: number, rng: HostRng): number[] {
+  const types = probs.length;
+  const out: number[] = [];
+  const left = new Float64Array(types);
+  for (let t = 0; t < types; t++) {
+    const k = Math.round(probs[t] * n);
+    for (let j = 0; j < k; j++) out.push(t + 1);
+    left[t] = Math.max(0, probs[t] - k / n);
+  }
+  const remaining = n - out.length;
+  if (remaining > 0) {
+    if (left.every((v) => v === 0)) left.set(Array.from(probs).map((p) => Math.max(p, 0)));
+    for (let j = 0; j < remaining; j++) out.push(rng.categorical(left) + 1);
+  }
+  return rng.shuffle(out).slice(0, n);
+}
+
+/**
+ * Runs annealed Langevin dynamics from latents.
+ *
+ * @param model A trained model
+ * @param z `[B·D]` latents (row-major)
+ * @param opts Schedule and seed
+ * @returns The crystals (and the trajectory when asked)
+ */
+export async function langevin(
+  model: CDVAE,
+  z: Float32Array,
+  opts: LangevinOptions,
+): Promise<LangevinResult> {
+  const c = model.config, be = model.backend, rng = new HostRng(opts.seed);
+  const nCrystals = z.length / c.latentDim;
+  const zT = Tensor.from(be, z, [nCrystals, c.latentDim]);
+  const scope = new TensorScope();
+  try {
+    // Atom counts: argmax of the head (at least 1 atom, so every crystal can be built).
+    const problems: (string | undefined)[] = new Array(nCrystals).fill(undefined);
+    let counts: number[];
+    if (opts.numAtoms) counts = Array.from(opts.numAtoms);
+    else {
+      const logits = await scope.run(() => model.fcNumAtoms.forward(zT)).read();
+      counts = Array.from(
+        { length: nCrystals },
+        (_, b) => argmax(logits, b * (c.maxAtoms + 1), c.maxAtoms + 1),
+      );
+    }
+    counts = counts.map((n, b) => {
+      if (n >= 1) return n;
+      problems[b] = "the model predicted 0 atoms; sampled with 1";
+      return 1;
+    });
+    const atomOffsets = new Uint32Array(nCrystals + 1);
+    counts.forEach((n, b) => atomOffsets[b + 1] = atomOffsets[b] + n);
+    const nAtoms = atomOffsets[nCrystals];
+    const heads = scope.run(() => model.heads(zT, atomOffsets));
+    const lat = await heads.lattice.read(), comp = await heads.composition.read();
+    scope.dispose([zT]);
+
+    const lattices = new Float64Array(9 * nCrystals);
+    for (let b = 0; b < nCrystals; b++) {
+      try {
+        lattices.set(latticeFromTarget(c.scalers.lattice, lat.subarray(6 * b, 6 * b + 6), counts[b]), 9 * b);
+      } catch (e) {
+        problems[b] = `invalid predicted lattice (${
+          (e as Error).message
+        }); sampled in a cube of the same length scale`;
+        const a = Math.max(
+          1,
+          Math.abs(unscaleRow(c.scalers.lattice, lat.subarray(6 * b, 6 * b + 6))[0] * Math.cbrt(counts[b])),
+        );
+        lattices.set([a, 0, 0, 0, a, 0, 0, 0, a], 9 * b);
+      }
+    }
+    // Initial types from the composition (softmax of the per-atom logits, averaged per crystal:
+    // all atoms of a crystal share z, so one row is the average), coordinates uniform.
+    const numbers = new Uint8Array(nAtoms);
+    for (let b = 0; b < nCrystals; b++) {
+      const row = comp.subarray(atomOffsets[b] * c.numTypes, (atomOffsets[b] + 1) * c.numTypes);
+      const m = Math.max(...row);
+      const e = Array.from(row, (x) => Math.exp(x - m));
+      const s = e.reduce((a, x) => a + x, 0);
+      numbers.set(sampleComposition(e.map((x) => x / s), counts[b], rng), atomOffsets[b]);
+    }
+    const frac = Float64Array.from({ length: 3 * nAtoms }, () => rng.uniform());
+
+    const steps = opts.stepsPerLevel ?? 100, stepLr = opts.stepLr ?? 1e-4, minSigma = opts.minSigma ?? 0;
+    const sigmas = Array.from(model.sigmas).filter((s, i) => s >= minSigma || i === 0);
+    const sigmaLast = model.sigmas[model.sigmas.length - 1];
+    const total = sigmas.length * steps;
+    const trajectory: LangevinResult["trajectory"] = opts.trajectory ? [] : undefined;
+    let done = 0;
+    for (const sigma of sigmas) {
+      const stepSize = stepLr * (sigma / sigmaLast) ** 2, noiseStd = Math.sqrt(2 * stepSize);
+      for (let k = 0; k < steps; k++) {
+        const g = buildGraph(
+          { atomOffsets, numbers, frac, lattices },
+          { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors, images: "cdvae" },
+        );
+        const out = scope.run(() => model.decode(zT, g));
+        const [score, logits] = [await out.scores.read(), await out.typeLogits.read()];
+        scope.dispose([zT]);
+        for (let b = 0; b < nCrystals; b++) {
+          const L = lattices.subarray(9 * b, 9 * b + 9);
+          const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
+          const cart = fracToCart(frac.subarray(3 * a0, 3 * a1), L);
+          for (let j = 0; j < cart.length; j++) {
+            const s = score[3 * a0 + j] / sigma;
+            cart[j] += stepSize * (Number.isFinite(s) ? s : 0) + noiseStd * rng.normal();
+          }
+          const f = cartToFrac(cart, L);
+          for (let j = 0; j < f.length; j++) frac[3 * a0 + j] = wrapFrac(f[j]);
+        }
+        for (let i = 0; i < nAtoms; i++) numbers[i] = argmax(logits, i * c.numTypes, c.numTypes) + 1;
+        trajectory?.push({ frac: frac.slice(), numbers: numbers.slice() });
+        opts.onStep?.(++done, total);
+      }
+    }
+    const crystals: GeneratedCrystal[] = [];
+    for (let b = 0; b < nCrystals; b++) {
+      const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
+      const cr: GeneratedCrystal = {
+        lattice: lattices.slice(9 * b, 9 * b + 9),
+        frac: frac.slice(3 * a0, 3 * a1),
+        numbers: numbers.slice(a0, a1),
+      };
+      if (problems[b]) cr.problem = problems[b];
+      crystals.push(cr);
+    }
+    return { crystals, trajectory };
+  } finally {
+    scope.dispose();
+    zT.dispose();
+  }
+}
+
+/** `n·D` standard normal latents from a seed (the prior N(0, I)). */
+export function priorLatents(n: number, latentDim: number, seed: number): Float32Array {
+  const rng = new HostRng(seed ^ 0x5eed);
+  return Float32Array.from({ length: n * latentDim }, () => rng.normal());
+}

@@ -1,0 +1,328 @@
+/**
+ * CDVAE's decoder: GemNet-T with latent conditioning and direct scores (Xie et al. ICLR 2022;
+ * Gasteiger et al. 2021), cdvae-reference.md "Decoder" and cdvae-reference-details.md §2.3.
+ * Parameters carry the reference's `state_dict` names under `decoder.gemnet.*` and
+ * `decoder.fc_atom.*`; the 17 scale factors are frozen parameters with their reference names.
+ *
+ * Geometry (distances, directions, angles, bases) is computed on the host in f64 from a
+ * {@linkcode DecoderGraph} and uploaded as f32 by {@linkcode GemNetT.prepare}; no gradient flows
+ * through it.
+ *
+ * @module
+ */
+
+import type { Backend } from "../compute/backend.ts";
+import { add, concat, gather, matmul, mul, reshape, segmentSum } from "../compute/functional.ts";
+import { Tensor } from "../compute/tensor.ts";
+import { sphericalHarmonicsY0 } from "./bases.ts";
+import { gaussianRadialBasis } from "./gemnet_bases.ts";
+import type { DecoderGraph } from "./gemnet_graph.ts";
+import {
+  Dense,
+  EdgeEmbedding,
+  type GemNetBases,
+  type GemNetEdgeIndex,
+  heWeight,
+  InteractionBlock,
+  OutputBlock,
+} from "./gemnet_layers.ts";
+import { Embedding, indexTensor, Linear, type ParamStore } from "./module.ts";
+
+/** Hyperparameters of {@linkcode GemNetT} (the reference's names in camelCase). */
+export interface GemNetTConfig {
+  /** Size of z (256). */
+  latentDim: number;
+  /** emb_size_atom (128). */
+  embSizeAtom: number;
+  /** emb_size_edge (128). */
+  embSizeEdge: number;
+  /** Interaction blocks (3); there is one more output block. */
+  numBlocks: number;
+  /** Spherical harmonics Y_l⁰, l < numSpherical (7). */
+  numSpherical: number;
+  /** Gaussians of the radial basis (128, at least 2). */
+  numRadial: number;
+  /** emb_size_trip (64). */
+  embSizeTrip: number;
+  /** emb_size_rbf (16). */
+  embSizeRbf: number;
+  /** emb_size_cbf (16). */
+  embSizeCbf: number;
+  /** emb_size_bil_trip (64). */
+  embSizeBilTrip: number;
+  /** Residual layers before the skip connection (1). */
+  numBeforeSkip: number;
+  /** Residual layers after the skip connection (2). */
+  numAfterSkip: number;
+  /** Residual layers after the concatenation (1). */
+  numConcat: number;
+  /** Residual layers of the atom update and output blocks (3). */
+  numAtom: number;
+  /** Cutoff of the bases and graph (7 Å). */
+  cutoff: number;
+  /** Neighbour cap of the graph (20); the graph builder uses it, the network does not. */
+  maxNeighbors: number;
+  /** Exponent of the polynomial envelope (5). */
+  envelopeExponent: number;
+  /** Atom types, embedding rows and type-logit classes (100 = MAX_ATOMIC_NUM; class = Z − 1). */
+  numAtomTypes: number;
+  /** Scale factors by reference name (e.g. `TripInteraction_1_had_rbf`); a missing name is 1. */
+  scaleFactors: Readonly<Record<string, number>>;
+}
+
+/**
+ * The reference's fitted scale factors (`pl_modules/gemnet/gemnet-dT.json`, "tri_gaussian128";
+ * reference-constants.json `GemNetT_scale_factors`).
+ */
+export const GEMNET_T_SCALE_FACTORS: Readonly<Record<string, number>> = Object.freeze({
+  TripInteraction_1_had_rbf: 18.873615264892578,
+  TripInteraction_1_sum_cbf: 7.996850490570068,
+  AtomUpdate_1_sum: 1.220463752746582,
+  TripInteraction_2_had_rbf: 16.10817527770996,
+  TripInteraction_2_sum_cbf: 7.614634037017822,
+  AtomUpdate_2_sum: 0.9690994620323181,
+  TripInteraction_3_had_rbf: 15.01930046081543,
+  TripInteraction_3_sum_cbf: 7.025179862976074,
+  AtomUpdate_3_sum: 0.8903237581253052,
+  OutBlock_0_sum: 1.6437848806381226,
+  OutBlock_0_had: 16.161039352416992,
+  OutBlock_1_sum: 1.1077653169631958,
+  OutBlock_1_had: 13.54678726196289,
+  OutBlock_2_sum: 0.9477927684783936,
+  OutBlock_2_had: 12.754337310791016,
+  OutBlock_3_sum: 0.9059251546859741,
+  OutBlock_3_had: 13.484951972961426,
+});
+
+/** The reference decoder's hyperparameters (`conf/model/decoder/gemnet.yaml` + GemNetT defaults). */
+export const GEMNET_T_DEFAULTS: Readonly<GemNetTConfig> = Object.freeze({
+  latentDim: 256,
+  embSizeAtom: 128,
+  embSizeEdge: 128,
+  numBlocks: 3,
+  numSpherical: 7,
+  numRadial: 128,
+  embSizeTrip: 64,
+  embSizeRbf: 16,
+  embSizeCbf: 16,
+  embSizeBilTrip: 64,
+  numBeforeSkip: 1,
+  numAfterSkip: 2,
+  numConcat: 1,
+  numAtom: 3,
+  cutoff: 7,
+  maxNeighbors: 20,
+  envelopeExponent: 5,
+  numAtomTypes: 100,
+  scaleFactors: GEMNET_T_SCALE_FACTORS,
+});
+
+/** A prepared graph on the device: indices and bases of one forward pass. */
+export interface GemNetInputs extends GemNetEdgeIndex {
+  /** N. */
+  numAtoms: number;
+  /** `[N]` u32 crystal of each atom (gathers z). */
+  atomCrystal: Tensor;
+  /** `[E, numRadial]` radial basis of D. */
+  rbf: Tensor;
+  /** `[E, numSpherical, Kmax]` Y_l⁰(cos φ_cab) per triplet slot, zero on padding. */
+  cbf: Tensor;
+  /** `[E, 3]` unit vectors V (source image → target). */
+  directions: Tensor;
+  /** `[numRadial·numSpherical]` u32 row order that turns mlp_cbf3 [S, R, I] into [R, S, I]. */
+  cbfWeightOrder: Tensor;
+  /** Frees the tensors (unneeded when they were created inside a tape, which owns them). */
+  dispose(): void;
+}
+
+/** What {@linkcode GemNetT.forward} returns. */
+export interface GemNetOutput {
+  /** `[N, 3]` Σ_{e: s→t} F_e·V_e per atom t (Cartesian; the reference's `pred_cart_coord_diff`). */
+  scores: Tensor;
+  /** `[N, numAtomTypes]` type logits from the final atom embeddings (class = Z − 1). */
+  typeLogits: Tensor;
+}
+
+/**
+ * GemNet-T decoder with `fc_atom` (the reference's `GemNetTDecoder`).
+ *
+ * @example Tiny decoder on a two-atom cell
+ * ```ts
+ * import { getBackend } from "../compute/backend.ts";
+ * import { Tensor } from "../compute/tensor.ts";
+ * import { ParamStore, indexTensor } from "./module.ts";
+ * import { decoderGraphOf } from "./gemnet_graph.ts";
+ * import { GEMNET_T_DEFAULTS, GemNetT } from "./gemnet.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const store = new ParamStore(be, 1);
+ * const cfg = { ...GEMNET_T_DEFAULTS, latentDim: 4, embSizeAtom: 8, embSizeEdge: 8, numBlocks: 1,
+ *   numSpherical: 3, numRadial: 6, embSizeTrip: 4, embSizeRbf: 4, embSizeCbf: 4, embSizeBilTrip: 4, cutoff: 4 };
+ * const net = new GemNetT(store, cfg);
+ * const c = { lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([3, 8]) };
+ * const inp = net.prepare(decoderGraphOf([c], { cutoff: 4, maxNeighbors: 20, images: "cdvae" }));
+ * const out = net.forward(Tensor.from(be, new Float32Array(4), [1, 4]), inp, indexTensor(be, [2, 7]));
+ * assertEquals(out.scores.shape, [2, 3]);
+ * assertEquals(out.typeLogits.shape, [2, 100]);
+ * ```
+ */
+export class GemNetT {
+  readonly config: Readonly<GemNetTConfig>;
+  readonly mlpRbf3: Dense;
+  /** mlp_cbf3 [numSpherical, numRadial, embSizeCbf], the reference's layout. */
+  readonly mlpCbf3: Tensor;
+  readonly mlpRbfH: Dense;
+  readonly mlpRbfOut: Dense;
+  readonly atomEmb: Embedding;
+  readonly atomLatentEmb: Linear;
+  readonly edgeEmb: EdgeEmbedding;
+  readonly outBlocks: OutputBlock[] = [];
+  readonly intBlocks: InteractionBlock[] = [];
+  readonly fcAtom: Linear;
+
+  /**
+   * Registers every parameter in `store` in the reference's order.
+   *
+   * @param store Where the parameters live
+   * @param config Hyperparameters ({@linkcode GEMNET_T_DEFAULTS} for the reference)
+   * @param prefix state_dict prefix of the decoder (default `decoder`)
+   */
+  constructor(
+    readonly store: ParamStore,
+    config: Readonly<GemNetTConfig> = GEMNET_T_DEFAULTS,
+    prefix = "decoder",
+  ) {
+    this.config = config;
+    const c = config, p = `${prefix}.gemnet`;
+    const sf = (k: string) => c.scaleFactors[k] ?? 1;
+    this.mlpRbf3 = new Dense(store, `${p}.mlp_rbf3`, c.numRadial, c.embSizeRbf, false);
+    this.mlpCbf3 = heWeight(store, `${p}.mlp_cbf3.weight`, [c.numSpherical, c.numRadial, c.embSizeCbf]);
+    this.mlpRbfH = new Dense(store, `${p}.mlp_rbf_h`, c.numRadial, c.embSizeRbf, false);
+    this.mlpRbfOut = new Dense(store, `${p}.mlp_rbf_out`, c.numRadial, c.embSizeRbf, false);
+    this.atomEmb = new Embedding(store, `${p}.atom_emb.embeddings`, c.numAtomTypes, c.embSizeAtom);
+    this.atomLatentEmb = new Linear(
+      store,
+      `${p}.atom_latent_emb`,
+      c.embSizeAtom + c.latentDim,
+      c.embSizeAtom,
+    );
+    this.edgeEmb = new EdgeEmbedding(store, `${p}.edge_emb`, c.embSizeAtom, c.numRadial, c.embSizeEdge);
+    const sizes = { atom: c.embSizeAtom, edge: c.embSizeEdge, rbf: c.embSizeRbf, nHidden: c.numAtom };
+    for (let i = 0; i <= c.numBlocks; i++) {
+      const scales = { sum: sf(`OutBlock_${i}_sum`), had: sf(`OutBlock_${i}_had`) };
+      this.outBlocks.push(new OutputBlock(store, `${p}.out_blocks.${i}`, sizes, scales));
+    }
+    const isz = {
+      atom: c.embSizeAtom,
+      edge: c.embSizeEdge,
+      trip: c.embSizeTrip,
+      bilinear: c.embSizeBilTrip,
+      rbf: c.embSizeRbf,
+      cbf: c.embSizeCbf,
+      beforeSkip: c.numBeforeSkip,
+      afterSkip: c.numAfterSkip,
+      concat: c.numConcat,
+      atomResiduals: c.numAtom,
+    };
+    for (let i = 1; i <= c.numBlocks; i++) {
+      const scales = {
+        hadRbf: sf(`TripInteraction_${i}_had_rbf`),
+        sumCbf: sf(`TripInteraction_${i}_sum_cbf`),
+        atomSum: sf(`AtomUpdate_${i}_sum`),
+      };
+      this.intBlocks.push(new InteractionBlock(store, `${p}.int_blocks.${i - 1}`, isz, scales));
+    }
+    this.fcAtom = new Linear(store, `${prefix}.fc_atom`, c.embSizeAtom, c.numAtomTypes);
+  }
+
+  /**
+   * Computes the bases of `graph` on the host (f64) and uploads them with the indices (f32/u32).
+   * Inside a tape's `record` the tape owns the tensors; otherwise call `dispose()`.
+   *
+   * @param graph The decoder graph of the batch
+   * @returns The device inputs of {@linkcode GemNetT.forward}
+   */
+  prepare(graph: DecoderGraph): GemNetInputs {
+    const be: Backend = this.store.be, c = this.config;
+    const ne = graph.sources.length, kmax = graph.kmax, ns = c.numSpherical;
+    const n = graph.targetOffsets.length - 1;
+    const rbf = gaussianRadialBasis(graph.distances, c.cutoff, c.numRadial, c.envelopeExponent);
+    const cbf = new Float64Array(ne * ns * kmax); // [E, S, Kmax]
+    const y = new Float64Array(ns);
+    for (let e = 0; e < ne; e++) {
+      for (let k = 0; k < graph.tripletCounts[e]; k++) {
+        sphericalHarmonicsY0(ns, graph.tripletCosines[e * kmax + k], y);
+        for (let l = 0; l < ns; l++) cbf[(e * ns + l) * kmax + k] = y[l];
+      }
+    }
+    const atomCrystal = new Uint32Array(n);
+    for (let b = 0; b < graph.numCrystals; b++) {
+      atomCrystal.fill(b, graph.atomOffsets[b], graph.atomOffsets[b + 1]);
+    }
+    // Row r·S + s of the reordered weight is row s·R + r of mlp_cbf3 viewed as [S·R, I].
+    const order = new Uint32Array(c.numRadial * ns);
+    for (let r = 0; r < c.numRadial; r++) {
+      for (let s = 0; s < ns; s++) order[r * ns + s] = s * c.numRadial + r;
+    }
+    const tensors = {
+      numAtoms: n,
+      kmax,
+      sources: indexTensor(be, graph.sources),
+      targets: indexTensor(be, graph.targets),
+      targetOffsets: indexTensor(be, graph.targetOffsets),
+      idSwap: indexTensor(be, graph.idSwap),
+      tripletEdges: indexTensor(be, graph.tripletEdges),
+      atomCrystal: indexTensor(be, atomCrystal),
+      rbf: Tensor.from(be, Float32Array.from(rbf), [ne, c.numRadial]),
+      cbf: Tensor.from(be, Float32Array.from(cbf), [ne, ns, kmax]),
+      directions: Tensor.from(be, Float32Array.from(graph.directions), [ne, 3]),
+      cbfWeightOrder: indexTensor(be, order),
+    };
+    return {
+      ...tensors,
+      dispose() {
+        for (const t of Object.values(tensors)) if (t instanceof Tensor) t.dispose();
+      },
+    };
+  }
+
+  /**
+   * The decoder: scores and type logits of every atom.
+   *
+   * @param z `[B, latentDim]` latent of each crystal
+   * @param inp The prepared graph ({@linkcode GemNetT.prepare})
+   * @param types `[N]` u32 atom types 0…numAtomTypes−1 (Z − 1)
+   * @returns Scores `[N, 3]` and type logits `[N, numAtomTypes]`
+   * @throws {TypeError} When z or types do not match the graph
+   */
+  forward(z: Tensor, inp: GemNetInputs, types: Tensor): GemNetOutput {
+    const c = this.config, n = inp.numAtoms, ne = inp.sources.size;
+    if (types.size !== n) {
+      throw new TypeError(`Cannot run the decoder: ${types.size} atom types for ${n} atoms`);
+    }
+    if (z.shape.length !== 2 || z.shape[1] !== c.latentDim) {
+      throw new TypeError(`Cannot run the decoder: z has shape [${z.shape}], expected [B, ${c.latentDim}]`);
+    }
+    // Embedding block with latent conditioning: h = Linear([emb(Z − 1) ‖ z_crystal]).
+    let h = this.atomLatentEmb.forward(concat([this.atomEmb.forward(types), gather(z, inp.atomCrystal)])); // [N, A]
+    let m = this.edgeEmb.forward(h, inp.rbf, inp); // [E, Ed]
+    // Shared down-projections of the bases.
+    const [ns, nr, ic] = this.mlpCbf3.shape;
+    const wd = reshape(gather(reshape(this.mlpCbf3, [ns * nr, ic]), inp.cbfWeightOrder), [nr, ns * ic]); // [R, S·I]
+    const bases: GemNetBases = {
+      rbf3: this.mlpRbf3.forward(inp.rbf), // [E, rbf]
+      cbf: inp.cbf, // [E, S, Kmax]
+      rbfW1: reshape(matmul(inp.rbf, wd), [ne, ns, ic]), // [E, S, cbf]
+      rbfH: this.mlpRbfH.forward(inp.rbf), // [E, rbf]
+    };
+    const rbfOut = this.mlpRbfOut.forward(inp.rbf); // [E, rbf]
+    let f = this.outBlocks[0].forward(m, rbfOut); // [E, 1]
+    for (let i = 0; i < this.intBlocks.length; i++) {
+      [h, m] = this.intBlocks[i].forward(h, m, bases, inp);
+      f = add(f, this.outBlocks[i + 1].forward(m, rbfOut)); // F_e summed over the output blocks
+    }
+    const scores = segmentSum(mul(f, inp.directions), inp.targetOffsets); // [N, 3]
+    return { scores, typeLogits: this.fcAtom.forward(h) };
+  }
+}
