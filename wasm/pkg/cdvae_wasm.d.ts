@@ -73,6 +73,13 @@ export function last_error_message(): string;
 export function lattice_params_many(lattices: Float64Array, out: Float64Array, status: Int32Array): number;
 
 /**
+ * Matches `P = status.len()` pairs. `numbers` holds each atom's atomic number (same layout as the
+ * atoms of `frac`). Writes `out[2p] = rms`, `out[2p + 1] = max distance` (both in units of
+ * (V/N)^(1/3)), or NaN for both when the pair does not match.
+ */
+export function match_structures_many(lattices: Float64Array, frac: Float64Array, numbers: Uint8Array, atom_offsets: Uint32Array, ltol: number, stol: number, angle_tol: number, flags: number, out: Float64Array, status: Int32Array): number;
+
+/**
  * Size of the linear memory in bytes (for tests that check memory stays flat).
  */
 export function memory_bytes(): number;

@@ -210,6 +210,39 @@ export function lattice_params_many(lattices, out, status) {
 }
 
 /**
+ * Matches `P = status.len()` pairs. `numbers` holds each atom's atomic number (same layout as the
+ * atoms of `frac`). Writes `out[2p] = rms`, `out[2p + 1] = max distance` (both in units of
+ * (V/N)^(1/3)), or NaN for both when the pair does not match.
+ * @param {Float64Array} lattices
+ * @param {Float64Array} frac
+ * @param {Uint8Array} numbers
+ * @param {Uint32Array} atom_offsets
+ * @param {number} ltol
+ * @param {number} stol
+ * @param {number} angle_tol
+ * @param {number} flags
+ * @param {Float64Array} out
+ * @param {Int32Array} status
+ * @returns {number}
+ */
+export function match_structures_many(lattices, frac, numbers, atom_offsets, ltol, stol, angle_tol, flags, out, status) {
+    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray8ToWasm0(numbers, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(atom_offsets, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    var ptr4 = passArrayF64ToWasm0(out, wasm.__wbindgen_malloc);
+    var len4 = WASM_VECTOR_LEN;
+    var ptr5 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
+    var len5 = WASM_VECTOR_LEN;
+    const ret = wasm.match_structures_many(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ltol, stol, angle_tol, flags, ptr4, len4, out, ptr5, len5, status);
+    return ret;
+}
+
+/**
  * Size of the linear memory in bytes (for tests that check memory stays flat).
  * @returns {number}
  */

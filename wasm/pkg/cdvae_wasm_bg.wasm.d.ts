@@ -9,6 +9,7 @@ export const densities: (a: number, b: number, c: number, d: number, e: number, 
 export const is_niggli_reduced_many: (a: number, b: number, c: number, d: number, e: number, f: any) => number;
 export const last_error_message: () => [number, number];
 export const lattice_params_many: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any) => number;
+export const match_structures_many: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: any) => number;
 export const memory_bytes: () => number;
 export const min_distances: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: any, k: number, l: number, m: any) => number;
 export const min_image_displacements: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: any) => number;

@@ -7,7 +7,9 @@
 pub mod error;
 pub mod geometry;
 pub mod lattice;
+pub mod matcher;
 pub mod neighbors;
 
 mod api_geometry;
 mod api_lattice;
+mod api_matcher;
