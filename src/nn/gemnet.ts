@@ -12,12 +12,13 @@
  */
 
 import type { Backend } from "../compute/backend.ts";
-import { add, concat, gather, matmul, mul, reshape, segmentSum } from "../compute/functional.ts";
+import { add, concat, gather, mul, segmentSum } from "../compute/functional.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { sphericalHarmonicsY0 } from "./bases.ts";
 import { gaussianRadialBasis } from "./gemnet_bases.ts";
 import type { DecoderGraph } from "./gemnet_graph.ts";
 import {
+  cbfDownProjection,
   Dense,
   EdgeEmbedding,
   type GemNetBases,
@@ -125,6 +126,8 @@ export interface GemNetInputs extends GemNetEdgeIndex {
   atomCrystal: Tensor;
   /** `[E, numRadial]` radial basis of D. */
   rbf: Tensor;
+  /** `[E, numRadial]` radial part of the 2-D basis (the same tensor as `rbf` unless the centres differ). */
+  radCbf: Tensor;
   /** `[E, numSpherical, Kmax]` Y_l⁰(cos φ_cab) per triplet slot, zero on padding. */
   cbf: Tensor;
   /** `[E, 3]` unit vectors V (source image → target). */
@@ -180,6 +183,14 @@ export class GemNetT {
   readonly outBlocks: OutputBlock[] = [];
   readonly intBlocks: InteractionBlock[] = [];
   readonly fcAtom: Linear;
+  /**
+   * Centres of the radial Gaussians (k/(K−1)): the reference's buffer `gemnet.radial_basis.rbf.offset`,
+   * not a parameter; set it (and {@linkcode GemNetT.cbfRbfCenters}) to load a state_dict whose
+   * buffers differ from the defaults.
+   */
+  rbfCenters: Float64Array;
+  /** Centres of the 2-D basis' radial Gaussians (`gemnet.cbf_basis3.radial_basis.rbf.offset`). */
+  cbfRbfCenters: Float64Array;
 
   /**
    * Registers every parameter in `store` in the reference's order.
@@ -234,6 +245,8 @@ export class GemNetT {
       this.intBlocks.push(new InteractionBlock(store, `${p}.int_blocks.${i - 1}`, isz, scales));
     }
     this.fcAtom = new Linear(store, `${prefix}.fc_atom`, c.embSizeAtom, c.numAtomTypes);
+    this.rbfCenters = Float64Array.from({ length: c.numRadial }, (_, k) => k / (c.numRadial - 1));
+    this.cbfRbfCenters = this.rbfCenters.slice();
   }
 
   /**
@@ -247,7 +260,11 @@ export class GemNetT {
     const be: Backend = this.store.be, c = this.config;
     const ne = graph.sources.length, kmax = graph.kmax, ns = c.numSpherical;
     const n = graph.targetOffsets.length - 1;
-    const rbf = gaussianRadialBasis(graph.distances, c.cutoff, c.numRadial, c.envelopeExponent);
+    const radial = (centres: Float64Array) =>
+      Float32Array.from(
+        gaussianRadialBasis(graph.distances, c.cutoff, c.numRadial, c.envelopeExponent, centres),
+      );
+    const sameCentres = this.rbfCenters.every((v, k) => v === this.cbfRbfCenters[k]);
     const cbf = new Float64Array(ne * ns * kmax); // [E, S, Kmax]
     const y = new Float64Array(ns);
     for (let e = 0; e < ne; e++) {
@@ -265,6 +282,7 @@ export class GemNetT {
     for (let r = 0; r < c.numRadial; r++) {
       for (let s = 0; s < ns; s++) order[r * ns + s] = s * c.numRadial + r;
     }
+    const rbf = Tensor.from(be, radial(this.rbfCenters), [ne, c.numRadial]);
     const tensors = {
       numAtoms: n,
       kmax,
@@ -274,7 +292,8 @@ export class GemNetT {
       idSwap: indexTensor(be, graph.idSwap),
       tripletEdges: indexTensor(be, graph.tripletEdges),
       atomCrystal: indexTensor(be, atomCrystal),
-      rbf: Tensor.from(be, Float32Array.from(rbf), [ne, c.numRadial]),
+      rbf,
+      radCbf: sameCentres ? rbf : Tensor.from(be, radial(this.cbfRbfCenters), [ne, c.numRadial]),
       cbf: Tensor.from(be, Float32Array.from(cbf), [ne, ns, kmax]),
       directions: Tensor.from(be, Float32Array.from(graph.directions), [ne, 3]),
       cbfWeightOrder: indexTensor(be, order),
@@ -293,11 +312,18 @@ export class GemNetT {
    * @param z `[B, latentDim]` latent of each crystal
    * @param inp The prepared graph ({@linkcode GemNetT.prepare})
    * @param types `[N]` u32 atom types 0…numAtomTypes−1 (Z − 1)
+   * @param observe Called with named intermediates (`atom_latent_emb`, `edge_emb`, `F_0`,
+   *   `h_1`, `m_1`, `F_1`, …), for comparisons with the reference's activations
    * @returns Scores `[N, 3]` and type logits `[N, numAtomTypes]`
    * @throws {TypeError} When z or types do not match the graph
    */
-  forward(z: Tensor, inp: GemNetInputs, types: Tensor): GemNetOutput {
-    const c = this.config, n = inp.numAtoms, ne = inp.sources.size;
+  forward(
+    z: Tensor,
+    inp: GemNetInputs,
+    types: Tensor,
+    observe?: (name: string, t: Tensor) => void,
+  ): GemNetOutput {
+    const c = this.config, n = inp.numAtoms;
     if (types.size !== n) {
       throw new TypeError(`Cannot run the decoder: ${types.size} atom types for ${n} atoms`);
     }
@@ -306,21 +332,26 @@ export class GemNetT {
     }
     // Embedding block with latent conditioning: h = Linear([emb(Z − 1) ‖ z_crystal]).
     let h = this.atomLatentEmb.forward(concat([this.atomEmb.forward(types), gather(z, inp.atomCrystal)])); // [N, A]
+    observe?.("atom_latent_emb", h);
     let m = this.edgeEmb.forward(h, inp.rbf, inp); // [E, Ed]
+    observe?.("edge_emb", m);
     // Shared down-projections of the bases.
-    const [ns, nr, ic] = this.mlpCbf3.shape;
-    const wd = reshape(gather(reshape(this.mlpCbf3, [ns * nr, ic]), inp.cbfWeightOrder), [nr, ns * ic]); // [R, S·I]
     const bases: GemNetBases = {
       rbf3: this.mlpRbf3.forward(inp.rbf), // [E, rbf]
       cbf: inp.cbf, // [E, S, Kmax]
-      rbfW1: reshape(matmul(inp.rbf, wd), [ne, ns, ic]), // [E, S, cbf]
+      rbfW1: cbfDownProjection(inp.radCbf, this.mlpCbf3, inp.cbfWeightOrder), // [E, S, cbf]
       rbfH: this.mlpRbfH.forward(inp.rbf), // [E, rbf]
     };
     const rbfOut = this.mlpRbfOut.forward(inp.rbf); // [E, rbf]
     let f = this.outBlocks[0].forward(m, rbfOut); // [E, 1]
+    observe?.("F_0", f);
     for (let i = 0; i < this.intBlocks.length; i++) {
       [h, m] = this.intBlocks[i].forward(h, m, bases, inp);
-      f = add(f, this.outBlocks[i + 1].forward(m, rbfOut)); // F_e summed over the output blocks
+      const fi = this.outBlocks[i + 1].forward(m, rbfOut);
+      observe?.(`h_${i + 1}`, h);
+      observe?.(`m_${i + 1}`, m);
+      observe?.(`F_${i + 1}`, fi);
+      f = add(f, fi); // F_e summed over the output blocks
     }
     const scores = segmentSum(mul(f, inp.directions), inp.targetOffsets); // [N, 3]
     return { scores, typeLogits: this.fcAtom.forward(h) };

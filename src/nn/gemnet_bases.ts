@@ -38,6 +38,8 @@ export function polynomialEnvelope(x: number, p: number): number {
  * @param cutoff c (Å)
  * @param numRadial K ≥ 2
  * @param envelopeExponent p of {@linkcode polynomialEnvelope}
+ * @param centres μ_k (default k/(K−1)); the width Δ = 1/(K−1) stays (the reference fixes its
+ *   `coeff` at construction, and keeps the centres as the `state_dict` buffer `rbf.offset`)
  * @returns `[E·K]` row-major
  * @throws {RangeError} When `numRadial` < 2 (the width Δ is the centre spacing)
  *
@@ -54,6 +56,7 @@ export function gaussianRadialBasis(
   cutoff: number,
   numRadial: number,
   envelopeExponent: number,
+  centres?: ArrayLike<number>,
 ): Float64Array {
   if (!Number.isInteger(numRadial) || numRadial < 2) {
     throw new RangeError(
@@ -67,7 +70,7 @@ export function gaussianRadialBasis(
     const x = distances[e] / cutoff;
     const env = polynomialEnvelope(x, envelopeExponent);
     for (let k = 0; k < numRadial; k++) {
-      const t = x - k * step;
+      const t = x - (centres ? centres[k] : k * step);
       out[e * numRadial + k] = env * Math.exp(coeff * t * t);
     }
   }

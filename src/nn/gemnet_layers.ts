@@ -173,6 +173,21 @@ export class TripletInteraction {
   }
 }
 
+/**
+ * The radial half of `EfficientInteractionDownProjection`: rbfW1[e, s, i] = Σ_r rad[e, r]·W[s, r, i]
+ * as one matmul, after reordering the rows of W [S, R, I] (the reference's layout) to [R, S·I].
+ *
+ * @param rad `[E, R]` radial basis at D of the output edge c→a
+ * @param weight `mlp_cbf3.weight` [S, R, I]
+ * @param order `[R·S]` u32: row r·S + s takes row s·R + r of W viewed as [S·R, I]
+ * @returns `[E, S, I]`
+ */
+export function cbfDownProjection(rad: Tensor, weight: Tensor, order: Tensor): Tensor {
+  const [ns, nr, ic] = weight.shape;
+  const w = reshape(gather(reshape(weight, [ns * nr, ic]), order), [nr, ns * ic]); // [R, S·I]
+  return reshape(matmul(rad, w), [rad.shape[0], ns, ic]);
+}
+
 /** `AtomUpdateBlock`: Σ over in-edges of m ⊙ W·rbf_h, × s_sum, then a Dense stack. */
 export class AtomUpdate {
   readonly denseRbf: Dense;

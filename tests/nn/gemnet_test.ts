@@ -15,6 +15,7 @@ import {
 } from "../../src/nn/gemnet.ts";
 import { sphericalHarmonicsY0 } from "../../src/nn/bases.ts";
 import { gaussianRadialBasis } from "../../src/nn/gemnet_bases.ts";
+import { cbfDownProjection } from "../../src/nn/gemnet_layers.ts";
 import {
   buildDecoderGraph,
   type DecoderGraph,
@@ -312,6 +313,88 @@ Deno.test("GemNetT.forward() shapes, and an atom without edges", async () => {
   assertEquals([...only.scores], [0, 0, 0]);
   store.dispose();
 });
+
+/** y = x·W (+ ScaledSiLU) on the host; x [rows, in], W [in, out] row-major. */
+function denseHost(x: Float64Array, w: ArrayLike<number>, inDim: number, act: boolean): Float64Array {
+  const rows = x.length / inDim, out = w.length / inDim;
+  const y = new Float64Array(rows * out);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < out; o++) {
+      let v = 0;
+      for (let i = 0; i < inDim; i++) v += x[r * inDim + i] * w[i * out + o];
+      y[r * out + o] = act ? v / (1 + Math.exp(-v)) / 0.6 : v;
+    }
+  }
+  return y;
+}
+
+Deno.test("TripletInteraction's efficient bilinear equals the per-triplet sum (audit O1)", async () => {
+  const store = new ParamStore(ref, 13);
+  const net = new GemNetT(store, TINY);
+  const graph = decoderGraphOf([rocksalt, pair], CAPPED);
+  const ne = graph.sources.length, c = TINY;
+  const tape = new Tape();
+  const mHost = Float64Array.from(randoms(ne * c.embSizeEdge, 5));
+  const got = await tape.record(() => {
+    const inp = net.prepare(graph);
+    const m = Tensor.from(ref, Float32Array.from(mHost), [ne, c.embSizeEdge]);
+    const rbfW1 = cbfDownProjection(inp.rbf, net.mlpCbf3, inp.cbfWeightOrder);
+    return net.intBlocks[0].trip.forward(m, net.mlpRbf3.forward(inp.rbf), inp.cbf, rbfW1, inp);
+  }).read();
+  tape.dispose();
+  const w = async (t: Tensor) => Float64Array.from(await t.read());
+  const trip = net.intBlocks[0].trip;
+  const [T, I, O, S, R, E] = [
+    c.embSizeTrip,
+    c.embSizeCbf,
+    c.embSizeBilTrip,
+    c.numSpherical,
+    c.numRadial,
+    c.embSizeEdge,
+  ];
+  const rad = gaussianRadialBasis(graph.distances, c.cutoff, R, c.envelopeExponent);
+  const wd = await w(net.mlpCbf3), wb = await w(trip.bilinear);
+  const rbf3 = denseHost(rad, await w(net.mlpRbf3.weight), R, false);
+  const a = denseHost(mHost, await w(trip.denseBa.weight), E, true);
+  const b = denseHost(rbf3, await w(trip.mlpRbf.weight), c.embSizeRbf, false);
+  const had = await trip.scaleRbf.item(), sumCbf = await trip.scaleCbfSum.item();
+  const xBa = denseHost(a.map((v, k) => v * b[k] * had), await w(trip.down.weight), E, true); // [E, T]
+  const mCa = new Float64Array(ne * O);
+  const { ba, ca } = tripletLists(graph);
+  for (let t = 0; t < ba.length; t++) {
+    const e = ca[t];
+    const cbf = sphericalHarmonicsY0(S, graph.tripletCosines[e * graph.kmax + (t - tripletStart(graph, e))]);
+    for (let j = 0; j < T; j++) {
+      for (let i = 0; i < I; i++) {
+        let basis = 0; // Σ_s cbf_s · Σ_r rad[e, r]·Wd[s, r, i]
+        for (let s2 = 0; s2 < S; s2++) {
+          for (let r = 0; r < R; r++) basis += cbf[s2] * rad[e * R + r] * wd[(s2 * R + r) * I + i];
+        }
+        for (let o = 0; o < O; o++) {
+          mCa[e * O + o] += sumCbf * wb[(j * I + i) * O + o] * xBa[ba[t] * T + j] * basis;
+        }
+      }
+    }
+  }
+  const up = denseHost(mCa, await w(trip.upCa.weight), O, true);
+  const upAc = denseHost(mCa, await w(trip.upAc.weight), O, true);
+  const want = new Float64Array(ne * E);
+  for (let e = 0; e < ne; e++) {
+    for (let k = 0; k < E; k++) {
+      want[e * E + k] = (up[e * E + k] + upAc[graph.idSwap[e] * E + k]) * Math.SQRT1_2;
+    }
+  }
+  closeArrays(got, want, 1e-5, 1e-4, "x3");
+  assert(want.some((v) => Math.abs(v) > 1e-2));
+  store.dispose();
+});
+
+/** Index of the first triplet of edge e in {@linkcode tripletLists} order. */
+function tripletStart(graph: DecoderGraph, e: number): number {
+  let n = 0;
+  for (let k = 0; k < e; k++) n += graph.tripletCounts[k];
+  return n;
+}
 
 /** Loss = Σ scores·R₁ + Σ logits·R₂ with fixed R, recorded on `tape`. */
 function lossOf(
