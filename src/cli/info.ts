@@ -8,6 +8,24 @@ import { type Command, UsageError } from "./command.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { wasmCoreVersion } from "../core/lattice.ts";
 import { getBackend, isCpuAdapter } from "../compute/backend.ts";
+import { CDVAE } from "../model/cdvae.ts";
+import { PRESETS } from "../model/config.ts";
+
+/** Parameter counts of a preset (for Perov-5) or of a saved model. */
+async function modelCounts(source: string): Promise<{ source: string; parameters: Record<string, number> }> {
+  const be = await getBackend({ prefer: "reference" });
+  const model = source === "small" || source === "reference"
+    ? new CDVAE(be, PRESETS[source]("perov_5"))
+    : await CDVAE.load(source, { backend: be });
+  try {
+    return {
+      source: source === "small" || source === "reference" ? `preset ${source} (perov_5)` : source,
+      parameters: model.parameterCounts(),
+    };
+  } finally {
+    model.dispose();
+  }
+}
 
 /** What `info` reports about WebGPU. */
 export interface AdapterReport {
@@ -58,6 +76,11 @@ export const info: Command = {
   usage: "",
   options: {
     json: { type: "boolean", description: "Print the report as JSON" },
+    model: {
+      type: "string",
+      value: "PRESET|DIR",
+      description: "Also print the parameter counts of a preset (small, reference) or a model folder",
+    },
     backend: {
       type: "string",
       value: "NAME",
@@ -71,7 +94,9 @@ export const info: Command = {
     }
     const adapter = await probeAdapter();
     const backend = await getBackend(prefer ? { prefer } : {});
+    const model = args.values.model === undefined ? undefined : await modelCounts(String(args.values.model));
     const report = {
+      ...(model ? { model } : {}),
       module: `${denoJson.name}@${denoJson.version}`,
       deno: Deno.version.deno,
       wasmCore: wasmCoreVersion(),
@@ -94,6 +119,15 @@ export const info: Command = {
       console.log(`WebGPU     none: ${adapter.reason}`);
     }
     console.log(`compute    ${report.compute.backend}: ${report.compute.description}`);
+    if (model) {
+      const c = model.parameters;
+      console.log(
+        `model      ${model.source}: ${c.total.toLocaleString("en")} parameters (encoder ${
+          c.encoder.toLocaleString("en")
+        }, ` +
+          `decoder ${c.decoder.toLocaleString("en")}, heads ${c.heads.toLocaleString("en")})`,
+      );
+    }
     return 0;
   },
 };
