@@ -1,0 +1,201 @@
+/**
+ * `evaluate`: the paper's metrics for a folder written by `generate` or `reconstruct`, against a
+ * dataset split: JSON (summary and one row per crystal), a Markdown table beside the paper's
+ * CDVAE row, and SVG histograms of density and number of elements.
+ *
+ * @module
+ */
+
+import { type Command, intFlag, UsageError } from "./command.ts";
+import { writeTextAtomic } from "./_io.ts";
+import type { Crystal } from "../crystal/crystal.ts";
+import { formatFromPath, FORMATS } from "../crystal/formats.ts";
+import { density } from "../core/geometry.ts";
+import {
+  type DatasetName,
+  DATASETS,
+  isDatasetName,
+  loadDataset,
+  type Split,
+  SPLITS,
+} from "../data/datasets.ts";
+import { generationMetrics, reconstructionMetrics } from "../eval/metrics.ts";
+import { histogramSvg } from "../eval/plots.ts";
+
+/** The paper's CDVAE rows (Tables 2 and 3). */
+const PAPER: Record<
+  DatasetName,
+  {
+    match: number;
+    rms: number;
+    struct: number;
+    comp: number | null;
+    emdDensity: number;
+    emdElements: number | null;
+  }
+> = {
+  perov_5: { match: 97.52, rms: 0.0156, struct: 100, comp: 98.59, emdDensity: 0.1258, emdElements: 0.0628 },
+  carbon_24: { match: 55.22, rms: 0.1251, struct: 100, comp: null, emdDensity: 0.1407, emdElements: null },
+  mp_20: { match: 45.43, rms: 0.0356, struct: 100, comp: 86.7, emdDensity: 0.6875, emdElements: 1.432 },
+};
+
+/** Reads every crystal file of a folder, in file-name order. */
+async function readFolder(
+  dir: string,
+): Promise<{ crystals: Crystal[]; files: string[]; summary: Record<string, unknown> }> {
+  const files: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name !== "summary.json" && formatFromPath(e.name)) files.push(e.name);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot evaluate "${dir}": no such folder`);
+    throw e;
+  }
+  files.sort();
+  const crystals: Crystal[] = [];
+  for (const f of files) {
+    crystals.push(...FORMATS[formatFromPath(f)!].read(await Deno.readTextFile(`${dir}/${f}`), { name: f }));
+  }
+  let summary: Record<string, unknown> = {};
+  try {
+    summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+  } catch { /* a plain folder of crystals */ }
+  return { crystals, files, summary };
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : "—");
+const num = (
+  x: number | null | undefined,
+  d = 4,
+) => (x !== null && x !== undefined && Number.isFinite(x) ? x.toFixed(d) : "—");
+
+export const evaluate: Command = {
+  name: "evaluate",
+  summary: "Compute the paper's metrics for generated or reconstructed crystals against a dataset split",
+  usage: "DIR",
+  description:
+    "DIR is a folder written by `generate` (generation metrics: validity, EMD of density and of the " +
+    "number of elements on up to 1 000 valid samples) or by `reconstruct` (match rate and RMS against the " +
+    "originals named in its summary.json). Writes OUT/metrics.json, metrics.md and histogram SVGs. Coverage " +
+    "(COV) needs the CrystalNN fingerprint and is not reported yet.",
+  options: {
+    dataset: {
+      type: "string",
+      value: "NAME",
+      default: "perov_5",
+      description: `Reference dataset: ${Object.keys(DATASETS).join(", ")}`,
+    },
+    split: { type: "string", value: "SPLIT", default: "test", description: "Reference split" },
+    out: { type: "string", value: "DIR", description: "Report folder (default: DIR/eval)" },
+    samples: {
+      type: "string",
+      value: "N",
+      default: "1000",
+      description: "Valid samples used for the distribution distances",
+    },
+    seed: { type: "string", value: "N", default: "0", description: "Seed of the sample choice" },
+  },
+  async run(args) {
+    const dir = args.positionals[0];
+    if (!dir) throw new UsageError("Give the folder to evaluate");
+    const dataset = String(args.values.dataset), split = String(args.values.split);
+    if (!isDatasetName(dataset)) throw new UsageError(`Unknown dataset "${dataset}"`);
+    if (!SPLITS.includes(split as Split)) throw new UsageError(`Unknown split "${split}"`);
+    const samples = intFlag(args, "samples", { min: 1 })!, seed = intFlag(args, "seed", { min: 0 })!;
+    const outDir = String(args.values.out ?? `${dir}/eval`);
+    const { crystals, files, summary } = await readFolder(dir);
+    if (crystals.length === 0) throw new Error(`No crystal files in "${dir}"`);
+    await Deno.mkdir(outDir, { recursive: true });
+    const paper = PAPER[dataset];
+    const isRecon = typeof summary.input === "string" && Array.isArray(summary.ids);
+    const lines = [`# Evaluation of ${dir} against ${dataset} ${split}`, ""];
+    let report: Record<string, unknown>;
+    if (isRecon) {
+      const m = /^dataset:([a-z0-9_]+):([a-z]+)$/.exec(summary.input as string);
+      if (!m) {
+        throw new Error(
+          `Cannot find the originals of "${dir}": its input was ${summary.input}, not a dataset split`,
+        );
+      }
+      const ds = await loadDataset(m[1] as DatasetName, m[2] as Split, { limit: crystals.length });
+      const byId = new Map(ds.entries.map((e) => [e.id, e.crystal]));
+      const originals = (summary.ids as string[]).map((id) => byId.get(id));
+      if (originals.some((c) => !c)) {
+        throw new Error(`Some originals of "${dir}" are not among the first rows of ${summary.input}`);
+      }
+      const { metrics, rms } = reconstructionMetrics(crystals, originals as Crystal[]);
+      report = {
+        task: "reconstruction",
+        input: summary.input,
+        metrics,
+        crystals: files.map((f, i) => ({ file: f, id: (summary.ids as string[])[i], rms: rms[i] })),
+      };
+      lines.push(
+        "| | match rate % | RMSE |",
+        "| --- | --- | --- |",
+        `| this model (${metrics.count} crystals) | ${pct(metrics.matchRate)} | ${num(metrics.meanRms)} |`,
+        `| CDVAE paper | ${paper.match} | ${paper.rms} |`,
+      );
+      console.log(
+        `match rate ${pct(metrics.matchRate)} %, RMSE ${num(metrics.meanRms)} over ${metrics.count} crystals`,
+      );
+    } else {
+      const ref = (await loadDataset(dataset, split as Split)).entries.map((e) => e.crystal);
+      const { metrics, perCrystal } = generationMetrics(crystals, ref, { samples, seed });
+      report = {
+        task: "generation",
+        reference: `${dataset}:${split}`,
+        metrics,
+        crystals: files.map((f, i) => ({ file: f, ...perCrystal[i] })),
+      };
+      lines.push(
+        "| | validity struct % | validity comp % | EMD ρ | EMD #elem | samples |",
+        "| --- | --- | --- | --- | --- | --- |",
+        `| this model (${metrics.count} crystals) | ${pct(metrics.structValid)} | ${
+          pct(metrics.compValid)
+        } | ${num(metrics.wdistDensity)} | ${num(metrics.wdistNumElements)} | ${metrics.samples} valid |`,
+        `| CDVAE paper (10 000 / 1 000) | ${paper.struct} | ${paper.comp ?? "—"} | ${paper.emdDensity} | ${
+          paper.emdElements ?? "—"
+        } | |`,
+      );
+      const dens = (cs: readonly Crystal[]) =>
+        cs.map((c) => {
+          try {
+            return density(c);
+          } catch {
+            return NaN;
+          }
+        });
+      const valid = crystals.filter((_, i) => perCrystal[i].valid);
+      await writeTextAtomic(
+        `${outDir}/density.svg`,
+        histogramSvg("density (g/cm³)", dens(valid), dens(ref), {
+          names: ["generated (valid)", `${dataset} ${split}`],
+        }),
+      );
+      await writeTextAtomic(
+        `${outDir}/num_elements.svg`,
+        histogramSvg(
+          "number of elements",
+          valid.map((c) => new Set(c.numbers).size),
+          ref.map((c) => new Set(c.numbers).size),
+          {
+            names: ["generated (valid)", `${dataset} ${split}`],
+            integer: true,
+          },
+        ),
+      );
+      console.log(
+        `validity: structural ${pct(metrics.structValid)} %, composition ${pct(metrics.compValid)} %; ` +
+          `EMD density ${num(metrics.wdistDensity)}, #elements ${
+            num(metrics.wdistNumElements)
+          } (${metrics.samples} valid samples)`,
+      );
+    }
+    await writeTextAtomic(`${outDir}/metrics.json`, JSON.stringify(report, null, 1) + "\n");
+    await writeTextAtomic(`${outDir}/metrics.md`, lines.join("\n") + "\n");
+    console.error(`Report: ${outDir}/metrics.json, metrics.md`);
+    return 0;
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * The paper's metrics over sets of crystals, as the reference's `compute_metrics.py` computes them:
+ * validity (structural, compositional, both), Wasserstein-1 distances of density and of the number
+ * of distinct elements between up to 1 000 valid samples and the test set, and the reconstruction
+ * match rate and mean RMS distance. Coverage (COV) needs the CrystalNN fingerprint and is added
+ * where it is available.
+ *
+ * @module
+ */
+
+import type { Crystal } from "../crystal/crystal.ts";
+import { density } from "../core/geometry.ts";
+import { HostRng } from "../compute/host_rng.ts";
+import { smactValid } from "./smact.ts";
+import { structureValidity } from "./validity.ts";
+import { matchMany } from "./matcher.ts";
+
+/**
+ * Wasserstein-1 distance between two 1-D empirical distributions (scipy's
+ * `wasserstein_distance` with unit weights): ∫ |F_u(x) − F_v(x)| dx.
+ *
+ * @example Shifted samples
+ * ```ts
+ * import { wasserstein1 } from "./metrics.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(wasserstein1([0, 1, 3], [5, 6, 8]), 5);
+ * ```
+ */
+export function wasserstein1(u: readonly number[], v: readonly number[]): number {
+  if (u.length === 0 || v.length === 0) return NaN;
+  const a = [...u].sort((x, y) => x - y), b = [...v].sort((x, y) => x - y);
+  const all = [...a, ...b].sort((x, y) => x - y);
+  let i = 0, j = 0, d = 0;
+  for (let k = 0; k + 1 < all.length; k++) {
+    while (i < a.length && a[i] <= all[k]) i++;
+    while (j < b.length && b[j] <= all[k]) j++;
+    d += Math.abs(i / a.length - j / b.length) * (all[k + 1] - all[k]);
+  }
+  return d;
+}
+
+/** Validity of one crystal as the reference's `Crystal` class sees it. */
+export interface CrystalValidity {
+  structural: boolean;
+  compositional: boolean;
+  /** Both. */
+  valid: boolean;
+  /** Why structurally invalid, when it is. */
+  reason?: string;
+}
+
+/** Structural and SMACT composition validity of one crystal. */
+export function crystalValidity(c: Crystal): CrystalValidity {
+  const s = structureValidity(c);
+  let comp = false;
+  try {
+    comp = smactValid(c.numbers);
+  } catch { /* an element without data: invalid composition */ }
+  return {
+    structural: s.valid,
+    compositional: comp,
+    valid: s.valid && comp,
+    ...(s.reason ? { reason: s.reason } : {}),
+  };
+}
+
+/** Generation metrics of the paper (without COV). */
+export interface GenerationMetrics {
+  count: number;
+  structValid: number;
+  compValid: number;
+  valid: number;
+  /** Valid crystals used for the distribution distances (≤ 1 000). */
+  samples: number;
+  wdistDensity: number;
+  wdistNumElements: number;
+}
+
+/** Number of distinct elements. */
+function distinctElements(c: Crystal): number {
+  return new Set(c.numbers).size;
+}
+
+/**
+ * Validity shares and the density / #elements distances against a reference set.
+ *
+ * @param generated The generated crystals
+ * @param reference The test crystals
+ * @param opts How many valid samples the distances use (reference: 1 000) and the seed that picks them
+ */
+export function generationMetrics(
+  generated: readonly Crystal[],
+  reference: readonly Crystal[],
+  opts: { samples?: number; seed?: number } = {},
+): { metrics: GenerationMetrics; perCrystal: CrystalValidity[] } {
+  const perCrystal = generated.map(crystalValidity);
+  const validIdx = perCrystal.map((v, i) => (v.valid ? i : -1)).filter((i) => i >= 0);
+  const picked = new HostRng(opts.seed ?? 0).shuffle(validIdx).slice(0, opts.samples ?? 1000);
+  const dens = (cs: readonly Crystal[]) =>
+    cs.map((c) => {
+      try {
+        return density(c);
+      } catch {
+        return NaN;
+      }
+    }).filter(Number.isFinite);
+  const sample = picked.map((i) => generated[i]);
+  const n = generated.length;
+  return {
+    metrics: {
+      count: n,
+      structValid: perCrystal.filter((v) => v.structural).length / n,
+      compValid: perCrystal.filter((v) => v.compositional).length / n,
+      valid: validIdx.length / n,
+      samples: sample.length,
+      wdistDensity: wasserstein1(dens(sample), dens(reference)),
+      wdistNumElements: wasserstein1(sample.map(distinctElements), reference.map(distinctElements)),
+    },
+    perCrystal,
+  };
+}
+
+/** Reconstruction metrics: match rate over all pairs, mean RMS over the matches. */
+export interface ReconstructionMetrics {
+  count: number;
+  matchRate: number;
+  meanRms: number;
+}
+
+/**
+ * Match rate and RMS of reconstructions against their originals with the paper's
+ * StructureMatcher(stol 0.5, angle_tol 10, ltol 0.3); an invalid reconstruction is a miss.
+ */
+export function reconstructionMetrics(
+  reconstructed: readonly Crystal[],
+  originals: readonly Crystal[],
+): { metrics: ReconstructionMetrics; rms: (number | null)[] } {
+  if (reconstructed.length !== originals.length) {
+    throw new RangeError(
+      `Cannot compare ${reconstructed.length} reconstructions with ${originals.length} originals`,
+    );
+  }
+  const valid = reconstructed.map((c) => crystalValidity(c).valid);
+  const idx = valid.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
+  const pairs = idx.map((i) => [reconstructed[i], originals[i]] as [Crystal, Crystal]);
+  let results;
+  try {
+    results = matchMany(pairs);
+  } catch {
+    // One bad pair fails the batch call: match one by one, counting failures as misses.
+    results = pairs.map((p) => {
+      try {
+        return matchMany([p])[0];
+      } catch {
+        return { match: false };
+      }
+    });
+  }
+  const rms: (number | null)[] = reconstructed.map(() => null);
+  idx.forEach((i, k) => rms[i] = results[k].match ? results[k].rms ?? null : null);
+  const matched = rms.filter((r): r is number => r !== null);
+  return {
+    metrics: {
+      count: reconstructed.length,
+      matchRate: matched.length / Math.max(1, reconstructed.length),
+      meanRms: matched.length ? matched.reduce((a, b) => a + b, 0) / matched.length : NaN,
+    },
+    rms,
+  };
+}
