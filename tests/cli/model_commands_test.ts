@@ -11,6 +11,8 @@ import { readCif } from "../../src/crystal/cif.ts";
 import { train } from "../../src/train/trainer.ts";
 import { tinyConfig, tinyRecords } from "../model/_tiny.ts";
 import { dataDir } from "../../src/data/datasets.ts";
+import { makeHandler } from "../../src/cli/serve.ts";
+import { CDVAE } from "../../src/model/cdvae.ts";
 
 const hasPerovTest = await Deno.stat(`${dataDir()}/perov_5/test.csv`).then(() => true, () => false);
 
@@ -64,6 +66,17 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
       assert(c.frac.every((f) => f >= 0 && f < 1));
       assertEquals(typeof row.structurallyValid, "boolean");
     }
+    const model = await CDVAE.load(`${dir}/model`, { backend: await getBackend({ prefer: "wasm" }) });
+    const handle = makeHandler(model);
+    const res = await handle(new Request("http://x/generate?n=2&steps=1&seed=3"));
+    assertEquals(res.status, 200);
+    const body = await res.json();
+    assertEquals(body.crystals.length, 2);
+    assertEquals(readCif(body.crystals[0].cif)[0].numbers.length, body.crystals[0].summary.atoms);
+    assertEquals((await handle(new Request("http://x/generate?n=999"))).status, 400);
+    assertEquals((await handle(new Request("http://x/nope"))).status, 404);
+    assert((await (await handle(new Request("http://x/"))).text()).includes("<form"));
+    model.dispose();
     if (hasPerovTest) {
       const ev = await quiet(() => main(["evaluate", `${dir}/gen`, "--dataset", "perov_5"]));
       assertEquals(ev.value, 0, ev.err);

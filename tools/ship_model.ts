@@ -1,0 +1,106 @@
+/**
+ * Ships a training run as the model of a dataset: copies the run's resumable checkpoint to
+ * `data/models/<dataset>/checkpoint/`, its best weights to `weights.safetensors` and its config,
+ * and writes `card.md` from the run's log and the evaluation reports given.
+ *
+ * Usage:
+ *   deno run -A tools/ship_model.ts RUN_DIR DATASET [--gen EVAL_DIR] [--rec EVAL_DIR] [--note TEXT]
+ *
+ * EVAL_DIR are folders written by `evaluate` (metrics.json). Refuses to replace a shipped model
+ * whose card records a lower best validation loss unless --force is given.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  options: {
+    gen: { type: "string" },
+    rec: { type: "string" },
+    note: { type: "string", default: "" },
+    hardware: { type: "string", default: "2-core x86-64 VM, no GPU (wasm backend, 2 threads)" },
+    force: { type: "boolean", default: false },
+  },
+  allowPositionals: true,
+});
+const [run, dataset] = positionals;
+if (!run || !dataset) {
+  console.error("Usage: deno run -A tools/ship_model.ts RUN_DIR DATASET [--gen DIR] [--rec DIR] [--note TEXT]");
+  Deno.exit(2);
+}
+const root = new URL("../", import.meta.url).pathname;
+const dest = `${root}data/models/${dataset}`;
+const state = JSON.parse(await Deno.readTextFile(`${run}/state.json`));
+const config = JSON.parse(await Deno.readTextFile(`${run}/config.json`));
+const log = (await Deno.readTextFile(`${run}/log.csv`)).trim().split("\n");
+const cols = log[0].split(",");
+const rows = log.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v === "" ? NaN : Number(v)])));
+const last = rows[rows.length - 1];
+
+try {
+  const old = await Deno.readTextFile(`${dest}/card.md`);
+  const m = /best validation loss: ([0-9.]+)/.exec(old);
+  if (m && Number(m[1]) <= state.bestVal && !values.force) {
+    console.error(`The shipped model has best validation loss ${m[1]} ≤ ${state.bestVal}: not replacing it (--force to override)`);
+    Deno.exit(1);
+  }
+} catch { /* nothing shipped yet */ }
+
+await Deno.mkdir(`${dest}/checkpoint`, { recursive: true });
+for (const f of ["config.json", "state.json", "last.safetensors", "last.optim.safetensors", "best.safetensors", "log.csv", "loss.svg", "data.txt"]) {
+  await Deno.copyFile(`${run}/${f}`, `${dest}/checkpoint/${f}`);
+}
+await Deno.copyFile(`${run}/best.safetensors`, `${dest}/weights.safetensors`);
+await Deno.copyFile(`${run}/config.json`, `${dest}/config.json`);
+
+const readMetrics = async (dir?: string) => dir ? JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).metrics : undefined;
+const gen = await readMetrics(values.gen), rec = await readMetrics(values.rec);
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const params = (await (async () => {
+  const bytes = (await Deno.stat(`${dest}/weights.safetensors`)).size;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+})());
+const card = `# CDVAE model card: ${dataset}
+
+Trained with this project's own trainer (\`deno run -A mod.ts train\`), not converted from the reference.
+
+| | |
+| --- | --- |
+| data | ${(await Deno.readTextFile(`${run}/data.txt`)).trim()} |
+| preset | see config.json (latent ${config.latentDim}, encoder DimeNet++ hidden ${config.encoder.hiddenChannels} × ${config.encoder.numBlocks} blocks, decoder GemNet-T ${config.decoder.embSizeAtom} × ${config.decoder.numBlocks} blocks, ${config.decoder.maxNeighbors} neighbours) |
+| encoder graph | radius ${config.encoder.cutoff} Å, ${config.encoder.maxNeighbors} nearest (the reference uses CrystalNN) |
+| epochs | ${state.epoch} (${state.step} Adam steps, lr now ${state.lr}) |
+| wall time | ${(state.seconds / 3600).toFixed(2)} h |
+| hardware | ${values.hardware} |
+| final training losses | total ${last.train_loss?.toFixed(3)}, coord ${last.coord_loss?.toFixed(3)}, type ${last.type_loss?.toFixed(3)}, lattice ${last.lattice_loss?.toFixed(4)}, composition ${last.composition_loss?.toFixed(4)}, num_atom ${last.num_atom_loss?.toFixed(4)}, KL ${last.kld_loss?.toFixed(3)} |
+| best validation loss: ${state.bestVal.toFixed(4)} | (10·coord + type, epoch ${state.bestEpoch}) |
+| weights | weights.safetensors (${params}, PyTorch layout and the reference's parameter names) |
+
+## Measured quality
+${
+  gen
+    ? `Generation (${gen.count} samples from N(0, I), full 50 × 100 Langevin schedule unless noted below): structural validity ${
+      pct(gen.structValid)
+    }, composition validity ${pct(gen.compValid)}, EMD density ${gen.wdistDensity.toFixed(4)}, EMD #elements ${
+      gen.wdistNumElements.toFixed(4)
+    } (${gen.samples} valid samples vs the test split). Paper: 100 % / 98.59 %, 0.1258, 0.0628.`
+    : "Generation: not measured for this checkpoint."
+}
+
+${
+  rec
+    ? `Reconstruction (${rec.count} test crystals): match rate ${pct(rec.matchRate)}, RMSE ${
+      Number.isFinite(rec.meanRms) ? rec.meanRms.toFixed(4) : "—"
+    } (StructureMatcher stol 0.5, angle_tol 10, ltol 0.3). Paper: 97.52 %, 0.0156.`
+    : "Reconstruction: not measured for this checkpoint."
+}
+
+${values.note}
+
+Resume training: \`deno run -A mod.ts train --out data/models/${dataset}/checkpoint --resume --epochs N\` (copy the
+folder elsewhere first to keep the shipped files unchanged).
+`;
+await Deno.writeTextFile(`${dest}/card.md`, card);
+console.log(`Shipped ${run} → ${dest} (epoch ${state.epoch}, best val ${state.bestVal})`);
