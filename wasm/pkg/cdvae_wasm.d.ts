@@ -2,6 +2,41 @@
 /* eslint-disable */
 
 /**
+ * Neighbours per atom (CSR over all atoms of the batch) and CN probabilities per atom.
+ */
+export class CrystalNNResult {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    take_cn_numbers(): Uint32Array;
+    /**
+     * `[N + 1]`: atom i owns CN entries `cn_offsets[i]..cn_offsets[i + 1]`.
+     */
+    take_cn_offsets(): Uint32Array;
+    take_cn_weights(): Float64Array;
+    /**
+     * 3 integers per neighbour.
+     */
+    take_images(): Int32Array;
+    /**
+     * `[N + 1]`: atom i (global index) owns neighbours `offsets[i]..offsets[i + 1]`.
+     */
+    take_offsets(): Uint32Array;
+    /**
+     * Neighbour site index, local to its crystal.
+     */
+    take_sites(): Uint32Array;
+    /**
+     * CrystalNN's rounded weight per neighbour.
+     */
+    take_weights(): Float64Array;
+    /**
+     * Number of failed crystals, or a negative code for a malformed call.
+     */
+    readonly failures: number;
+}
+
+/**
  * A neighbour list in CSR form by receiver (global atom indices), owned by wasm until taken.
  * Each `take_*` moves one array out (a second call returns an empty array); call `free()` after.
  */
@@ -50,6 +85,19 @@ export function cdvae_lattice_targets(lattices: Float64Array, atom_counts: Uint3
  * Cell volume |det L| (Å³) of each lattice into `out` (`[M]`).
  */
 export function cell_volumes(lattices: Float64Array, out: Float64Array, status: Int32Array): number;
+
+/**
+ * matminer's `CrystalNNFingerprint.from_preset("ops")`: 61 values per crystal (the mean over its
+ * sites, as CDVAE) or, with `per_site`, per atom. A failed crystal's rows are NaN.
+ */
+export function crystalnn_fingerprints(lattices: Float64Array, frac: Float64Array, numbers: Uint8Array, atom_offsets: Uint32Array, per_site: boolean, out: Float64Array, status: Int32Array): number;
+
+/**
+ * CrystalNN neighbours of every atom. `distance_lo`/`distance_hi` both NaN skip the distance
+ * step. With `selected`, each atom's neighbours are `get_nn_info`'s (the most probable CN);
+ * otherwise every neighbour `get_nn_data` keeps. Weights are the rounded CrystalNN weights.
+ */
+export function crystalnn_neighbors(lattices: Float64Array, frac: Float64Array, numbers: Uint8Array, atom_offsets: Uint32Array, distance_lo: number, distance_hi: number, x_diff_weight: number, porous: boolean, search_cutoff: number, selected: boolean, status: Int32Array): CrystalNNResult;
 
 /**
  * Density (g/cm³, as pymatgen's `Structure.density`) of each crystal into `out` (`[M]`);

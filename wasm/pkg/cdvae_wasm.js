@@ -1,6 +1,105 @@
 /* @ts-self-types="./cdvae_wasm.d.ts" */
 
 /**
+ * Neighbours per atom (CSR over all atoms of the batch) and CN probabilities per atom.
+ */
+export class CrystalNNResult {
+    static __wrap(ptr) {
+        const obj = Object.create(CrystalNNResult.prototype);
+        obj.__wbg_ptr = ptr;
+        CrystalNNResultFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        CrystalNNResultFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_crystalnnresult_free(ptr, 0);
+    }
+    /**
+     * Number of failed crystals, or a negative code for a malformed call.
+     * @returns {number}
+     */
+    get failures() {
+        const ret = wasm.crystalnnresult_failures(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * @returns {Uint32Array}
+     */
+    take_cn_numbers() {
+        const ret = wasm.crystalnnresult_take_cn_numbers(this.__wbg_ptr);
+        var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v1;
+    }
+    /**
+     * `[N + 1]`: atom i owns CN entries `cn_offsets[i]..cn_offsets[i + 1]`.
+     * @returns {Uint32Array}
+     */
+    take_cn_offsets() {
+        const ret = wasm.crystalnnresult_take_cn_offsets(this.__wbg_ptr);
+        var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v1;
+    }
+    /**
+     * @returns {Float64Array}
+     */
+    take_cn_weights() {
+        const ret = wasm.crystalnnresult_take_cn_weights(this.__wbg_ptr);
+        var v1 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+        return v1;
+    }
+    /**
+     * 3 integers per neighbour.
+     * @returns {Int32Array}
+     */
+    take_images() {
+        const ret = wasm.crystalnnresult_take_images(this.__wbg_ptr);
+        var v1 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v1;
+    }
+    /**
+     * `[N + 1]`: atom i (global index) owns neighbours `offsets[i]..offsets[i + 1]`.
+     * @returns {Uint32Array}
+     */
+    take_offsets() {
+        const ret = wasm.crystalnnresult_take_offsets(this.__wbg_ptr);
+        var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v1;
+    }
+    /**
+     * Neighbour site index, local to its crystal.
+     * @returns {Uint32Array}
+     */
+    take_sites() {
+        const ret = wasm.crystalnnresult_take_sites(this.__wbg_ptr);
+        var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v1;
+    }
+    /**
+     * CrystalNN's rounded weight per neighbour.
+     * @returns {Float64Array}
+     */
+    take_weights() {
+        const ret = wasm.crystalnnresult_take_weights(this.__wbg_ptr);
+        var v1 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+        return v1;
+    }
+}
+if (Symbol.dispose) CrystalNNResult.prototype[Symbol.dispose] = CrystalNNResult.prototype.free;
+
+/**
  * A neighbour list in CSR form by receiver (global atom indices), owned by wasm until taken.
  * Each `take_*` moves one array out (a second call returns an empty array); call `free()` after.
  */
@@ -131,6 +230,67 @@ export function cell_volumes(lattices, out, status) {
     var len2 = WASM_VECTOR_LEN;
     const ret = wasm.cell_volumes(ptr0, len0, ptr1, len1, out, ptr2, len2, status);
     return ret;
+}
+
+/**
+ * matminer's `CrystalNNFingerprint.from_preset("ops")`: 61 values per crystal (the mean over its
+ * sites, as CDVAE) or, with `per_site`, per atom. A failed crystal's rows are NaN.
+ * @param {Float64Array} lattices
+ * @param {Float64Array} frac
+ * @param {Uint8Array} numbers
+ * @param {Uint32Array} atom_offsets
+ * @param {boolean} per_site
+ * @param {Float64Array} out
+ * @param {Int32Array} status
+ * @returns {number}
+ */
+export function crystalnn_fingerprints(lattices, frac, numbers, atom_offsets, per_site, out, status) {
+    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray8ToWasm0(numbers, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(atom_offsets, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    var ptr4 = passArrayF64ToWasm0(out, wasm.__wbindgen_malloc);
+    var len4 = WASM_VECTOR_LEN;
+    var ptr5 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
+    var len5 = WASM_VECTOR_LEN;
+    const ret = wasm.crystalnn_fingerprints(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, per_site, ptr4, len4, out, ptr5, len5, status);
+    return ret;
+}
+
+/**
+ * CrystalNN neighbours of every atom. `distance_lo`/`distance_hi` both NaN skip the distance
+ * step. With `selected`, each atom's neighbours are `get_nn_info`'s (the most probable CN);
+ * otherwise every neighbour `get_nn_data` keeps. Weights are the rounded CrystalNN weights.
+ * @param {Float64Array} lattices
+ * @param {Float64Array} frac
+ * @param {Uint8Array} numbers
+ * @param {Uint32Array} atom_offsets
+ * @param {number} distance_lo
+ * @param {number} distance_hi
+ * @param {number} x_diff_weight
+ * @param {boolean} porous
+ * @param {number} search_cutoff
+ * @param {boolean} selected
+ * @param {Int32Array} status
+ * @returns {CrystalNNResult}
+ */
+export function crystalnn_neighbors(lattices, frac, numbers, atom_offsets, distance_lo, distance_hi, x_diff_weight, porous, search_cutoff, selected, status) {
+    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray8ToWasm0(numbers, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(atom_offsets, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    var ptr4 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
+    var len4 = WASM_VECTOR_LEN;
+    const ret = wasm.crystalnn_neighbors(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, distance_lo, distance_hi, x_diff_weight, porous, search_cutoff, selected, ptr4, len4, status);
+    return CrystalNNResult.__wrap(ret);
 }
 
 /**
@@ -442,6 +602,9 @@ function __wbg_get_imports() {
     };
 }
 
+const CrystalNNResultFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_crystalnnresult_free(ptr, 1));
 const NeighborListResultFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_neighborlistresult_free(ptr, 1));

@@ -1,10 +1,21 @@
 /* tslint:disable */
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
+export const __wbg_crystalnnresult_free: (a: number, b: number) => void;
 export const __wbg_neighborlistresult_free: (a: number, b: number) => void;
 export const atomic_masses: () => [number, number];
 export const cdvae_lattice_targets: (a: number, b: number, c: number, d: number, e: number, f: number, g: any, h: number, i: number, j: any) => number;
 export const cell_volumes: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any) => number;
+export const crystalnn_fingerprints: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: any) => number;
+export const crystalnn_neighbors: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: any) => number;
+export const crystalnnresult_failures: (a: number) => number;
+export const crystalnnresult_take_cn_numbers: (a: number) => [number, number];
+export const crystalnnresult_take_cn_offsets: (a: number) => [number, number];
+export const crystalnnresult_take_cn_weights: (a: number) => [number, number];
+export const crystalnnresult_take_images: (a: number) => [number, number];
+export const crystalnnresult_take_offsets: (a: number) => [number, number];
+export const crystalnnresult_take_sites: (a: number) => [number, number];
+export const crystalnnresult_take_weights: (a: number) => [number, number];
 export const densities: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: any, j: number, k: number, l: any) => number;
 export const is_niggli_reduced_many: (a: number, b: number, c: number, d: number, e: number, f: any) => number;
 export const last_error_message: () => [number, number];

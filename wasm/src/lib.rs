@@ -4,12 +4,14 @@
 //! runs them on the host. The `api_*` modules are the thin wasm-bindgen layer: batch exports over
 //! flat arrays, one status code per crystal (see `error`). Keep this file a list of `mod` lines.
 
+pub mod crystalnn;
 pub mod error;
 pub mod geometry;
 pub mod lattice;
 pub mod matcher;
 pub mod neighbors;
 
+mod api_crystalnn;
 mod api_geometry;
 mod api_lattice;
 mod api_matcher;
