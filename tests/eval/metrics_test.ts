@@ -1,7 +1,14 @@
 /** Set metrics: Wasserstein-1 against scipy's values, validity shares, reconstruction of identical crystals. */
 
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
-import { generationMetrics, reconstructionMetrics, wasserstein1 } from "../../src/eval/metrics.ts";
+import {
+  COV_CUTOFFS,
+  coverageMetrics,
+  fingerprints,
+  generationMetrics,
+  reconstructionMetrics,
+  wasserstein1,
+} from "../../src/eval/metrics.ts";
 
 Deno.test("wasserstein1 equals scipy.stats.wasserstein_distance (values from scipy 1.x)", () => {
   // scipy: wasserstein_distance([0,1,3],[5,6,8]) = 5.0; ([1,2,2,3],[1,5]) = 1.5; ([0.5,1.5,1.5,7],[2,3]) = 1.875
@@ -45,4 +52,21 @@ Deno.test("reconstructionMetrics: identical crystals all match with RMS 0; inval
   assertAlmostEquals(metrics.matchRate, 2 / 3, 1e-12);
   assert(metrics.meanRms < 1e-6);
   assertEquals(rms[2], null);
+});
+
+Deno.test("coverageMetrics: a set covers itself; nearest structure and composition are found independently", () => {
+  const cs = [rocksalt(4, [11, 17]), rocksalt(5, [19, 35]), rocksalt(4.5, [37, 53])];
+  const fps = fingerprints(cs);
+  assert(fps.every((f) => f !== null));
+  const self = coverageMetrics(fps, fps, COV_CUTOFFS.perov_5);
+  assertEquals([self.covRecall, self.covPrecision, self.amsdRecall, self.amcdPrecision], [1, 1, 0, 0]);
+  // A generated set of one NaCl (plus a failed fingerprint) covers one of three references; COV-P counts the failure.
+  const one = coverageMetrics([fps[0], null], fps, COV_CUTOFFS.perov_5);
+  assertAlmostEquals(one.covRecall, 1 / 3, 1e-12);
+  assertEquals(one.covPrecision, 0.5);
+  assertEquals(one.failed, 1);
+  // Independent minima: structure from one reference, composition from another, both within the cutoffs.
+  const s = { struct: fps[0]!.struct, comp: fps[1]!.comp };
+  const mixed = coverageMetrics([s], [fps[0], fps[1]], { struct: 1e-9, comp: 1e-9 });
+  assertEquals(mixed.covPrecision, 1);
 });
