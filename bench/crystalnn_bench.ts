@@ -17,7 +17,7 @@ import {
   crystalNNFingerprint,
   crystalNNFingerprintMany,
   crystalNNNeighborsMany,
-} from "../src/eval/crystalnn.ts";
+} from "../src/core/crystalnn.ts";
 
 interface FixtureCrystal {
   kind: string;

@@ -14,7 +14,7 @@ import { HostRng } from "../compute/host_rng.ts";
 import { smactValid } from "./smact.ts";
 import { structureValidity } from "./validity.ts";
 import { matchMany } from "./matcher.ts";
-import { crystalNNFingerprintMany } from "./crystalnn.ts";
+import { crystalNNFingerprintMany } from "../core/crystalnn.ts";
 import { magpieFingerprintScaled } from "./magpie.ts";
 
 /**

@@ -26,7 +26,7 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { preprocessCrystals } from "../data/preprocess.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
 import { type GeneratedCrystal, langevin, type LangevinOptions, priorLatents } from "./sampler.ts";
-import { buildGraph, packHost } from "./graphs.ts";
+import { encoderGraph, packHost } from "./graphs.ts";
 
 /** Where `CDVAE.load("default")` finds the shipped model. */
 export const DEFAULT_MODEL_URL: URL = new URL("../../data/models/perov_5/", import.meta.url);
@@ -257,10 +257,7 @@ export class CDVAE {
   ): Promise<{ mu: Float32Array; logVar: Float32Array; z: Float32Array }> {
     const recs = preprocessCrystals(crystals, crystals.map((_, i) => String(i)));
     const host = packHost(recs.map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })));
-    const g = buildGraph(host, {
-      cutoff: this.config.encoder.cutoff,
-      maxNeighbors: this.config.encoder.maxNeighbors,
-    });
+    const g = encoderGraph(host, this.config.encoder);
     const scope = new TensorScope();
     try {
       const { mu, logVar } = scope.run(() => this.encode(g));

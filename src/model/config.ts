@@ -24,9 +24,9 @@ export interface EncoderConfig {
   numBeforeSkip: number;
   numAfterSkip: number;
   numOutputLayers: number;
-  /** How the encoder graph is built: CrystalNN as the reference (once the metrics core has it)
-   * or a radius graph capped at `maxNeighbors` nearest per atom. */
-  graph: "radius";
+  /** How the encoder graph is built: CrystalNN as in the reference, or a radius graph (`cutoff`)
+   * capped at `maxNeighbors` nearest per atom. */
+  graph: "radius" | "crystalnn";
   /** Neighbour cap of the radius graph. */
   maxNeighbors: number;
 }
@@ -105,7 +105,7 @@ export const REFERENCE_ENCODER: Readonly<EncoderConfig> = Object.freeze({
   numBeforeSkip: 1,
   numAfterSkip: 2,
   numOutputLayers: 3,
-  graph: "radius",
+  graph: "crystalnn",
   maxNeighbors: 20,
 });
 

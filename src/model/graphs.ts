@@ -7,6 +7,7 @@
 import type { Crystal } from "../crystal/crystal.ts";
 import { neighborListMany, type NeighborOptions } from "../core/geometry.ts";
 import type { GraphBatch } from "../nn/graph.ts";
+import { crystalNNNeighborsMany } from "../core/crystalnn.ts";
 
 /** A minimal crystal batch on the host: atoms numbered globally, crystal after crystal. */
 export interface HostCrystals {
@@ -69,4 +70,89 @@ export function buildGraph(h: HostCrystals, opts: NeighborOptions): GraphBatch {
     vectors: nl.vectors,
     distances: nl.distances,
   };
+}
+
+/**
+ * The reference encoder's graph: CrystalNN neighbours (CDVAE's settings: no distance cutoffs,
+ * x_diff_weight −1, no porous adjustment) made into a pymatgen `StructureGraph` — each bond
+ * normalised to (lower index → higher index, image of the higher), a self-bond to the image whose
+ * first non-zero component is positive, duplicates dropped — then every bond (a → b, S) gives the
+ * edge b→a with image S and its mirror a→b with −S, as the reference's `build_crystal_graph`.
+ *
+ * @param h The crystals (fractional coordinates as the model sees them)
+ * @returns The graph, edges grouped by receiver in the bonds' order
+ */
+export function crystalNNGraph(h: HostCrystals): GraphBatch {
+  const crystals = unpackHost(h);
+  const lists = crystalNNNeighborsMany(crystals);
+  const recv: number[] = [], send: number[] = [], img: number[] = [];
+  lists.forEach((nn, b) => {
+    const base = h.atomOffsets[b];
+    const seen = new Set<string>();
+    for (let i = 0; i + 1 < nn.offsets.length; i++) {
+      for (let e = nn.offsets[i]; e < nn.offsets[i + 1]; e++) {
+        let from = i, to = nn.sites[e], S = [nn.images[3 * e], nn.images[3 * e + 1], nn.images[3 * e + 2]];
+        if (to < from) [from, to, S] = [to, from, S.map((x) => -x)];
+        else if (to === from) {
+          if (S.every((x) => x === 0)) continue; // pymatgen ignores a bond to itself
+          if (S.find((x) => x !== 0)! < 0) S = S.map((x) => -x);
+        }
+        const key = `${from},${to},${S}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        recv.push(base + from, base + to);
+        send.push(base + to, base + from);
+        img.push(...S, -S[0], -S[1], -S[2]);
+      }
+    }
+  });
+  const n = h.numbers.length, m = recv.length;
+  const edgeOffsets = new Uint32Array(n + 1);
+  for (const r of recv) edgeOffsets[r + 1]++;
+  for (let i = 0; i < n; i++) edgeOffsets[i + 1] += edgeOffsets[i];
+  const fill = edgeOffsets.slice(0, n);
+  const senders = new Uint32Array(m), images = new Int32Array(3 * m);
+  const vectors = new Float64Array(3 * m), distances = new Float64Array(m);
+  const crystalOf = new Uint32Array(n);
+  for (let b = 0; b + 1 < h.atomOffsets.length; b++) {
+    crystalOf.fill(b, h.atomOffsets[b], h.atomOffsets[b + 1]);
+  }
+  for (let e = 0; e < m; e++) {
+    const i = recv[e], j = send[e], k = fill[i]++;
+    senders[k] = j;
+    const L = h.lattices.subarray(9 * crystalOf[i], 9 * crystalOf[i] + 9);
+    let d2 = 0;
+    for (let c = 0; c < 3; c++) {
+      images[3 * k + c] = img[3 * e + c];
+    }
+    for (let c = 0; c < 3; c++) {
+      let v = 0;
+      for (let r = 0; r < 3; r++) {
+        v += (h.frac[3 * j + r] + img[3 * e + r] - h.frac[3 * i + r]) * L[3 * r + c];
+      }
+      vectors[3 * k + c] = v;
+      d2 += v * v;
+    }
+    distances[k] = Math.sqrt(d2);
+  }
+  return {
+    numCrystals: h.atomOffsets.length - 1,
+    atomOffsets: h.atomOffsets,
+    numbers: h.numbers,
+    edgeOffsets,
+    senders,
+    images,
+    vectors,
+    distances,
+  };
+}
+
+/** The encoder's graph as the config asks: CrystalNN (the reference) or a capped radius graph. */
+export function encoderGraph(
+  h: HostCrystals,
+  enc: { graph: "radius" | "crystalnn"; cutoff: number; maxNeighbors: number },
+): GraphBatch {
+  return enc.graph === "crystalnn"
+    ? crystalNNGraph(h)
+    : buildGraph(h, { cutoff: enc.cutoff, maxNeighbors: enc.maxNeighbors });
 }

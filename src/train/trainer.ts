@@ -23,7 +23,7 @@ import {
   scaledTargets,
   type TrainBatch,
 } from "../model/losses.ts";
-import { buildGraph, packHost } from "../model/graphs.ts";
+import { encoderGraph, packHost } from "../model/graphs.ts";
 import {
   loadCheckpoint,
   readConfig,
@@ -91,7 +91,7 @@ export function makeBatch(model: CDVAE, records: readonly CrystalRecord[]): Trai
   const t = scaledTargets(model, records);
   return {
     host,
-    encoderGraph: buildGraph(host, { cutoff: enc.cutoff, maxNeighbors: enc.maxNeighbors }),
+    encoderGraph: encoderGraph(host, enc),
     latticeTargets: t.lattice,
     property: model.config.predictProperty ? t.property : undefined,
   };

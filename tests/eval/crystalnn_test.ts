@@ -28,7 +28,7 @@ import {
   FINGERPRINT_LABELS,
   FINGERPRINT_LENGTH,
   FINGERPRINT_OPTIONS,
-} from "../../src/eval/crystalnn.ts";
+} from "../../src/core/crystalnn.ts";
 import { GeometryError } from "../../src/core/wasm.ts";
 import { matmul3 } from "../../src/crystal/lattice.ts";
 

@@ -40,7 +40,7 @@
  */
 
 import type { Crystal } from "../crystal/crystal.ts";
-import { callBatch, callChunks, packCrystals } from "../core/wasm.ts";
+import { callBatch, callChunks, packCrystals } from "./wasm.ts";
 
 /** Values per site and per structure of the "ops" fingerprint. */
 export const FINGERPRINT_LENGTH = 61;
