@@ -9,7 +9,12 @@ import { Progress } from "./progress.ts";
 import { getBackend } from "../compute/backend.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
 import { PRESETS } from "../model/config.ts";
-import { loadTrainingData, train as runTraining } from "../train/trainer.ts";
+import {
+  loadCustomData,
+  loadTrainingData,
+  train as runTraining,
+  type TrainingData,
+} from "../train/trainer.ts";
 
 type BackendName = "webgpu" | "wasm" | "reference";
 
@@ -28,6 +33,18 @@ export const train: Command = {
       value: "NAME",
       default: "perov_5",
       description: `One of ${Object.keys(DATASETS).join(", ")}`,
+    },
+    data: {
+      type: "string",
+      value: "CSV|DIR",
+      description:
+        "Train on your own crystals instead: a CSV with a cif column, or a folder of crystal files " +
+        "(split 80/10/10 with --seed; the ids go to OUT/splits.json)",
+    },
+    property: {
+      type: "string",
+      value: "COLUMN",
+      description: "With --data: a numeric CSV column to predict",
     },
     preset: {
       type: "string",
@@ -86,12 +103,32 @@ export const train: Command = {
     const limit = intFlag(args, "limit", { min: 1 });
     const valEvery = intFlag(args, "val-every", { min: 1 })!;
     const outDir = String(args.values.out);
-    const config = PRESETS[presetName](dataset);
+    const custom = args.values.data as string | undefined;
+    const config = PRESETS[presetName](custom ? "mp_20" : dataset);
 
     const backend = await getBackend(backendName ? { prefer: backendName as BackendName } : {});
-    console.error(`Loading ${dataset} …`);
-    const data = await loadTrainingData(dataset, { limit, property: config.property, seed });
-    if (data.train.length === 0) throw new Error(`No training crystals in ${dataset}`);
+    console.error(`Loading ${custom ?? dataset} …`);
+    let data: TrainingData;
+    if (custom) {
+      const property = args.values.property as string | undefined;
+      const d = await loadCustomData(custom, { property, seed });
+      const all = [...d.train, ...d.val];
+      Object.assign(config, {
+        dataset: "custom",
+        maxAtoms: Math.max(...all.map((r) => r.numbers.length)),
+        predictProperty: property !== undefined,
+        property,
+      });
+      if (limit) d.train = d.train.slice(0, limit);
+      await Deno.mkdir(outDir, { recursive: true });
+      if (args.values.resume !== true) {
+        await Deno.writeTextFile(`${outDir}/splits.json`, JSON.stringify(d.splits, null, 1) + "\n");
+      }
+      data = d;
+    } else {
+      data = await loadTrainingData(dataset, { limit, property: config.property, seed });
+    }
+    if (data.train.length === 0) throw new Error(`No training crystals in ${custom ?? dataset}`);
     console.error(`Data: ${data.note}. Backend: ${backend.name}. Run folder: ${outDir}`);
     let stop = false;
     const onSigint = () => {

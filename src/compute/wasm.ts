@@ -165,6 +165,9 @@ class WasmBackend implements Backend {
   readonly #memory: WebAssembly.Memory;
   readonly #helper: Helper | undefined;
   readonly #calls = new Map<string, Call>();
+  #liveBytes = 0;
+  #liveBuffers = 0;
+  #peakBytes = 0;
 
   constructor(exports: KernelExports, memory: WebAssembly.Memory, helper?: Helper) {
     this.#x = exports;
@@ -184,6 +187,9 @@ class WasmBackend implements Backend {
     const ptr = this.#x.cdvae_alloc(bytes) >>> 0;
     if (ptr === 0) throw new RangeError(`Cannot allocate ${bytes} bytes in wasm memory: out of memory`);
     const b: WasmBuf = { dtype, length, ptr, bytes };
+    this.#liveBytes += bytes;
+    this.#liveBuffers++;
+    if (this.#liveBytes > this.#peakBytes) this.#peakBytes = this.#liveBytes;
     return b;
   }
 
@@ -192,6 +198,8 @@ class WasmBackend implements Backend {
     if (b.freed) return;
     b.freed = true;
     this.#x.cdvae_free(b.ptr, b.bytes);
+    this.#liveBytes -= b.bytes;
+    this.#liveBuffers--;
   }
 
   #live(buf: DeviceBuffer, what: string): WasmBuf {
@@ -281,6 +289,19 @@ class WasmBackend implements Backend {
     if (h.ctrl[4]) throw new WebAssembly.RuntimeError("trap on the helper thread");
   }
 
+  memoryStats(): WasmMemoryStats {
+    return {
+      liveBytes: this.#liveBytes,
+      liveBuffers: this.#liveBuffers,
+      peakLiveBytes: this.#peakBytes,
+      memoryBytes: this.#memory.buffer.byteLength,
+    };
+  }
+
+  resetPeak(): void {
+    this.#peakBytes = this.#liveBytes;
+  }
+
   flush(): void {}
 
   sync(): Promise<void> {
@@ -288,8 +309,27 @@ class WasmBackend implements Backend {
   }
 }
 
+/** Memory use of a wasm backend (see `WasmBackendHandle.memoryStats`). */
+export interface WasmMemoryStats {
+  /** Bytes of the buffers allocated and not yet freed. */
+  liveBytes: number;
+  /** Number of those buffers. */
+  liveBuffers: number;
+  /** Most `liveBytes` seen since the backend was created or `resetPeak` was called. */
+  peakLiveBytes: number;
+  /** Size of the module's linear memory (it only grows): the allocator's high-water mark. */
+  memoryBytes: number;
+}
+
 /** The wasm backend: the common interface plus what runs the kernels. */
-export type WasmBackendHandle = Backend & { description: string; threads: number };
+export type WasmBackendHandle = Backend & {
+  description: string;
+  threads: number;
+  /** Live and peak buffer bytes and the size of linear memory. */
+  memoryStats(): WasmMemoryStats;
+  /** Starts a new peak measurement at the current live bytes. */
+  resetPeak(): void;
+};
 
 /** Options of {@linkcode createWasmBackend}. */
 export interface WasmBackendOptions {

@@ -133,7 +133,7 @@ export class CDVAE {
   }
 
   /** Encoder output → μ and log σ², each `[B, latentDim]`. */
-  encode(g: GraphBatch): { mu: Tensor; logVar: Tensor } {
+  encodeGraph(g: GraphBatch): { mu: Tensor; logVar: Tensor } {
     const hidden = this.encoder.forward(g);
     return { mu: this.fcMu.forward(hidden), logVar: this.fcVar.forward(hidden) };
   }
@@ -251,7 +251,7 @@ export class CDVAE {
    * @param crystals Any cells (Niggli-reduced as the reference does)
    * @param seed Seed of ε
    */
-  async encodeCrystals(
+  async encode(
     crystals: readonly Crystal[],
     seed = 0,
   ): Promise<{ mu: Float32Array; logVar: Float32Array; z: Float32Array }> {
@@ -260,7 +260,7 @@ export class CDVAE {
     const g = encoderGraph(host, this.config.encoder);
     const scope = new TensorScope();
     try {
-      const { mu, logVar } = scope.run(() => this.encode(g));
+      const { mu, logVar } = scope.run(() => this.encodeGraph(g));
       const z = scope.run(() => this.reparameterize(mu, logVar, { seed }));
       return {
         mu: (await mu.read()) as Float32Array,
@@ -283,7 +283,7 @@ export class CDVAE {
     const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, out: GeneratedCrystal[] = [];
     for (let b = 0; b < crystals.length; b += bs) {
       const part = crystals.slice(b, b + bs);
-      const { z } = await this.encodeCrystals(part, seed + b);
+      const { z } = await this.encode(part, seed + b);
       out.push(...(await langevin(this, z, { ...opts, seed: seed * 7919 + b })).crystals);
     }
     return out;

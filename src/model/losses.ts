@@ -173,7 +173,7 @@ export async function cdvaeObjective(
 
   // Phase 1: encoder and heads.
   const { mu, logVar, z, heads } = tape.record(() => {
-    const { mu, logVar } = model.encode(batch.encoderGraph);
+    const { mu, logVar } = model.encodeGraph(batch.encoderGraph);
     const z = model.reparameterize(mu, logVar, Tensor.from(be, eps, [nCrystals, c.latentDim]));
     return { mu, logVar, z, heads: model.heads(z, host.atomOffsets) };
   });

@@ -12,7 +12,9 @@ import { Adam } from "../compute/adam.ts";
 import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
 import { Tape, zeroGrad } from "../compute/tape.ts";
-import { type DatasetName, loadDataset } from "../data/datasets.ts";
+import { type DatasetName, loadDataset, readDatasetCsv } from "../data/datasets.ts";
+import type { Crystal } from "../crystal/crystal.ts";
+import { formatFromPath, FORMATS } from "../crystal/formats.ts";
 import { type CrystalRecord, fitModelScalers, preprocessCrystals } from "../data/preprocess.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import type { CDVAEConfig } from "../model/config.ts";
@@ -81,6 +83,91 @@ export async function loadTrainingData(
     val: toRecords(valIdx.map((i) => all.entries[i])),
     note: `train.csv is missing: training on ${trainIdx.length} rows of val.csv, validating on a held-out ` +
       `${valIdx.length} (10 %, seed ${opts.seed ?? 0}); test.csv is never used`,
+  };
+}
+
+/** Options of {@linkcode loadCustomData}. */
+export interface CustomDataOptions {
+  /** Numeric CSV column to predict (CSV input only). */
+  property?: string;
+  /** Seed of the split. */
+  seed?: number;
+  /** Shares of validation and test crystals (default 0.1 each; the rest trains). */
+  valShare?: number;
+  testShare?: number;
+}
+
+/** A user's crystals split for training, with the ids of each part (recorded in the run folder). */
+export interface CustomData extends TrainingData {
+  splits: { train: string[]; val: string[]; test: string[] };
+}
+
+/**
+ * A user's own crystals: a CDVAE-style CSV (a `cif` column, optional `material_id` and numeric
+ * columns) or a folder of crystal files (CIF, POSCAR, extended XYZ, JSON), split at random with a
+ * seed into train / validation / test parts (scalers are fitted on the train part only).
+ *
+ * @param path CSV file or folder
+ * @param opts Property column, seed, split shares
+ * @throws {Error} When the input holds no crystals, or too few to split
+ */
+export async function loadCustomData(path: string, opts: CustomDataOptions = {}): Promise<CustomData> {
+  const entries: { id: string; crystal: Crystal; prop: number }[] = [];
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info) throw new Error(`Cannot read training data "${path}": no such file or folder`);
+  if (info.isFile) {
+    for await (const e of readDatasetCsv(path)) {
+      entries.push({
+        id: e.id,
+        crystal: e.crystal,
+        prop: opts.property ? e.props[opts.property] ?? NaN : NaN,
+      });
+    }
+    if (opts.property && entries.some((e) => !Number.isFinite(e.prop))) {
+      throw new Error(
+        `Cannot train on "${path}": column "${opts.property}" is missing or not numeric in some rows`,
+      );
+    }
+  } else {
+    const names: string[] = [];
+    for await (const f of Deno.readDir(path)) if (f.isFile && formatFromPath(f.name)) names.push(f.name);
+    names.sort();
+    for (const name of names) {
+      const cs = FORMATS[formatFromPath(name)!].read(await Deno.readTextFile(`${path}/${name}`), { name });
+      cs.forEach((c, k) =>
+        entries.push({ id: cs.length > 1 ? `${name}#${k}` : name, crystal: c, prop: NaN })
+      );
+    }
+  }
+  if (entries.length < 3) {
+    throw new Error(`Cannot train on "${path}": it holds ${entries.length} crystals, at least 3 are needed`);
+  }
+  const order = new HostRng(opts.seed ?? 0).shuffle(entries.map((_, i) => i));
+  const nVal = Math.max(1, Math.round(entries.length * (opts.valShare ?? 0.1)));
+  const nTest = Math.max(1, Math.round(entries.length * (opts.testShare ?? 0.1)));
+  const part = (idx: number[]) => {
+    const es = idx.map((i) => entries[i]);
+    return preprocessCrystals(
+      es.map((e) => e.crystal),
+      es.map((e) => e.id),
+      opts.property ? es.map((e) => e.prop) : undefined,
+    );
+  };
+  const [val, test, train] = [
+    order.slice(0, nVal),
+    order.slice(nVal, nVal + nTest),
+    order.slice(nVal + nTest),
+  ];
+  const ids = (idx: number[]) => idx.map((i) => entries[i].id);
+  return {
+    train: part(train),
+    val: part(val),
+    note:
+      `${path}: ${entries.length} crystals split at random (seed ${
+        opts.seed ?? 0
+      }) into ${train.length} train / ` +
+      `${val.length} validation / ${test.length} test (ids in splits.json)`,
+    splits: { train: ids(train), val: ids(val), test: ids(test) },
   };
 }
 

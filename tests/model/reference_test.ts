@@ -223,7 +223,7 @@ for (const ds of DATASETS) {
               ps.push(enc_.outputBlocks[b + 1].forward(ms[b + 1], rbf, prep));
             });
             const hidden = enc_.forward(prep);
-            const { mu, logVar } = model.encode(g);
+            const { mu, logVar } = model.encodeGraph(g);
             return { prep, rbf, ms, ps, hidden, mu, logVar };
           });
           assertEquals(r.prep.numTriplets, enc.num_triplets, "DimeNet triplet count");

@@ -2,7 +2,8 @@
 
 import { assert, assertEquals } from "../_assert.ts";
 import { getBackend } from "../../src/compute/backend.ts";
-import { train, type TrainingData } from "../../src/train/trainer.ts";
+import { loadCustomData, train, type TrainingData } from "../../src/train/trainer.ts";
+import { writeCif } from "../../src/crystal/cif.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
 import { decodeSafetensors } from "../../src/model/safetensors.ts";
 import { ReduceLROnPlateau } from "../../src/train/schedule.ts";
@@ -57,7 +58,7 @@ Deno.test("a saved model loads back with identical parameters and outputs", asyn
     }
     const again = await CDVAE.load(dir, { backend: be });
     const crystals = tinyRecords().map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers }));
-    const [x, y] = [await model.encodeCrystals(crystals, 1), await again.encodeCrystals(crystals, 1)];
+    const [x, y] = [await model.encode(crystals, 1), await again.encode(crystals, 1)];
     assertEquals(x.mu, y.mu);
     assertEquals(x.z, y.z);
     model.dispose();
@@ -86,4 +87,36 @@ Deno.test("ReduceLROnPlateau: waits `patience` bad epochs, then multiplies by th
   assertEquals(+seen[3].toPrecision(6), 1e-3);
   assertEquals(+seen[4].toPrecision(6), 6e-4);
   assertEquals(seen[seen.length - 1], 1e-4);
+});
+
+Deno.test("custom data: a folder of CIFs or a CSV is split with the seed; too little data is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const recs = tinyRecords();
+    await Deno.mkdir(`${dir}/cifs`);
+    for (let i = 0; i < 10; i++) {
+      const r = recs[i % 2];
+      await Deno.writeTextFile(`${dir}/cifs/c${i}.cif`, writeCif({ lattice: r.lattice, frac: r.frac, numbers: r.numbers, name: `c${i}` }));
+    }
+    const a = await loadCustomData(`${dir}/cifs`, { seed: 3 });
+    const b = await loadCustomData(`${dir}/cifs`, { seed: 3 });
+    assertEquals([a.splits.train.length, a.splits.val.length, a.splits.test.length], [8, 1, 1]);
+    assertEquals(a.splits, b.splits);
+    assertEquals(a.train.length, 8);
+    const all = [...a.splits.train, ...a.splits.val, ...a.splits.test].sort();
+    assertEquals(all, Array.from({ length: 10 }, (_, i) => `c${i}.cif`).sort());
+    const rows = recs.map((r, i) => `${i},m${i},"${writeCif({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })}",${i + 0.5}`);
+    await Deno.writeTextFile(`${dir}/d.csv`, ",material_id,cif,energy\n" + [...rows, ...rows.map((l) => l.replace(/^(\d),m/, "$1,n"))].join("\n") + "\n");
+    const c = await loadCustomData(`${dir}/d.csv`, { property: "energy", seed: 1, valShare: 0.25, testShare: 0.25 });
+    assertEquals(c.train.length + c.val.length + c.splits.test.length, 4);
+    assert(c.train.every((r) => r.property === 0.5 || r.property === 1.5));
+    let msg = "";
+    await loadCustomData(`${dir}/d.csv`, { property: "nope" }).catch((e) => msg = e.message);
+    assert(msg.includes('"nope"'), msg);
+    await Deno.mkdir(`${dir}/empty`);
+    await loadCustomData(`${dir}/empty`).catch((e) => msg = e.message);
+    assert(msg.includes("0 crystals"), msg);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
