@@ -60,13 +60,18 @@ export async function backendFromFlag(flag: unknown): Promise<Awaited<ReturnType
 /** Parses the Langevin flags shared by `generate` and `reconstruct`. */
 export function langevinFlags(
   args: Parameters<Command["run"]>[0],
-): { stepsPerLevel: number; stepLr: number; minSigma: number } {
+): { stepsPerLevel: number; stepLr: number; minSigma: number; levels: number } {
   const stepLr = Number(args.values["step-lr"]), minSigma = Number(args.values["min-sigma"]);
   if (!(stepLr > 0)) {
     throw new UsageError(`--step-lr must be a positive number, got "${args.values["step-lr"]}"`);
   }
   if (!(minSigma >= 0)) throw new UsageError(`--min-sigma must be ≥ 0, got "${args.values["min-sigma"]}"`);
-  return { stepsPerLevel: intFlag(args, "steps", { min: 1 })!, stepLr, minSigma };
+  return {
+    stepsPerLevel: intFlag(args, "steps", { min: 1 })!,
+    stepLr,
+    minSigma,
+    levels: intFlag(args, "levels", { min: 1, max: 1000 })!,
+  };
 }
 
 /** Options shared by `generate` and `reconstruct`. */
@@ -88,7 +93,13 @@ export const SAMPLING_OPTIONS: Command["options"] = {
     type: "string",
     value: "N",
     default: "100",
-    description: "Langevin steps per noise level (50 levels)",
+    description: "Langevin steps per noise level",
+  },
+  levels: {
+    type: "string",
+    value: "N",
+    default: "50",
+    description: "Noise levels used, evenly spaced from σ = 10 to 0.01",
   },
   "step-lr": { type: "string", value: "X", default: "0.0001", description: "Langevin step size ε" },
   "min-sigma": { type: "string", value: "X", default: "0", description: "Skip noise levels below this σ" },

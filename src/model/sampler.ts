@@ -29,6 +29,9 @@ export interface LangevinOptions {
   stepLr?: number;
   /** Stop at the first σ below this (reference: 0, i.e. all levels). */
   minSigma?: number;
+  /** Use this many of the model's σ levels, evenly spaced by index from the first to the last
+   * (default: all 50, as the reference); fewer levels is a faster schedule. */
+  levels?: number;
   /** Use these atom counts instead of the predicted ones (reconstruction with known N). */
   numAtoms?: ArrayLike<number>;
   /** Called after each step with (done, total). */
@@ -146,7 +149,13 @@ export async function langevin(
     const frac = Float64Array.from({ length: 3 * nAtoms }, () => rng.uniform());
 
     const steps = opts.stepsPerLevel ?? 100, stepLr = opts.stepLr ?? 1e-4, minSigma = opts.minSigma ?? 0;
-    const sigmas = Array.from(model.sigmas).filter((s, i) => s >= minSigma || i === 0);
+    const all = Array.from(model.sigmas);
+    const nLevels = Math.max(1, Math.min(all.length, opts.levels ?? all.length));
+    const picked = nLevels === all.length
+      ? all
+      : Array.from({ length: nLevels }, (_, k) =>
+        all[nLevels === 1 ? 0 : Math.round(k * (all.length - 1) / (nLevels - 1))]);
+    const sigmas = picked.filter((s, i) => s >= minSigma || i === 0);
     const sigmaLast = model.sigmas[model.sigmas.length - 1];
     const total = sigmas.length * steps;
     const trajectory: LangevinResult["trajectory"] = opts.trajectory ? [] : undefined;

@@ -52,3 +52,16 @@ Deno.test("sampleComposition: exact counts where p·N is whole, N atoms always",
   const q = new Float64Array(100).fill(0.01);
   for (let n = 1; n <= 20; n++) assertEquals(sampleComposition(q, n, new HostRng(n)).length, n);
 });
+
+Deno.test("a shorter schedule: `levels` picks evenly spaced σ from the first to the last", async () => {
+  const model = await tinyModel(be, 7);
+  const r = await langevin(model, priorLatents(1, model.config.latentDim, 3), {
+    seed: 2,
+    stepsPerLevel: 2,
+    levels: 5,
+    numAtoms: [2],
+    trajectory: true,
+  });
+  assertEquals(r.trajectory!.length, 10);
+  model.dispose();
+});
