@@ -27,7 +27,9 @@ const { values, positionals } = parseArgs({
 });
 const [run, dataset] = positionals;
 if (!run || !dataset) {
-  console.error("Usage: deno run -A tools/ship_model.ts RUN_DIR DATASET [--gen DIR] [--rec DIR] [--note TEXT]");
+  console.error(
+    "Usage: deno run -A tools/ship_model.ts RUN_DIR DATASET [--gen DIR] [--rec DIR] [--note TEXT]",
+  );
   Deno.exit(2);
 }
 const root = new URL("../", import.meta.url).pathname;
@@ -36,32 +38,50 @@ const state = JSON.parse(await Deno.readTextFile(`${run}/state.json`));
 const config = JSON.parse(await Deno.readTextFile(`${run}/config.json`));
 const log = (await Deno.readTextFile(`${run}/log.csv`)).trim().split("\n");
 const cols = log[0].split(",");
-const rows = log.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v === "" ? NaN : Number(v)])));
+const rows = log.slice(1).map((l) =>
+  Object.fromEntries(l.split(",").map((v, i) => [cols[i], v === "" ? NaN : Number(v)]))
+);
 const last = rows[rows.length - 1];
 
 try {
   const old = await Deno.readTextFile(`${dest}/card.md`);
   const m = /best validation loss: ([0-9.]+)/.exec(old);
   if (m && Number(m[1]) <= state.bestVal && !values.force) {
-    console.error(`The shipped model has best validation loss ${m[1]} ≤ ${state.bestVal}: not replacing it (--force to override)`);
+    console.error(
+      `The shipped model has best validation loss ${
+        m[1]
+      } ≤ ${state.bestVal}: not replacing it (--force to override)`,
+    );
     Deno.exit(1);
   }
 } catch { /* nothing shipped yet */ }
 
 await Deno.mkdir(`${dest}/checkpoint`, { recursive: true });
-for (const f of ["config.json", "state.json", "last.safetensors", "last.optim.safetensors", "best.safetensors", "log.csv", "loss.svg", "data.txt"]) {
+for (
+  const f of [
+    "config.json",
+    "state.json",
+    "last.safetensors",
+    "last.optim.safetensors",
+    "best.safetensors",
+    "log.csv",
+    "loss.svg",
+    "data.txt",
+  ]
+) {
   await Deno.copyFile(`${run}/${f}`, `${dest}/checkpoint/${f}`);
 }
 await Deno.copyFile(`${run}/best.safetensors`, `${dest}/weights.safetensors`);
 await Deno.copyFile(`${run}/config.json`, `${dest}/config.json`);
 
-const readMetrics = async (dir?: string) => dir ? JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).metrics : undefined;
+const readMetrics = async (dir?: string) =>
+  dir ? JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).metrics : undefined;
 const gen = await readMetrics(values.gen), rec = await readMetrics(values.rec);
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-const params = (await (async () => {
+const params = await (async () => {
   const bytes = (await Deno.stat(`${dest}/weights.safetensors`)).size;
   return `${(bytes / 1e6).toFixed(1)} MB`;
-})());
+})();
 const card = `# CDVAE model card: ${dataset}
 
 Trained with this project's own trainer (\`deno run -A mod.ts train\`), not converted from the reference.
@@ -74,7 +94,11 @@ Trained with this project's own trainer (\`deno run -A mod.ts train\`), not conv
 | epochs | ${state.epoch} (${state.step} Adam steps, lr now ${state.lr}) |
 | wall time | ${(state.seconds / 3600).toFixed(2)} h |
 | hardware | ${values.hardware} |
-| final training losses | total ${last.train_loss?.toFixed(3)}, coord ${last.coord_loss?.toFixed(3)}, type ${last.type_loss?.toFixed(3)}, lattice ${last.lattice_loss?.toFixed(4)}, composition ${last.composition_loss?.toFixed(4)}, num_atom ${last.num_atom_loss?.toFixed(4)}, KL ${last.kld_loss?.toFixed(3)} |
+| final training losses | total ${last.train_loss?.toFixed(3)}, coord ${last.coord_loss?.toFixed(3)}, type ${
+  last.type_loss?.toFixed(3)
+}, lattice ${last.lattice_loss?.toFixed(4)}, composition ${last.composition_loss?.toFixed(4)}, num_atom ${
+  last.num_atom_loss?.toFixed(4)
+}, KL ${last.kld_loss?.toFixed(3)} |
 | best validation loss: ${state.bestVal.toFixed(4)} | (10·coord + type, epoch ${state.bestEpoch}) |
 | weights | weights.safetensors (${params}, PyTorch layout and the reference's parameter names) |
 
@@ -83,7 +107,9 @@ ${
   gen
     ? `Generation (${gen.count} samples from N(0, I), full 50 × 100 Langevin schedule unless noted below): structural validity ${
       pct(gen.structValid)
-    }, composition validity ${pct(gen.compValid)}, EMD density ${gen.wdistDensity.toFixed(4)}, EMD #elements ${
+    }, composition validity ${pct(gen.compValid)}, EMD density ${
+      gen.wdistDensity.toFixed(4)
+    }, EMD #elements ${
       gen.wdistNumElements.toFixed(4)
     } (${gen.samples} valid samples vs the test split). Paper: 100 % / 98.59 %, 0.1258, 0.0628.`
     : "Generation: not measured for this checkpoint."

@@ -96,7 +96,10 @@ Deno.test("custom data: a folder of CIFs or a CSV is split with the seed; too li
     await Deno.mkdir(`${dir}/cifs`);
     for (let i = 0; i < 10; i++) {
       const r = recs[i % 2];
-      await Deno.writeTextFile(`${dir}/cifs/c${i}.cif`, writeCif({ lattice: r.lattice, frac: r.frac, numbers: r.numbers, name: `c${i}` }));
+      await Deno.writeTextFile(
+        `${dir}/cifs/c${i}.cif`,
+        writeCif({ lattice: r.lattice, frac: r.frac, numbers: r.numbers, name: `c${i}` }),
+      );
     }
     const a = await loadCustomData(`${dir}/cifs`, { seed: 3 });
     const b = await loadCustomData(`${dir}/cifs`, { seed: 3 });
@@ -105,9 +108,20 @@ Deno.test("custom data: a folder of CIFs or a CSV is split with the seed; too li
     assertEquals(a.train.length, 8);
     const all = [...a.splits.train, ...a.splits.val, ...a.splits.test].sort();
     assertEquals(all, Array.from({ length: 10 }, (_, i) => `c${i}.cif`).sort());
-    const rows = recs.map((r, i) => `${i},m${i},"${writeCif({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })}",${i + 0.5}`);
-    await Deno.writeTextFile(`${dir}/d.csv`, ",material_id,cif,energy\n" + [...rows, ...rows.map((l) => l.replace(/^(\d),m/, "$1,n"))].join("\n") + "\n");
-    const c = await loadCustomData(`${dir}/d.csv`, { property: "energy", seed: 1, valShare: 0.25, testShare: 0.25 });
+    const rows = recs.map((r, i) =>
+      `${i},m${i},"${writeCif({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })}",${i + 0.5}`
+    );
+    await Deno.writeTextFile(
+      `${dir}/d.csv`,
+      ",material_id,cif,energy\n" + [...rows, ...rows.map((l) => l.replace(/^(\d),m/, "$1,n"))].join("\n") +
+        "\n",
+    );
+    const c = await loadCustomData(`${dir}/d.csv`, {
+      property: "energy",
+      seed: 1,
+      valShare: 0.25,
+      testShare: 0.25,
+    });
     assertEquals(c.train.length + c.val.length + c.splits.test.length, 4);
     assert(c.train.every((r) => r.property === 0.5 || r.property === 1.5));
     let msg = "";
