@@ -253,3 +253,37 @@ export function coverageMetrics(
     failed: generated.length - gen.length,
   };
 }
+
+/** The reference's 5th/10th/15th percentiles of each training set's property (`Percentiles`). */
+export const SR_PERCENTILES: Readonly<
+  Record<"perov_5" | "carbon_24" | "mp_20", readonly [number, number, number]>
+> = {
+  perov_5: [0.43924842, 0.61202443, 0.7364607],
+  carbon_24: [-154.527093, -154.45865733, -154.44206825],
+  mp_20: [-3.17562208, -2.82196882, -2.52814761],
+};
+
+/**
+ * Success rates of property optimisation (the reference's `OptEval`): for each starting point, the
+ * best (lowest) property among its valid decoded crystals; SR_p = share of starting points whose
+ * best is ≤ the p-th percentile. A start without a valid crystal counts as a failure.
+ *
+ * @param props `[steps][starts]` property of each decoded crystal, `null` where it was invalid
+ * @param percentiles The 5th, 10th and 15th percentiles
+ *
+ * @example Two starts, one reaching the 5th percentile
+ * ```ts
+ * import { successRates } from "./metrics.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(successRates([[0.3, null], [0.9, 0.7]], [0.4, 0.6, 0.8]), { sr5: 0.5, sr10: 0.5, sr15: 1 });
+ * ```
+ */
+export function successRates(
+  props: readonly (readonly (number | null)[])[],
+  percentiles: readonly [number, number, number],
+): { sr5: number; sr10: number; sr15: number } {
+  const starts = props[0]?.length ?? 0;
+  const best = Array.from({ length: starts }, (_, j) => Math.min(...props.map((row) => row[j] ?? Infinity)));
+  const share = (p: number) => starts ? best.filter((b) => b <= p).length / starts : 0;
+  return { sr5: share(percentiles[0]), sr10: share(percentiles[1]), sr15: share(percentiles[2]) };
+}
