@@ -13,6 +13,7 @@ import { makeBatch } from "../../src/train/trainer.ts";
 import { minImageDisplacementPacked } from "../../src/core/geometry.ts";
 import { latticeTarget, scaleRow } from "../../src/data/preprocess.ts";
 import { tinyModel, tinyRecords } from "./_tiny.ts";
+import { ignore } from "../_gpu.ts";
 
 const ref = await getBackend({ prefer: "reference" });
 
@@ -207,4 +208,53 @@ Deno.test("a few Adam steps on one batch with fixed draws drive every trained lo
   }
   opt.dispose();
   model.dispose();
+});
+
+Deno.test({
+  name: "the objective and its gradients agree on WebGPU, wasm and the reference backend",
+  ignore,
+  fn: async () => {
+    const results: { total: number; terms: number[]; grad: Float32Array }[] = [];
+    const first = await tinyModel(ref, 8), t0 = new Tape();
+    const r0 = await cdvaeObjective(first, makeBatch(first, tinyRecords()), t0, {
+      teacherForcing: true,
+      rng: new HostRng(3),
+    });
+    const noise: StepNoise = { ...r0.noise, levels: new Uint32Array([20, 25]) };
+    t0.dispose();
+    first.dispose();
+    for (const be of [ref, await getBackend({ prefer: "wasm" }), await getBackend({ prefer: "webgpu" })]) {
+      const model = await tinyModel(be, 8);
+      const tape = new Tape();
+      const r = await cdvaeObjective(model, makeBatch(model, tinyRecords()), tape, {
+        teacherForcing: true,
+        rng: new HostRng(3),
+        inject: noise,
+      });
+      tape.backward(r.total);
+      const terms = [];
+      for (const t of LOSS_TERMS) terms.push(await r.terms[t].item());
+      results.push({
+        total: await r.total.item(),
+        terms,
+        grad: (await model.store.get("fc_mu.weight").grad!.read()) as Float32Array,
+      });
+      tape.dispose();
+      model.dispose();
+    }
+    const [a, ...rest] = results;
+    for (const b of rest) {
+      assert(Math.abs(a.total - b.total) <= 1e-4 * Math.abs(a.total), `total ${a.total} vs ${b.total}`);
+      a.terms.forEach((t, i) =>
+        assert(
+          Math.abs(t - b.terms[i]) <= 1e-4 * Math.max(1, Math.abs(t)),
+          `${LOSS_TERMS[i]}: ${t} vs ${b.terms[i]}`,
+        )
+      );
+      const scale = Math.max(...a.grad.map(Math.abs));
+      a.grad.forEach((g, i) =>
+        assert(Math.abs(g - b.grad[i]) <= 1e-3 * scale, `grad[${i}] ${g} vs ${b.grad[i]}`)
+      );
+    }
+  },
 });
