@@ -78,6 +78,29 @@ export const matmul: CpuKernel = ([a, b, bias, out, pre], p) => {
   }
 };
 
+/** out[M,N] = a[M,K]·b[N,K]ᵀ. */
+export const matmulNT: CpuKernel = ([a, b, out], { m, n, k }) => {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let q = 0; q < k; q++) s += a[i * k + q] * b[j * k + q];
+      out[i * n + j] = s;
+    }
+  }
+};
+
+/** out[M,N] = a[K,M]ᵀ·b[K,N], added to what out holds when ACC = 1. */
+export const matmulTN: CpuKernel = ([a, b, out], p) => {
+  const { m, n, k } = p;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = p.ACC ? out[i * n + j] : 0;
+      for (let q = 0; q < k; q++) s += a[q * m + i] * b[q * n + j];
+      out[i * n + j] = s;
+    }
+  }
+};
+
 /** out[i] = op(a[i])·op(b[i]) for r batch items: a [r, M, K] (TA: [r, K, M]), b [r, K, N] (TB: [r, N, K]). */
 export const bmm: CpuKernel = ([a, b, out], p) => {
   const { r, m, n, k } = p;

@@ -121,3 +121,104 @@ export function expectRank(t: Tensor, rank: number, what: string): void {
 export function rowsCols(t: Tensor): [number, number] {
   return t.shape.length === 1 ? [t.shape[0], 1] : [t.shape[0], numel(t.shape.slice(1))];
 }
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Smallest count s such that s·stride is a multiple of ROW_ALIGN elements for every stride. */
+export function alignStep(strides: number[]): number {
+  let step = 1;
+  for (const s of strides) {
+    if (s <= 0) continue;
+    const need = ROW_ALIGN / gcd(ROW_ALIGN, s);
+    step = (step * need) / gcd(step, need);
+  }
+  return step;
+}
+
+/** Elements offset .. offset + length of `t` (`t` itself when that is all of it). */
+export function flatView(t: Tensor, offset: number, length: number): Buf {
+  return offset === 0 && length === t.size ? t : { buffer: t.buffer, offset, length };
+}
+
+/** Number of elements of a padded 4-D extent. */
+const prod = (d: readonly number[]) => d.reduce((p, x) => p * x, 1);
+
+/** Elements a strided operand spans over dims `d` (1 + Σ (dᵢ − 1)·sᵢ). */
+export function extent(s: readonly number[], d: readonly number[]): number {
+  return 1 + d.reduce((e, di, i) => e + Math.max(0, di - 1) * s[i], 0);
+}
+
+/**
+ * Splits a 4-D index space `dims` into boxes whose bindings fit the limit: `fits(d)` says whether a
+ * box of dims `d` fits; boxes are cut along the outermost dimension with more than one index into
+ * the largest runs of a multiple of `alignStep(strides(level))` indices that fit (single indices,
+ * recursing inward, when none does). `visit` gets each box's dims and its first index.
+ */
+export function splitBoxes(
+  dims: readonly number[],
+  fits: (d: number[]) => boolean,
+  strides: (level: number) => number[],
+  visit: (d: number[], at: number[]) => void,
+): void {
+  const go = (d: number[], at: number[]) => {
+    if (prod(d) === 0) return;
+    const L = d.findIndex((x) => x > 1);
+    if (fits(d) || L < 0) return visit(d, at);
+    const step = alignStep(strides(L));
+    const with_ = (c: number) => d.map((x, i) => (i === L ? c : x));
+    let lo = 0, hi = Math.floor(d[L] / step);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(with_(mid * step))) lo = mid;
+      else hi = mid - 1;
+    }
+    const c = Math.max(1, lo * step);
+    for (let i0 = 0; i0 < d[L]; i0 += c) {
+      go(with_(Math.min(c, d[L] - i0)), at.map((x, i) => (i === L ? x + i0 : x)));
+    }
+  };
+  go([...dims], [0, 0, 0, 0]);
+}
+
+/** One operand of a broadcasting kernel: the tensor and its element stride per padded output dim (0: broadcast). */
+export interface BcastIn {
+  t: Tensor;
+  s: readonly number[];
+}
+
+/**
+ * Dispatches a broadcasting kernel (`binary`, `expand`) over the padded 4-D output `dims` of `o`,
+ * in several dispatches over boxes of the output when the output or an operand's span exceeds the
+ * binding limit (each output element is computed by the same code either way, so the bits match).
+ * `params(d)` gives the uniforms of a box of dims `d` (the strides do not change).
+ *
+ * @throws {RangeError} When a box would start at an offset the binding alignment does not allow
+ */
+export function launchBroadcast(
+  be: Backend,
+  name: string,
+  ins: BcastIn[],
+  o: Tensor,
+  dims: readonly number[],
+  params: (d: number[]) => Record<string, number>,
+  consts: Record<string, number> = {},
+): void {
+  const lim = Math.floor(be.maxBindingBytes / 4);
+  const os = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
+  const fits = (d: number[]) => prod(d) <= lim && ins.every((x) => extent(x.s, d) <= lim);
+  splitBoxes(dims, fits, (L) => [os[L], ...ins.map((x) => x.s[L])], (d, at) => {
+    const offs = ins.map((x) => at.reduce((p, a, i) => p + a * x.s[i], 0));
+    const oOff = at.reduce((p, a, i) => p + a * os[i], 0);
+    if ([oOff, ...offs].some((f) => f % ROW_ALIGN !== 0)) {
+      throw new RangeError(
+        `Cannot split "${name}" over [${dims}] at aligned offsets under the binding limit`,
+      );
+    }
+    const n = prod(d);
+    const bufs = [...ins.map((x, i) => flatView(x.t, offs[i], extent(x.s, d))), flatView(o, oOff, n)];
+    launch(be, name, bufs, params(d), grid1d(n), consts);
+  });
+}

@@ -12,16 +12,21 @@ import {
   type Buf,
   dummy,
   expectRank,
+  extent,
+  flatView,
   grid1d,
   launch,
+  launchBroadcast,
   launchElementwise,
   launchRows,
   out,
   ROW_ALIGN,
   rowChunk,
   rowView,
+  splitBoxes,
 } from "./_launch.ts";
 import { OPS } from "./ops.ts";
+import { copyColumns } from "./rows.ts";
 import { recordOp, willRecord } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -186,11 +191,16 @@ export interface MatmulOptions {
   bias?: Tensor;
   /** Activation applied after the bias (fused into the matmul kernel). */
   act?: Activation;
+  /** Use aᵀ: a is [K, M] (read in place; not with `transB`, `bias` or `act`). */
+  transA?: boolean;
+  /** Use bᵀ: b is [N, K] (read in place; not with `transA`, `bias` or `act`). */
+  transB?: boolean;
 }
 
 /**
  * `act(a·b + bias)` for a [M, K] and b [K, N], in one kernel (register-blocked when N % 4 = 0).
- * Rows are split into several dispatches when a or the output exceed the binding limit.
+ * Rows are split into several dispatches when a or the output exceed the binding limit. With
+ * `transA` / `transB` one operand is read transposed in place (aᵀ·b, a·bᵀ: the backward's products).
  *
  * @example Fused bias and ReLU
  * ```ts
@@ -208,8 +218,21 @@ export interface MatmulOptions {
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   expectRank(a, 2, "matmul");
   expectRank(b, 2, "matmul");
-  const [m, k] = a.shape, n = b.shape[1];
-  if (b.shape[0] !== k) throw new TypeError(`Cannot matmul [${a.shape}]·[${b.shape}]: inner sizes differ`);
+  const ta = !!opts.transA, tb = !!opts.transB;
+  const [m, k] = ta ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kb, n] = tb ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  const what = `[${a.shape}]${ta ? "ᵀ" : ""}·[${b.shape}]${tb ? "ᵀ" : ""}`;
+  if (kb !== k) throw new TypeError(`Cannot matmul ${what}: inner sizes differ`);
+  if ((ta || tb) && (opts.bias || (opts.act ?? "none") !== "none" || (ta && tb))) {
+    throw new TypeError(
+      `Cannot matmul ${what}: a transposed operand takes no bias, activation or second transpose`,
+    );
+  }
+  if (ta || tb) {
+    const o = transposedMatmul(a, b, ta, m, n, k);
+    recordOp(OPS.matmul, [a, b], [o], { act: 0, ta, tb });
+    return o;
+  }
   if (opts.bias && opts.bias.size !== n) {
     throw new TypeError(`Cannot matmul: bias has ${opts.bias.size} values, expected ${n}`);
   }
@@ -237,6 +260,41 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   return o;
 }
 
+/** Invocations of the transposed matmuls (matmul_t.wgsl): one per 4 × 4 block of out. */
+const tGrid = (m: number, n: number) => grid1d(Math.ceil(m / 4) * Math.ceil(n / 4));
+
+/**
+ * aᵀ·b (`ta`: a [K, M], b [K, N]) or a·bᵀ (a [M, K], b [N, K]) into a new [M, N] tensor. a·bᵀ
+ * splits over rows of a and out like the plain matmul (b is bound whole); aᵀ·b splits over k,
+ * each dispatch after the first adding to out (ACC), and binds out whole.
+ */
+function transposedMatmul(a: Tensor, b: Tensor, ta: boolean, m: number, n: number, k: number): Tensor {
+  const be = a.backend, o = out(be, [m, n]);
+  if (!ta) {
+    if (b.size * 4 > be.maxBindingBytes) {
+      throw new RangeError(`Cannot matmul by [${b.shape}]ᵀ: ${b.size * 4} bytes above the binding limit`);
+    }
+    const chunk = rowChunk(be, m, 4 * Math.max(k, n));
+    for (let r0 = 0; r0 < m; r0 += chunk) {
+      const rows = Math.min(chunk, m - r0);
+      const bufs = [rowView(a, r0, rows, k), b, rowView(o, r0, rows, n)];
+      launch(be, "matmul_nt", bufs, { m: rows, n, k }, tGrid(rows, n));
+    }
+    return o;
+  }
+  if (m * n * 4 > be.maxBindingBytes) {
+    throw new RangeError(`Cannot matmul to [${m}, ${n}]: ${m * n * 4} bytes above the binding limit`);
+  }
+  const chunk = rowChunk(be, k, 4 * Math.max(m, n));
+  for (let q0 = 0; q0 < k || q0 === 0; q0 += chunk) {
+    const rows = Math.min(chunk, k - q0);
+    const bufs = [rowView(a, q0, rows, m), rowView(b, q0, rows, n), o];
+    launch(be, "matmul_tn", bufs, { m, n, k: rows }, tGrid(m, n), { ACC: q0 > 0 ? 1 : 0 });
+    if (k === 0) break;
+  }
+  return o;
+}
+
 /**
  * xᵀ for a 2-D x.
  *
@@ -253,8 +311,19 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 export function transpose(x: Tensor): Tensor {
   expectRank(x, 2, "transpose");
   const [r, c] = x.shape;
-  const o = out(x.backend, [c, r]);
-  launch(x.backend, "transpose", [x, o], { r, c }, grid1d(r * c));
+  const be = x.backend, o = out(be, [c, r]);
+  const chunk = rowChunk(be, r, 4 * c);
+  if (chunk >= r) launch(be, "transpose", [x, o], { r, c }, grid1d(r * c));
+  else {
+    // Above the binding limit: transpose chunks of rows of x, each into a [c, rows] block copied
+    // into its columns of out (split over rows of out in turn).
+    for (let r0 = 0; r0 < r; r0 += chunk) {
+      const rows = Math.min(chunk, r - r0), t = out(be, [c, rows]);
+      launch(be, "transpose", [rowView(x, r0, rows, c), t], { r: rows, c }, grid1d(rows * c));
+      copyColumns(t, o, c, { width: rows, src_cols: rows, src_off: 0, dst_cols: r, dst_off: r0 });
+      t.dispose();
+    }
+  }
   recordOp(OPS.transpose, [x], [o]);
   return o;
 }
@@ -355,11 +424,33 @@ function bcastParams(
 }
 
 const BINARY = { add: 0, sub: 1, mul: 2 } as const;
-function binary(kind: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShape(a.shape, b.shape);
+/** The padded dims d0..d3 and the strides `${key}0..3` of a broadcast parameter set. */
+function dimsOf(p: Record<string, number>, key = "d"): number[] {
+  return [0, 1, 2, 3].map((i) => p[`${key}${i}`]);
+}
+
+/** Uniforms of a broadcasting kernel for a box of dims `d`: the dims, each operand's strides, n. */
+function boxParams(d: number[], strides: Record<string, number[]>): Record<string, number> {
+  const p: Record<string, number> = { n: d.reduce((x, y) => x * y, 1) };
+  d.forEach((x, i) => p[`d${i}`] = x);
+  for (const [key, s] of Object.entries(strides)) s.forEach((x, i) => p[`${key}${i}`] = x);
+  return p;
+}
+
+/** Elementwise a op b with broadcasting (split over output boxes above the binding limit); not recorded. */
+function binaryLaunch(kind: keyof typeof BINARY, a: Tensor, b: Tensor, shape: number[]): Tensor {
   const o = out(a.backend, shape);
-  const p = { ...bcastParams(a.shape, shape, "a"), ...bcastParams(b.shape, shape, "b"), n: o.size };
-  launch(a.backend, "binary", [a, b, o], p, grid1d(o.size), { OP: BINARY[kind] });
+  const pa = bcastParams(a.shape, shape, "a"), pb = bcastParams(b.shape, shape, "b");
+  const sa = dimsOf(pa, "a"), sb = dimsOf(pb, "b");
+  const ins = [{ t: a, s: sa }, { t: b, s: sb }];
+  launchBroadcast(a.backend, "binary", ins, o, dimsOf(pa), (d) => boxParams(d, { a: sa, b: sb }), {
+    OP: BINARY[kind],
+  });
+  return o;
+}
+
+function binary(kind: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
+  const o = binaryLaunch(kind, a, b, broadcastShape(a.shape, b.shape));
   recordOp(OPS.binary, [a, b], [o], { kind });
   return o;
 }
@@ -445,12 +536,14 @@ export function expand(x: Tensor, shape: readonly number[], alpha = 1): Tensor {
   const s = broadcastShape(x.shape, shape);
   if (s.join() !== [...shape].join()) throw new TypeError(`Cannot expand [${x.shape}] to [${shape}]`);
   const o = out(x.backend, shape);
-  launch(
+  const p = bcastParams(x.shape, shape, "a"), sa = dimsOf(p, "a");
+  launchBroadcast(
     x.backend,
     "expand",
-    [x, o],
-    { ...bcastParams(x.shape, shape, "a"), n: o.size, alpha },
-    grid1d(o.size),
+    [{ t: x, s: sa }],
+    o,
+    dimsOf(p),
+    (d) => ({ ...boxParams(d, { a: sa }), alpha }),
   );
   recordOp(OPS.expand, [x], [o], { alpha });
   return o;
@@ -478,18 +571,98 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new TypeError(`Cannot sum [${x.shape}] to [${shape}]`);
   }
   const o = out(x.backend, shape);
-  const p: Record<string, number> = { n: o.size, nr: 1 };
+  // Per padded dim: kept (out dim d, x stride a) or reduced (size r, x stride q).
+  const plan: SumPlan = { d: [], a: [], r: [], q: [] };
   let stride = 1;
   for (let i = 3; i >= 0; i--) {
     const kept = t[i] === s[i];
-    Object.assign(p, { [`d${i}`]: t[i], [`a${i}`]: kept ? stride : 0, [`r${i}`]: kept ? 1 : s[i] });
-    p[`q${i}`] = kept ? 0 : stride;
-    if (!kept) p.nr *= s[i];
+    plan.d[i] = t[i];
+    plan.a[i] = kept ? stride : 0;
+    plan.r[i] = kept ? 1 : s[i];
+    plan.q[i] = kept ? 0 : stride;
     stride *= s[i];
   }
-  launch(x.backend, "sum_to", [x, o], p, grid1d(o.size));
+  sumToInto(x, 0, plan, o, 0);
   recordOp(OPS.sum_to, [x], [o]);
   return o;
+}
+
+/** A sum_to dispatch: out dims d with x strides a, reduced sizes r with x strides q (4 each). */
+interface SumPlan {
+  d: number[];
+  a: number[];
+  r: number[];
+  q: number[];
+}
+
+/**
+ * Sums x (from element `xOff`) by `plan` into `o` (from element `oOff`). Above the binding limit it
+ * splits: the output over boxes of its kept dims (same bits), then, once the output fits, the
+ * outermost reduced dim into parts summed into temporaries and added in order (deterministic; the
+ * rounding differs from one dispatch).
+ */
+function sumToInto(x: Tensor, xOff: number, plan: SumPlan, o: Tensor, oOff: number): void {
+  const be = x.backend, lim = Math.floor(be.maxBindingBytes / 4);
+  const n = plan.d.reduce((p, v) => p * v, 1);
+  const span = (pl: SumPlan) => extent(pl.a, pl.d) + extent(pl.q, pl.r) - 1;
+  if (n === 0) return;
+  const dispatch = (pl: SumPlan, xo: number, oo: number) => {
+    if (xo % ROW_ALIGN !== 0 || oo % ROW_ALIGN !== 0) {
+      throw new RangeError(`Cannot split sumTo of [${x.shape}] at aligned offsets under the binding limit`);
+    }
+    const m = pl.d.reduce((p, v) => p * v, 1);
+    const p = { ...boxParams(pl.d, { a: pl.a, r: pl.r, q: pl.q }), nr: pl.r.reduce((p, v) => p * v, 1) };
+    launch(be, "sum_to", [flatView(x, xo, span(pl)), flatView(o, oo, m)], p, grid1d(m));
+  };
+  if (n <= lim && span(plan) <= lim) return dispatch(plan, xOff, oOff);
+  const os = [plan.d[1] * plan.d[2] * plan.d[3], plan.d[2] * plan.d[3], plan.d[3], 1];
+  const outFits = n <= lim;
+  // Outermost dim to cut: a kept one while the output is too big, else any with more than one index.
+  const L = [0, 1, 2, 3].find((i) => plan.d[i] > 1 || (outFits && plan.r[i] > 1));
+  if (L === undefined) throw new RangeError(`Cannot split sumTo of [${x.shape}] under the binding limit`);
+  if (plan.d[L] > 1) {
+    const fits = (d: number[]) => d.reduce((p, v) => p * v, 1) <= lim && span({ ...plan, d }) <= lim;
+    const only = (d: number[]) => d.map((v, i) => (i === L ? v : 1));
+    // Cut dim L alone; what is inside a cut recurses (it may still be too big).
+    splitBoxes(
+      only(plan.d),
+      (d) => fits(plan.d.map((v, i) => (i === L ? d[L] : v))),
+      () => [os[L], plan.a[L]],
+      (d, at) => {
+        const sub = { ...plan, d: plan.d.map((v, i) => (i === L ? d[L] : v)) };
+        sumToInto(x, xOff + at[L] * plan.a[L], sub, o, oOff + at[L] * os[L]);
+      },
+    );
+    return;
+  }
+  // Reduced dim L: parts into temporaries (each the output's size), added in order.
+  const rdims = plan.r.map((v, i) => (i === L ? v : 1));
+  let acc: Tensor | undefined;
+  splitBoxes(
+    rdims,
+    (d) => span({ ...plan, r: plan.r.map((v, i) => (i === L ? d[L] : v)) }) <= lim,
+    () => [plan.q[L]],
+    (d, at) => {
+      const part = out(be, [n]);
+      sumToInto(
+        x,
+        xOff + at[L] * plan.q[L],
+        { ...plan, r: plan.r.map((v, i) => (i === L ? d[L] : v)) },
+        part,
+        0,
+      );
+      if (acc) {
+        const next = binaryLaunch("add", acc, part, [n]);
+        acc.dispose();
+        part.dispose();
+        acc = next;
+      } else acc = part;
+    },
+  );
+  // Copy the total into place (one row of n values).
+  const p = { rows: 1, width: n, src_cols: n, src_off: 0, dst_cols: n, dst_off: 0 };
+  launch(be, "copy_cols", [acc!, flatView(o, oOff, n)], p, grid1d(n));
+  acc!.dispose();
 }
 
 /**

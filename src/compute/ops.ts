@@ -14,7 +14,7 @@
 import * as cpu from "./_cpu.ts";
 import type { Tensor } from "./tensor.ts";
 import type { TapeNode } from "./tape.ts";
-import { dummy, grid1d, launch, launchRows, out, type RowBuf } from "./_launch.ts";
+import { dummy, grid1d, launchRows, out, type RowBuf } from "./_launch.ts";
 import {
   activationBackward,
   bmm,
@@ -27,7 +27,7 @@ import {
   sumTo,
   transpose,
 } from "./functional.ts";
-import { concat, inverseIndex, segmentExpand, segmentReduce, split } from "./rows.ts";
+import { concat, gatherGrad, mseGrad, segmentExpand, split } from "./rows.ts";
 
 /** Maps output gradients (undefined: none) to input gradients, for inputs with `needs[i]`. */
 export type Backward = (
@@ -86,13 +86,17 @@ function k(
 const BCAST = "d0 d1 d2 d3";
 const A_STRIDES = "a0 a1 a2 a3";
 
+/**
+ * With z = op(a)·op(b) (+ bias): dz·op(b)ᵀ and op(a)ᵀ·dz, each one product that reads its operands
+ * transposed in place (matmul_nt / matmul_tn kernels), no transposed copies.
+ */
 const matmulBackward: Backward = ({ inputs: [a, b, bias], attrs }, [g], needs) => {
   const gz = attrs.act ? activationBackward(g!, attrs.pre as Tensor, attrs.act as number) : g!;
-  return [
-    needs[0] ? matmul(gz, transpose(b)) : undefined,
-    needs[1] ? matmul(transpose(a), gz) : undefined,
-    bias && needs[2] ? sumTo(gz, bias.shape) : undefined,
-  ];
+  const ta = attrs.ta === true, tb = attrs.tb === true;
+  // a·b: da = g·bᵀ, db = aᵀ·g;  a·bᵀ: da = g·b, db = gᵀ·a;  aᵀ·b: da = b·gᵀ, db = a·g.
+  const da = !needs[0] ? undefined : ta ? matmul(b, gz, { transB: true }) : matmul(gz, b, { transB: !tb });
+  const db = !needs[1] ? undefined : tb ? matmul(gz, a, { transA: true }) : matmul(a, gz, { transA: !ta });
+  return [da, db, bias && needs[2] ? sumTo(gz, bias.shape) : undefined];
 };
 
 /** d op(a) = g·op(b)ᵀ and d op(b) = op(a)ᵀ·g, each as one bmm (op: the transpose flags). */
@@ -111,10 +115,10 @@ const binaryBackward: Backward = ({ inputs: [a, b], attrs }, [g], needs) => {
   return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
 };
 
-const gatherBackward: Backward = ({ inputs: [x], attrs }, [g]) => {
-  const { rowptr, perm } = inverseIndex(attrs.idx as Tensor, x.shape[0]);
-  return [segmentReduce(g!, rowptr, false, perm)];
-};
+const gatherBackward: Backward = (
+  { inputs: [x], attrs },
+  [g],
+) => [gatherGrad(g!, attrs.idx as Tensor, x.shape[0])];
 
 const COPY_COLS = [
   "concat.wgsl",
@@ -157,6 +161,8 @@ export const OPS: Record<string, OpDef> = {
     "ACT BIAS PRE",
     matmulBackward,
   ),
+  matmul_nt: k("matmul_nt", "matmul_t.wgsl", "matmul_nt", "a b out", "m n k", cpu.matmulNT),
+  matmul_tn: k("matmul_tn", "matmul_t.wgsl", "matmul_tn", "a b out", "m n k", cpu.matmulTN, "ACC"),
   matmul_naive: k(
     "matmul_naive",
     "matmul_naive.wgsl",
@@ -342,8 +348,7 @@ export const OPS: Record<string, OpDef> = {
     "WEIGHT",
   ),
   mse: k("mse", "loss.wgsl", "mse", "a b out", "n", cpu.mse, "", ({ inputs: [a, b] }, [g], needs) => {
-    const da = out(a.backend, a.shape);
-    launch(a.backend, "mse_backward", [g!, a, b, da], { n: a.size }, grid1d(a.size));
+    const da = mseGrad(g!, a, b);
     return [da, needs[1] ? scale(da, -1) : undefined];
   }),
   mse_backward: k("mse_backward", "loss.wgsl", "mse_backward", "g a b out", "n", cpu.mseBackward),

@@ -8,6 +8,7 @@
 import { OPS } from "./ops.ts";
 import { recordOp } from "./tape.ts";
 import { registry, Tensor } from "./tensor.ts";
+import type { BufferView } from "./backend.ts";
 import {
   dummy,
   expectRank,
@@ -18,6 +19,7 @@ import {
   out,
   ROW_ALIGN,
   type RowBuf,
+  rowChunk,
   rowsCols,
   rowView,
 } from "./_launch.ts";
@@ -53,12 +55,35 @@ export function concat(xs: Tensor[]): Tensor {
   const o = out(xs[0].backend, [rows, total]);
   let off = 0;
   for (const x of xs) {
-    const p = { rows, width: x.shape[1], src_cols: x.shape[1], src_off: 0, dst_cols: total, dst_off: off };
-    launch(x.backend, "copy_cols", [x, o], p, grid1d(rows * x.shape[1]));
-    off += x.shape[1];
+    const w = x.shape[1];
+    copyColumns(x, o, rows, { width: w, src_cols: w, src_off: 0, dst_cols: total, dst_off: off });
+    off += w;
   }
   recordOp(OPS.concat, xs, [o], { widths });
   return o;
+}
+
+/** Columns of one `copy_cols` dispatch: `width` columns from `src_off` of src rows into `dst_off` of dst rows. */
+export interface CopyColumns {
+  width: number;
+  src_cols: number;
+  src_off: number;
+  dst_cols: number;
+  dst_off: number;
+}
+
+/**
+ * Copies columns of `rows` rows of src into dst (`copy_cols`), in several dispatches over aligned
+ * row ranges when a buffer exceeds the binding limit; not recorded.
+ */
+export function copyColumns(src: Tensor, dst: Tensor, rows: number, p: CopyColumns): void {
+  const be = src.backend;
+  const chunk = rowChunk(be, rows, 4 * Math.max(p.src_cols, p.dst_cols));
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    const bufs = [rowView(src, r0, n, p.src_cols), rowView(dst, r0, n, p.dst_cols)];
+    launch(be, "copy_cols", bufs, { ...p, rows: n }, grid1d(n * p.width));
+  }
 }
 
 /**
@@ -85,8 +110,9 @@ export function split(x: Tensor, widths: number[]): Tensor[] {
   let off = 0;
   const outs = widths.map((w) => {
     const o = out(x.backend, [rows, w]);
-    const p = { rows, width: w, src_cols: cols, src_off: off, dst_cols: w, dst_off: 0 };
-    if (rows * w > 0) launch(x.backend, "copy_cols", [x, o], p, grid1d(rows * w));
+    if (rows * w > 0) {
+      copyColumns(x, o, rows, { width: w, src_cols: cols, src_off: off, dst_cols: w, dst_off: 0 });
+    }
     off += w;
     return o;
   });
@@ -155,12 +181,19 @@ export const embedding = (table: Tensor, idx: Tensor): Tensor => gatherImpl("emb
 /**
  * The CSR that inverts a gather: for each of `n` rows, the positions in `idx` that read it, in
  * increasing order (`rowptr` [n+1], `perm` [idx.size]); built on the host from `idx.host`, cached.
+ * With `from` / `count`, only the positions from .. from + count, counted from `from`.
  */
-export function inverseIndex(idx: Tensor, n: number): { rowptr: Tensor; perm: Tensor } {
-  const key = `csr:${n}`;
+export function inverseIndex(
+  idx: Tensor,
+  n: number,
+  from = 0,
+  count: number = idx.size - from,
+): { rowptr: Tensor; perm: Tensor } {
+  const key = from === 0 && count === idx.size ? `csr:${n}` : `csr:${n}:${from}:${count}`;
   if (!idx.cache.has(key)) {
     if (!idx.host) throw new TypeError("Cannot differentiate a gather: its index tensor has no host copy");
-    const h = idx.host, rowptr = new Uint32Array(n + 1), perm = new Uint32Array(h.length);
+    const h = idx.host.subarray(from, from + count), rowptr = new Uint32Array(n + 1);
+    const perm = new Uint32Array(h.length);
     for (const j of h) if (j >= 0 && j < n) rowptr[j + 1]++;
     for (let i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
     const fillAt = rowptr.slice(0, n);
@@ -404,20 +437,139 @@ export function mse(a: Tensor, b: Tensor): Tensor {
   if (a.shape.join() !== b.shape.join()) {
     throw new TypeError(`Cannot mse: shapes [${a.shape}] and [${b.shape}] differ`);
   }
-  const o = out(a.backend, [1]);
-  launch(a.backend, "mse", [a, b, o], { n: a.size }, [1, 1]);
+  const be = a.backend, n = a.size, o = out(be, [1]);
+  const max = maxElements(be);
+  if (n <= max) launch(be, "mse", [a, b, o], { n }, [1, 1]);
+  else {
+    // Above the binding limit: the mean of each range, weighted by its share of n, summed in order.
+    const parts = ranges(n, max).map(([off, len]) => {
+      const m = out(be, [1]), w = out(be, [1]);
+      launch(be, "mse", [view(a, off, len), view(b, off, len), m], { n: len }, [1, 1]);
+      launch(be, "scale", [m, w], { n: 1, alpha: len / n, beta: 0 }, [1, 1]);
+      m.dispose();
+      return w;
+    });
+    sumInto(parts, o, 1);
+  }
   recordOp(OPS.mse, [a, b], [o]);
   return o;
 }
 
-function reduceAll(x: Tensor, mean: boolean): Tensor {
-  const o = out(x.backend, [1]);
-  launch(x.backend, "sum_all", [x, o], { n: x.size }, [1, 1], { MEAN: mean ? 1 : 0 });
-  recordOp(OPS.sum_all, [x], [o], { mean });
-  return o;
+/** The mse gradient g·2(a − b)/n into a new tensor, over ranges when above the binding limit. */
+export function mseGrad(g: Tensor, a: Tensor, b: Tensor): Tensor {
+  const be = a.backend, n = a.size, da = out(be, a.shape);
+  const max = maxElements(be);
+  if (n <= max) {
+    launch(be, "mse_backward", [g, a, b, da], { n }, grid1d(n));
+    return da;
+  }
+  for (const [off, len] of ranges(n, max)) {
+    // The kernel divides by its own n: scale g by len/n for each range.
+    const gs = out(be, [1]);
+    launch(be, "scale", [g, gs], { n: 1, alpha: len / n, beta: 0 }, [1, 1]);
+    const bufs = [gs, view(a, off, len), view(b, off, len), view(da, off, len)];
+    launch(be, "mse_backward", bufs, { n: len }, grid1d(len));
+    gs.dispose();
+  }
+  return da;
+}
+
+/** Most elements one binding holds, a multiple of ROW_ALIGN. */
+function maxElements(be: Tensor["backend"]): number {
+  return Math.max(ROW_ALIGN, Math.floor(be.maxBindingBytes / 4 / ROW_ALIGN) * ROW_ALIGN);
+}
+
+/** [offset, length] ranges of at most \`max\` elements covering [0, n). */
+function ranges(n: number, max: number): [number, number][] {
+  const r: [number, number][] = [];
+  for (let off = 0; off < n; off += max) r.push([off, Math.min(max, n - off)]);
+  return r;
+}
+
+function view(t: Tensor, offset: number, length: number): Tensor | BufferView {
+  return offset === 0 && length === t.size ? t : { buffer: t.buffer, offset, length };
 }
 
 /**
+ * Writes alpha · Σ parts (same-size tensors, added in order) into `o`, over ranges when above the
+ * binding limit, then frees the parts.
+ */
+function sumInto(parts: Tensor[], o: Tensor, alpha: number): void {
+  const be = o.backend, n = o.size, max = maxElements(be);
+  let acc = parts[0];
+  for (const p of parts.slice(1)) {
+    const next = out(be, o.shape);
+    for (const [off, len] of ranges(n, max)) {
+      const flat = {
+        d0: 1,
+        d1: 1,
+        d2: 1,
+        d3: len,
+        a0: 0,
+        a1: 0,
+        a2: 0,
+        a3: 1,
+        b0: 0,
+        b1: 0,
+        b2: 0,
+        b3: 1,
+        n: len,
+      };
+      const bufs = [view(acc, off, len), view(p, off, len), view(next, off, len)];
+      launch(be, "binary", bufs, flat, grid1d(len), { OP: 0 });
+    }
+    acc.dispose();
+    p.dispose();
+    acc = next;
+  }
+  launchElementwise(be, "scale", [acc, o], { alpha, beta: 0 });
+  acc.dispose();
+}
+
+/**
+ * The gradient of `gather(x, idx)` for x with `n` rows: the rows of g summed into the rows they
+ * were read from, over sorted segments (deterministic). When g is above the binding limit (the
+ * permuted rows must be bound whole), its rows are taken in ranges, each reduced with its own
+ * inverse index into a partial gradient, and the partials added in order.
+ */
+export function gatherGrad(g: Tensor, idx: Tensor, n: number): Tensor {
+  const be = g.backend;
+  if (g.size * 4 <= be.maxBindingBytes) {
+    const { rowptr, perm } = inverseIndex(idx, n);
+    return segmentReduce(g, rowptr, false, perm);
+  }
+  const [r, c] = rowsCols(g);
+  const chunk = rowChunk(be, r, 4 * c), parts: Tensor[] = [];
+  for (let r0 = 0; r0 < r; r0 += chunk) {
+    const rows = Math.min(chunk, r - r0);
+    const gc = out(be, [rows, ...g.shape.slice(1)]);
+    const len = rows * c, p = { rows: 1, width: len, src_cols: len, src_off: 0, dst_cols: len, dst_off: 0 };
+    launch(be, "copy_cols", [rowView(g, r0, rows, c), gc], p, grid1d(len));
+    const { rowptr, perm } = inverseIndex(idx, n, r0, rows);
+    parts.push(segmentReduce(gc, rowptr, false, perm));
+    gc.dispose();
+  }
+  const o = out(be, parts[0].shape);
+  sumInto(parts, o, 1);
+  return o;
+}
+
+function reduceAll(x: Tensor, mean: boolean): Tensor {
+  const be = x.backend, n = x.size, o = out(be, [1]);
+  const max = maxElements(be);
+  if (n <= max) launch(be, "sum_all", [x, o], { n }, [1, 1], { MEAN: mean ? 1 : 0 });
+  else {
+    // Above the binding limit: the sums of ranges, added in order (÷ n at the end for the mean).
+    const parts = ranges(n, max).map(([off, len]) => {
+      const p = out(be, [1]);
+      launch(be, "sum_all", [view(x, off, len), p], { n: len }, [1, 1], { MEAN: 0 });
+      return p;
+    });
+    sumInto(parts, o, mean ? 1 / n : 1);
+  }
+  recordOp(OPS.sum_all, [x], [o], { mean });
+  return o;
+} /**
  * Σ x as a [1] tensor (one workgroup, fixed order: deterministic).
  *
  * @example Scalar sum
@@ -430,6 +582,7 @@ function reduceAll(x: Tensor, mean: boolean): Tensor {
  * assertEquals(await sum(Tensor.from(be, [1, 2, 3])).item(), 6);
  * ```
  */
+
 export const sum = (x: Tensor): Tensor => reduceAll(x, false);
 /**
  * mean(x) as a [1] tensor.

@@ -69,37 +69,85 @@ export class Tape {
    * Back-propagates from `loss` (seed: ones, or `seed`) and adds the gradients of the leaves that
    * require one (the parameters) into their `grad`.
    *
+   * Memory: every tensor the backward creates (gradients of intermediate tensors, temporaries of
+   * the ops' backwards) is freed as soon as nothing needs it any more: a temporary when its node is
+   * done, a gradient when the node that produced its tensor has consumed it (gradients are
+   * reference-counted, since an op's backward may pass its output gradient on unchanged). So the
+   * backward's working set is the gradient frontier, not every gradient of the graph. The
+   * forward's tensors (and a caller's `seed`) are left alone: the tape frees them on `dispose`.
+   *
    * @param loss A tensor produced while this tape recorded
    * @param seed Gradient of the final objective with respect to `loss` (default: ones)
    */
   backward(loss: Tensor, seed?: Tensor): void {
     const prevReg = registry.current;
-    registry.current = this.owned;
+    /** Tensors this call created and has not freed yet. */
+    const made = new Set<Tensor>();
+    /** Number of entries of `grads` that hold each gradient tensor. */
+    const refs = new Map<Tensor, number>();
+    const grads = new Map<Tensor, Tensor>();
+    const freeIfUnused = (g: Tensor) => {
+      if (!refs.has(g) && made.delete(g)) g.dispose();
+    };
+    const drop = (g: Tensor) => {
+      const n = refs.get(g)! - 1;
+      if (n > 0) refs.set(g, n);
+      else {
+        refs.delete(g);
+        freeIfUnused(g);
+      }
+    };
+    const assign = (t: Tensor, g: Tensor) => {
+      refs.set(g, (refs.get(g) ?? 0) + 1);
+      const old = grads.get(t);
+      grads.set(t, g);
+      if (old) drop(old);
+    };
     try {
-      const grads = new Map<Tensor, Tensor>([[loss, seed ?? fill(loss.backend, loss.shape, 1)]]);
+      registry.current = made;
+      assign(loss, seed ?? fill(loss.backend, loss.shape, 1));
       const produced = new Set<Tensor>();
       for (const n of this.nodes) for (const o of n.outputs) produced.add(o);
+      const step = new Set<Tensor>();
       for (let i = this.nodes.length - 1; i >= 0; i--) {
         const node = this.nodes[i];
         const gOut = node.outputs.map((o) => grads.get(o));
         if (gOut.every((g) => g === undefined)) continue;
         const needs = node.inputs.map((t) => t.requiresGrad);
+        step.clear();
+        registry.current = step;
         const gIn = node.op.backward!(node, gOut, needs);
         node.inputs.forEach((t, j) => {
           const g = gIn[j];
           if (!needs[j] || !g) return;
           const prev = grads.get(t);
-          grads.set(t, prev ? add(prev, g) : g);
+          assign(t, prev ? add(prev, g) : g);
         });
+        registry.current = made;
+        for (const t of step) made.add(t);
+        // The outputs' gradients are consumed; so are the node's temporaries.
+        for (const o of node.outputs) {
+          const g = grads.get(o);
+          if (g === undefined) continue;
+          grads.delete(o);
+          drop(g);
+        }
+        for (const t of step) freeIfUnused(t);
       }
       registry.current = null;
       for (const [t, g] of grads) {
         if (produced.has(t) || t === loss || !t.requiresGrad) continue;
         const old = t.grad;
-        t.grad = old ? add(old, g) : copy(g);
+        if (old) t.grad = add(old, g);
+        else if (refs.get(g) === 1 && made.delete(g)) t.grad = g; // the only holder: keep it as is
+        else t.grad = copy(g);
         old?.dispose();
       }
+      for (const t of made) t.dispose();
+      made.clear();
     } finally {
+      // After an error, what is left is freed with the tape.
+      for (const t of made) this.owned.add(t);
       registry.current = prevReg;
     }
   }

@@ -11,7 +11,12 @@
  * (`_wasm_worker.ts`). Large matmuls, gathers, segment sums and elementwise kernels are split in two
  * row or element ranges; this thread runs the first and blocks (`Atomics.wait`) until the helper
  * has run the second. Each output element is computed by the same code in the same order either
- * way, so results are bit-identical to one thread.
+ * way, so results are bit-identical to one thread. The exception, aᵀ·b over a long k
+ * (`matmul_tn`), is cut in two along k at a point set by the shapes alone and the halves added in
+ * order, on one thread as on two, so it too gives the same bits either way.
+ *
+ * Memory: the threaded build's shared memory may grow to 4 GiB; `memoryStats` reports live and peak
+ * buffer bytes and the size of linear memory.
  *
  * This is the fast path on machines whose only WebGPU adapter is a CPU driver (llvmpipe,
  * lavapipe, SwiftShader) or that have none.
@@ -36,8 +41,12 @@ const KERNELS_URL = new URL("../../wasm/kernels/pkg/cdvae_kernels.wasm", import.
 const KERNELS_MT_URL = new URL("../../wasm/kernels/pkg/cdvae_kernels_mt.wasm", import.meta.url);
 /** The helper thread's module. */
 const WORKER_URL = new URL("./_wasm_worker.ts", import.meta.url);
-/** Initial and largest size of the shared memory, in 64 KiB pages (the build's --max-memory: 2 GiB). */
-const MT_PAGES = { initial: 64, maximum: 32768 };
+/**
+ * Initial and largest size of the shared memory, in 64 KiB pages (the build's --max-memory: 4 GiB,
+ * all a wasm32 address reaches; V8 reserves the address space of a shared memory's maximum up front,
+ * which a 64-bit process has plenty of).
+ */
+const MT_PAGES = { initial: 64, maximum: 65536 };
 /** Shadow stack of the helper thread, bytes. */
 const WORKER_STACK_BYTES = 1 << 20;
 /** How long to wait for the helper thread to start before giving up on threads, ms. */
@@ -45,7 +54,7 @@ const WORKER_START_MS = 10_000;
 /** Smallest work (flops for matmul, elements otherwise) worth splitting across threads. */
 const SPLIT_MIN = { matmul: 1 << 20, rows: 1 << 15 };
 /** The kernel ABI this wrapper speaks (`cdvae_kernels_abi()` in wasm/kernels/src/lib.rs). */
-const KERNELS_ABI = 1;
+const KERNELS_ABI = 2;
 /** Largest buffer the backend hands out: wasm32 addresses 4 GiB, of which half is a safe bound. */
 const MAX_BUFFER_BYTES = 2 ** 31 - 4;
 
@@ -99,12 +108,15 @@ function elementwise(buffers: number): Splitter {
   };
 }
 
-/** Row splits: `rows` at argument `ri`, and for each moved buffer its position and row stride argument. */
+/**
+ * Row splits: `rows` at argument `ri`, and for each moved buffer its position and row stride
+ * argument. With `flops` the work is that of a matmul whose m n k are the arguments from `ri` on.
+ */
 function byRows(ri: number, moved: [number, number | 1][], align = 1, flops = false): Splitter {
   return (a) => {
     const rows = a[ri];
     const per = moved.reduce((w, [, s]) => Math.max(w, s === 1 ? 1 : a[s]), 1);
-    const work = flops ? 2 * a[5] * a[6] * a[7] : rows * per;
+    const work = flops ? 2 * a[ri] * a[ri + 1] * a[ri + 2] : rows * per;
     const at = cut(rows, align, flops ? SPLIT_MIN.matmul : SPLIT_MIN.rows, work);
     if (at === undefined) return undefined;
     const first = a.slice(), second = a.slice();
@@ -132,6 +144,10 @@ const SPLITTERS: Record<string, Splitter> = {
   // a b bias out pre | m n k: a moves by k per row, out and pre by n; blocks of 4 rows stay whole.
   k_matmul: byRows(5, [[0, 7], [3, 6], [4, 6]], 4, true),
   k_matmul_naive: byRows(5, [[0, 7], [3, 6], [4, 6]], 4, true),
+  // a b out | m n k: a moves by k per row, out by n
+  k_matmul_nt: byRows(3, [[0, 5], [2, 4]], 4, true),
+  // a b out | m n k acc: split over k by `#matmulTN`, never by rows
+  k_matmul_tn: () => undefined,
   k_bmm: bmmSplit,
   // x idx out | r c n
   k_gather_rows: byRows(3, [[1, 1], [2, 4]]),
@@ -258,13 +274,47 @@ class WasmBackend implements Backend {
     for (const k of call.consts) args.push(consts[k] ?? 0);
     const halves = this.#helper && call.id >= 0 ? SPLITTERS[EXPORTS[call.id]](args) : undefined;
     try {
-      if (halves) this.#twoThreads(call, halves);
+      if (kernel.entry === "matmul_tn") this.#matmulTN(call, args);
+      else if (halves) this.#twoThreads(call, halves);
       else call.fn(...args);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         throw new Error(`Kernel "${kernel.name}" trapped in wasm: ${e.message}`, { cause: e });
       }
       throw e;
+    }
+  }
+
+  /**
+   * `out (+)= aᵀ·b` over a long k (a [K, M], b [K, N]: the weight gradient xᵀ·g over every row of
+   * a batch). Above `SPLIT_MIN.matmul` flops k is cut in two near the middle (a multiple of 16):
+   * the first half goes into `out`, the second into a scratch block, on two threads when there are
+   * two, one after the other otherwise; then `out += scratch`. The cut depends on the shapes only,
+   * so one and two threads give the same bits, run after run.
+   */
+  #matmulTN(call: Call, args: number[]): void {
+    const [a, b, out, m, n, k] = args;
+    const at = cut(k, 16, SPLIT_MIN.matmul, 2 * m * n * k);
+    if (at === undefined || m * n === 0) return call.fn(...args);
+    const bytes = Math.max(1, m * n) * 4;
+    const scratch = this.#x.cdvae_alloc(bytes) >>> 0;
+    if (scratch === 0) throw new RangeError(`Cannot allocate ${bytes} bytes in wasm memory: out of memory`);
+    try {
+      const first = args.slice(), second = args.slice();
+      first[5] = at;
+      second[5] = k - at;
+      second[0] = a + 4 * at * m;
+      second[1] = b + 4 * at * n;
+      second[2] = scratch;
+      second[6] = 0;
+      if (this.#helper) this.#twoThreads(call, [first, second]);
+      else {
+        call.fn(...first);
+        call.fn(...second);
+      }
+      (this.#x.k_add_assign as (o: number, x: number, n: number) => void)(out, scratch, m * n);
+    } finally {
+      this.#x.cdvae_free(scratch, bytes);
     }
   }
 

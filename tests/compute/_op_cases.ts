@@ -107,6 +107,20 @@ export const CASES: Case[] = [
       fn: ([x, w, bias]) => F.matmul(x, w, { bias, act: "sin" }),
     }),
   },
+  {
+    name: "matmul (transA: aᵀ·b over a long k)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(9 * a * b, seed, [9 * a, b]), f(9 * a * (2 * c + 4), seed + 1, [9 * a, 2 * c + 4])],
+      fn: ([x, y]) => F.matmul(x, y, { transA: true }),
+    }),
+  },
+  {
+    name: "matmul (transB: a·bᵀ, blocks and tails)",
+    make: ({ a, b, c, seed }) => ({
+      inputs: [f(3 * a * b, seed, [3 * a, b]), f((2 * c + 4) * b, seed + 1, [2 * c + 4, b])],
+      fn: ([x, w]) => F.matmul(x, w, { transB: true }),
+    }),
+  },
   ...ACTIVATIONS.map((act): Case => ({
     name: `matmul (bias, ${act})`,
     awayFromZero: act === "relu",

@@ -59,7 +59,10 @@ Deno.test("wasm backend: two threads give the same bits as one on work large eno
     const ba = Tensor.from(b, randoms(2000 * 6 * 9, 4), [2000, 6, 9]);
     const bb = Tensor.from(b, randoms(2000 * 7 * 9, 5), [2000, 7, 9]);
     const bm = F.bmm(ba, bb, { transB: true }); // 1.5 Mflop: split by batch items
-    return await Promise.all([h, g, s, F.silu(g), F.fill(b, [40000], 2), p, bm].map((t) => t.read()));
+    const tn = F.matmul(g, F.scale(g, 0.5), { transA: true }); // 3000 × 36 × 36: split over k
+    const nt = F.matmul(h, w, { transB: true }); // 1001 × 72 × 36: split over rows
+    const outs = [h, g, s, F.silu(g), F.fill(b, [40000], 2), p, bm, tn, nt];
+    return await Promise.all(outs.map((t) => t.read()));
   };
   const [a, c] = [await run(one), await run(two)];
   a.forEach((x, i) => assertEquals(new Uint32Array(x.buffer), new Uint32Array(c[i].buffer), `output ${i}`));
@@ -94,4 +97,79 @@ Deno.test("getBackend() picks wasm on CPU adapters and honours prefer", async ()
   })();
   const want = adapter && !isCpuAdapter(adapter.info) ? "webgpu" : "wasm";
   assertEquals((await getBackend()).name, want);
+});
+
+Deno.test("wasm backend: training steps keep allocated bytes flat; backward frees consumed gradients", async () => {
+  const b = await createWasmBackend({ threads: 1 });
+  const [rows, width, depth] = [512, 64, 12];
+  const param = (data: Float32Array, shape: number[]) => {
+    const t = Tensor.from(b, data, shape);
+    t.requiresGrad = true;
+    return t;
+  };
+  const ws = Array.from(
+    { length: depth },
+    (_, i) => param(randoms(width * width, 10 + i, -0.2, 0.2), [width, width]),
+  );
+  const bs = Array.from({ length: depth }, (_, i) => param(randoms(width, 40 + i, -0.1, 0.1), [width]));
+  const params = [...ws, ...bs];
+  const opt = new Adam(params, { lr: 1e-3 });
+  const x = Tensor.from(b, randoms(rows * width, 1), [rows, width]);
+  const y = Tensor.from(b, randoms(rows * width, 2), [rows, width]);
+  const act = rows * width * 4, paramBytes = params.reduce((s, p) => s + p.size * 4, 0);
+  const after: { live: number; memory: number; forward: number; backwardGrowth: number }[] = [];
+  for (let it = 0; it < 5; it++) {
+    const tape = new Tape();
+    const loss = tape.record(() => {
+      let h = x;
+      for (let l = 0; l < depth; l++) {
+        h = F.add(h, F.scale(F.matmul(h, ws[l], { bias: bs[l], act: "silu" }), 0.5));
+      }
+      return F.mse(h, y);
+    });
+    await loss.read();
+    const forward = b.memoryStats().liveBytes;
+    b.resetPeak();
+    tape.backward(loss);
+    const backwardGrowth = b.memoryStats().peakLiveBytes - forward;
+    opt.step();
+    tape.dispose();
+    for (const p of params) {
+      p.grad?.dispose();
+      p.grad = undefined;
+    }
+    const s = b.memoryStats();
+    after.push({ live: s.liveBytes, memory: s.memoryBytes, forward, backwardGrowth });
+  }
+  for (const a of after.slice(1)) {
+    assertEquals(a.live, after[0].live, "live bytes after a step");
+    assertEquals(a.forward, after[0].forward, "live bytes after the forward");
+    assertEquals(a.backwardGrowth, after[1].backwardGrowth, "peak growth in the backward");
+  }
+  assertEquals(after[4].memory, after[1].memory, "linear memory grew after the first steps");
+  // The forward holds ~4 activations per layer; the backward's frontier is a few activations and
+  // the parameters' gradients (keeping every intermediate gradient took ~4 per layer again).
+  assert(
+    after[1].backwardGrowth <= 8 * act + 2 * paramBytes,
+    `backward grew by ${after[1].backwardGrowth} bytes (activation ${act}, parameters ${paramBytes})`,
+  );
+  opt.dispose();
+  for (const t of [...params, x, y]) t.dispose();
+});
+
+Deno.test("wasm backend: kernels work on buffers above 2 GiB of the threaded build's 4 GiB memory", async () => {
+  const b = await createWasmBackend({ threads: 2 });
+  // Two large blocks, never written (the pages stay untouched), push the next buffers past 2 GiB.
+  const pad = [b.alloc("f32", 2 ** 28), b.alloc("f32", 2 ** 28 + 2 ** 24)];
+  assert(b.memoryStats().memoryBytes > 2 ** 31 + 2 ** 26, "memory did not grow past 2 GiB");
+  const run = async (be: Backend): Promise<HostArray[]> => {
+    const x = Tensor.from(be, randoms(700 * 48, 3), [700, 48]);
+    const w = Tensor.from(be, randoms(48 * 40, 4), [48, 40]);
+    const h = F.matmul(x, w, { act: "silu" }); // split across both threads
+    const ix = Tensor.from(be, Uint32Array.from({ length: 1500 }, (_, i) => (i * 31) % 700));
+    return await Promise.all([h, F.gather(h, ix), F.scale(h, 2, 1)].map((t) => t.read()));
+  };
+  const [got, want] = [await run(b), await run(ref)];
+  got.forEach((g, i) => assertClose(g, want[i], 1e-5, 1e-4, `output ${i}`));
+  for (const p of pad) b.free(p);
 });

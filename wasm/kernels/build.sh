@@ -36,10 +36,11 @@ cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 RUST_SRC=/usr/src/rustc-1.96.0
 REMAP="--remap-path-prefix=$KDIR=/cdvae/wasm/kernels --remap-path-prefix=$cargo_home=/cargo \
 --remap-path-prefix=$RUST_SRC=/rustc/1.96.0"
-# Shared memory of at most 2 GiB; the TLS and stack-pointer globals are exported so that each
-# worker's instance can get its own stack and TLS block (src/compute/_wasm_worker.ts).
+# Shared memory of at most 4 GiB (all a wasm32 address reaches); the TLS and stack-pointer globals
+# are exported so that each worker's instance can get its own stack and TLS block
+# (src/compute/_wasm_worker.ts).
 MT_FLAGS="-C target-feature=+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals \
--C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=2147483648 \
+-C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=4294967296 \
 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align \
 -C link-arg=--export=__stack_pointer"
 

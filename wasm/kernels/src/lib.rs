@@ -40,7 +40,7 @@ pub unsafe extern "C" fn cdvae_free(ptr: *mut u8, bytes: usize) {
 /// ABI version of the kernel exports; bumped when a signature changes.
 #[no_mangle]
 pub extern "C" fn cdvae_kernels_abi() -> u32 {
-    1
+    2
 }
 
 unsafe fn r<'a, T>(p: *const T, n: usize) -> &'a [T] {
@@ -79,7 +79,27 @@ pub unsafe extern "C" fn k_matmul(
     m: u32, n: u32, k: u32, act: u32, has_bias: u32, has_pre: u32,
 ) {
     let (m, n, k) = (m as usize, n as usize, k as usize);
-    matmul::matmul(a, b, bias, out, pre, m, n, k, act, has_bias != 0, has_pre != 0);
+    matmul::matmul(a, b, bias, out, pre, m, n, k, act, has_bias != 0, has_pre != 0, false);
+}
+
+/// `out[M,N] = a[M,K]·b[N,K]ᵀ` (the input gradient g·Wᵀ of a linear layer).
+#[no_mangle]
+pub unsafe extern "C" fn k_matmul_nt(a: *const f32, b: *const f32, out: *mut f32, m: u32, n: u32, k: u32) {
+    let (m, n, k) = (m as usize, n as usize, k as usize);
+    let null = core::ptr::null_mut();
+    matmul::matmul(a, b, null, out, null, m, n, k, 0, false, false, true);
+}
+
+/// `out[M,N] (+)= a[K,M]ᵀ·b[K,N]` (the weight gradient xᵀ·g of a linear layer); adds with `acc`.
+#[no_mangle]
+pub unsafe extern "C" fn k_matmul_tn(a: *const f32, b: *const f32, out: *mut f32, m: u32, n: u32, k: u32, acc: u32) {
+    matmul::matmul_tn(a, b, out, m as usize, n as usize, k as usize, acc != 0);
+}
+
+/// `out[i] += x[i]` for i < n (the wasm backend sums the halves of a split `k_matmul_tn` with it).
+#[no_mangle]
+pub unsafe extern "C" fn k_add_assign(out: *mut f32, x: *const f32, n: u32) {
+    matmul::add_assign(out, x, n as usize);
 }
 
 /// The registry's scalar fallback for N % 4 ≠ 0 on the GPU; here the same blocked kernel.

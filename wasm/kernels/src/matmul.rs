@@ -25,32 +25,44 @@ const NR: usize = 4 * NV;
 /// Rows of a per chunk (a chunk of a is reused by every panel of b).
 const MC: usize = 16 * MR;
 
-/// Multiplies `R` rows of a (row stride `k`) by one packed panel; returns the accumulators.
+/// Multiplies `R` rows of a by one panel of b over `k` steps; returns the accumulators, which start
+/// at `acc`. Row `r` of the block starts at `a + r·a_row` and moves by `a_step` per step (a row of a
+/// for the plain product: `a_row = K`, `a_step = 1`; a column of a for aᵀ·b: `a_row = 1`,
+/// `a_step = M`); the panel's rows are `b_step` apart (`NR` when packed, N when read in place).
 #[inline(always)]
-unsafe fn block<const R: usize>(a: *const f32, k: usize, panel: *const f32) -> [[v128; NV]; R] {
-    let mut acc = [[f32x4_splat(0.0); NV]; R];
+unsafe fn block<const R: usize>(
+    a: *const f32,
+    a_row: usize,
+    a_step: usize,
+    panel: *const f32,
+    b_step: usize,
+    k: usize,
+    mut acc: [[v128; NV]; R],
+) -> [[v128; NV]; R] {
     let mut rows = [a; R];
     for (r, p) in rows.iter_mut().enumerate() {
-        *p = a.add(r * k);
+        *p = a.add(r * a_row);
     }
     let mut bp = panel;
-    let end = panel.add(k * NR);
-    while bp != end {
+    for _ in 0..k {
         let mut bv = [f32x4_splat(0.0); NV];
         for (v, x) in bv.iter_mut().enumerate() {
             *x = v128_load(bp.add(4 * v) as *const v128);
         }
         for r in 0..R {
             let av = v128_load32_splat(rows[r] as *const u32);
-            rows[r] = rows[r].add(1);
+            rows[r] = rows[r].add(a_step);
             for v in 0..NV {
                 acc[r][v] = f32x4_relaxed_madd(av, bv[v], acc[r][v]);
             }
         }
-        bp = bp.add(NR);
+        bp = bp.add(b_step);
     }
     acc
 }
+
+/// Zero accumulators.
+const ZERO: v128 = f32x4(0.0, 0.0, 0.0, 0.0);
 
 /// Adds the bias and stores `R` rows × `cols` (≤ NR) columns into `out` (and `pre`); the
 /// activation is applied afterwards to a whole chunk of rows (see `matmul`).
@@ -91,7 +103,8 @@ unsafe fn epilogue<const R: usize>(
     }
 }
 
-/// The matmul kernel; `bias` is read only with `has_bias`, `pre` written only with `has_pre`.
+/// The matmul kernel; `bias` is read only with `has_bias`, `pre` written only with `has_pre`. With
+/// `tb`, b is `[N, K]` and the product is a·bᵀ (the panels are packed from b's rows instead).
 ///
 /// # Safety
 /// The pointers must address `m·k`, `k·n`, `n`, `m·n` and `m·n` f32 in linear memory.
@@ -108,6 +121,7 @@ pub unsafe fn matmul(
     act: u32,
     has_bias: bool,
     has_pre: bool,
+    tb: bool,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -116,9 +130,19 @@ pub unsafe fn matmul(
     let mut packed = vec![0f32; panels * k * NR];
     for p in 0..panels {
         let cols = NR.min(n - p * NR);
-        for q in 0..k {
-            let src = core::slice::from_raw_parts(b.add(q * n + p * NR), cols);
-            packed[(p * k + q) * NR..][..cols].copy_from_slice(src);
+        if tb {
+            // Column j of the panel is row p·NR + j of b.
+            for j in 0..cols {
+                let src = core::slice::from_raw_parts(b.add((p * NR + j) * k), k);
+                for (q, x) in src.iter().enumerate() {
+                    packed[(p * k + q) * NR + j] = *x;
+                }
+            }
+        } else {
+            for q in 0..k {
+                let src = core::slice::from_raw_parts(b.add(q * n + p * NR), cols);
+                packed[(p * k + q) * NR..][..cols].copy_from_slice(src);
+            }
         }
     }
     let mut bias_pad = vec![[0f32; NR]; panels];
@@ -135,13 +159,13 @@ pub unsafe fn matmul(
             let (o, pr) = (out.add(p * NR), pre.wrapping_add(p * NR));
             let mut i = i0;
             while i + MR <= i1 {
-                let acc = block::<MR>(a.add(i * k), k, panel);
+                let acc = block::<MR>(a.add(i * k), k, 1, panel, NR, k, [[ZERO; NV]; MR]);
                 let (oi, pi) = (o.add(i * n), pr.wrapping_add(i * n));
                 epilogue::<MR>(acc, &bias_pad[p], oi, pi, n, cols, has_pre);
                 i += MR;
             }
             while i < i1 {
-                let acc = block::<1>(a.add(i * k), k, panel);
+                let acc = block::<1>(a.add(i * k), k, 1, panel, NR, k, [[ZERO; NV]; 1]);
                 let (oi, pi) = (o.add(i * n), pr.wrapping_add(i * n));
                 epilogue::<1>(acc, &bias_pad[p], oi, pi, n, cols, has_pre);
                 i += 1;
@@ -149,6 +173,100 @@ pub unsafe fn matmul(
         }
         // The chunk's rows of out are contiguous and still in cache.
         activate_slice(act, core::slice::from_raw_parts_mut(out.add(i0 * n), (i1 - i0) * n));
+    }
+}
+
+/// Steps of k per pass of [`matmul_tn`]: the packed slices of a and b (`KC·(M + N)` f32) stay in
+/// cache while every block of out passes over them.
+const KC: usize = 128;
+
+/// Loads `R` rows × `cols` (≤ NR) columns of `out` (row stride `n`) as accumulators, zero-padded.
+#[inline(always)]
+unsafe fn load_block<const R: usize>(out: *const f32, n: usize, cols: usize) -> [[v128; NV]; R] {
+    let mut acc = [[ZERO; NV]; R];
+    for (r, row) in acc.iter_mut().enumerate() {
+        for (v, x) in row.iter_mut().enumerate() {
+            let o = out.add(r * n + 4 * v);
+            if 4 * v + 4 <= cols {
+                *x = v128_load(o as *const v128);
+            } else if 4 * v < cols {
+                let mut t = [0f32; 4];
+                for (j, y) in t.iter_mut().enumerate().take(cols - 4 * v) {
+                    *y = *o.add(j);
+                }
+                *x = v128_load(t.as_ptr() as *const v128);
+            }
+        }
+    }
+    acc
+}
+
+/// `out[M,N] (+)= a[K,M]ᵀ·b[K,N]` (with `acc` the product is added to what `out` holds): the
+/// weight gradient xᵀ·g of a linear layer, without a transposed copy of x. k is walked in slices of
+/// `KC`; each slice of a is packed into `[KC][MR]` blocks of rows of out and each slice of b into
+/// zero-padded `[KC][NR]` panels (both contiguous, as the plain kernel reads them); then every
+/// `MR × NR` block of out is loaded, updated over the slice's k in increasing order and stored. So
+/// each element is one chain of FMAs over k in increasing order, whatever the slicing.
+///
+/// # Safety
+/// The pointers must address `k·m`, `k·n` and `m·n` f32 in linear memory.
+pub unsafe fn matmul_tn(a: *const f32, b: *const f32, out: *mut f32, m: usize, n: usize, k: usize, acc: bool) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            core::slice::from_raw_parts_mut(out, m * n).fill(0.0);
+        }
+        return;
+    }
+    let panels = n.div_ceil(NR);
+    let blocks = m / MR;
+    let mut bpack = vec![0f32; panels * KC * NR];
+    let mut apack = vec![0f32; blocks * KC * MR];
+    let no_bias = [0f32; NR];
+    for k0 in (0..k).step_by(KC) {
+        let kc = KC.min(k - k0);
+        let fresh = k0 == 0 && !acc;
+        for q in 0..kc {
+            let arow = core::slice::from_raw_parts(a.add((k0 + q) * m), m);
+            for ib in 0..blocks {
+                apack[(ib * kc + q) * MR..][..MR].copy_from_slice(&arow[ib * MR..][..MR]);
+            }
+            let brow = core::slice::from_raw_parts(b.add((k0 + q) * n), n);
+            for p in 0..panels {
+                let cols = NR.min(n - p * NR);
+                bpack[(p * kc + q) * NR..][..cols].copy_from_slice(&brow[p * NR..][..cols]);
+            }
+        }
+        for p in 0..panels {
+            let bp = bpack.as_ptr().add(p * kc * NR);
+            let cols = NR.min(n - p * NR);
+            let o = out.add(p * NR);
+            for ib in 0..blocks {
+                let oi = o.add(ib * MR * n);
+                let init = if fresh { [[ZERO; NV]; MR] } else { load_block::<MR>(oi, n, cols) };
+                let r = block::<MR>(apack.as_ptr().add(ib * kc * MR), 1, MR, bp, NR, kc, init);
+                epilogue::<MR>(r, &no_bias, oi, core::ptr::null_mut(), n, cols, false);
+            }
+            for i in blocks * MR..m {
+                let oi = o.add(i * n);
+                let init = if fresh { [[ZERO; NV]; 1] } else { load_block::<1>(oi, n, cols) };
+                let r = block::<1>(a.add(k0 * m + i), 1, m, bp, NR, kc, init);
+                epilogue::<1>(r, &no_bias, oi, core::ptr::null_mut(), n, cols, false);
+            }
+        }
+    }
+}
+
+/// `out[i] += x[i]`: adds a partial product into the output (the second half of a split aᵀ·b).
+///
+/// # Safety
+/// `out` and `x` must address `n` f32 each, not overlapping.
+pub unsafe fn add_assign(out: *mut f32, x: *const f32, n: usize) {
+    let (o, x) = (core::slice::from_raw_parts_mut(out, n), core::slice::from_raw_parts(x, n));
+    for (o, x) in o.iter_mut().zip(x) {
+        *o += *x;
     }
 }
 
