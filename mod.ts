@@ -37,7 +37,10 @@ export { CDVAE, DEFAULT_MODEL_URL } from "./src/model/cdvae.ts";
 export type { GenerateOptions, HeadOutputs } from "./src/model/cdvae.ts";
 export * from "./src/model/config.ts";
 export type { GeneratedCrystal, LangevinOptions } from "./src/model/sampler.ts";
-export { loadTrainingData, train } from "./src/train/trainer.ts";
+export { loadCustomData, loadTrainingData, train } from "./src/train/trainer.ts";
+export { PropertyModel } from "./src/model/property.ts";
+export type { PropertyModelConfig } from "./src/model/property.ts";
+export { trainPropertyModel } from "./src/train/property.ts";
 export type { TrainOptions, TrainSummary } from "./src/train/trainer.ts";
 
 if (import.meta.main) {

@@ -27,6 +27,19 @@ import {
   reconstructionMetrics,
 } from "../eval/metrics.ts";
 import { histogramSvg } from "../eval/plots.ts";
+import { wasserstein1 } from "../eval/metrics.ts";
+import { PropertyModel } from "../model/property.ts";
+
+/** The property model the flag names ("default": the shipped one of the dataset, if any; "none"). */
+async function loadPropertyModel(flag: string, dataset: string): Promise<PropertyModel | undefined> {
+  if (flag === "none") return undefined;
+  try {
+    return await PropertyModel.load(flag, { dataset });
+  } catch (e) {
+    if (flag === "default") return undefined; // nothing shipped for this dataset: no property EMD
+    throw e;
+  }
+}
 
 /** The paper's CDVAE rows (Tables 2 and 3). */
 const PAPER: Record<
@@ -38,6 +51,7 @@ const PAPER: Record<
     comp: number | null;
     covR: number;
     covP: number;
+    emdProperty: number;
     emdDensity: number;
     emdElements: number | null;
   }
@@ -49,6 +63,7 @@ const PAPER: Record<
     comp: 98.59,
     covR: 99.45,
     covP: 98.46,
+    emdProperty: 0.0264,
     emdDensity: 0.1258,
     emdElements: 0.0628,
   },
@@ -59,6 +74,7 @@ const PAPER: Record<
     comp: null,
     covR: 99.8,
     covP: 83.08,
+    emdProperty: 0.285,
     emdDensity: 0.1407,
     emdElements: null,
   },
@@ -69,6 +85,7 @@ const PAPER: Record<
     comp: 86.7,
     covR: 99.15,
     covP: 99.49,
+    emdProperty: 0.2778,
     emdDensity: 0.6875,
     emdElements: 1.432,
   },
@@ -131,6 +148,13 @@ export const evaluate: Command = {
       description: "Valid samples used for the distribution distances",
     },
     seed: { type: "string", value: "N", default: "0", description: "Seed of the sample choice" },
+    "property-model": {
+      type: "string",
+      value: "DIR|default|none",
+      default: "default",
+      description:
+        "Property predictor for the property EMD (default: data/models/<dataset>-prop/ when shipped)",
+    },
   },
   async run(args) {
     const dir = args.positionals[0];
@@ -178,13 +202,32 @@ export const evaluate: Command = {
       );
     } else {
       const ref = (await loadDataset(dataset, split as Split)).entries.map((e) => e.crystal);
-      const { metrics, perCrystal } = generationMetrics(crystals, ref, { samples, seed });
+      const { metrics, perCrystal, sampleIndices } = generationMetrics(crystals, ref, { samples, seed });
+      let wdistProperty = NaN, propertyName = "";
+      const propModel = await loadPropertyModel(String(args.values["property-model"]), dataset);
+      if (propModel) {
+        try {
+          propertyName = propModel.config.property;
+          const [p, q] = [
+            await propModel.predict(sampleIndices.map((i) => crystals[i])),
+            await propModel.predict(ref),
+          ];
+          wdistProperty = wasserstein1([...p], [...q]);
+        } finally {
+          propModel.dispose();
+        }
+      }
       const genFps = fingerprints(crystals);
       const cov = coverageMetrics(genFps, fingerprints(ref), COV_CUTOFFS[dataset]);
       report = {
         task: "generation",
         reference: `${dataset}:${split}`,
-        metrics: { ...metrics, ...cov },
+        metrics: {
+          ...metrics,
+          ...cov,
+          wdistProperty: Number.isFinite(wdistProperty) ? wdistProperty : null,
+          property: propertyName || null,
+        },
         crystals: files.map((f, i) => ({ file: f, ...perCrystal[i], fingerprint: genFps[i] !== null })),
       };
       const ours = [
@@ -196,6 +239,7 @@ export const evaluate: Command = {
         `${num(cov.amsdRecall)} / ${num(cov.amcdRecall)}`,
         num(metrics.wdistDensity),
         num(metrics.wdistNumElements),
+        num(wdistProperty),
         `${metrics.samples} valid`,
       ];
       const theirs = [
@@ -207,11 +251,12 @@ export const evaluate: Command = {
         "",
         paper.emdDensity,
         paper.emdElements ?? "—",
+        paper.emdProperty,
         "",
       ];
       lines.push(
-        "| | validity struct % | validity comp % | COV-R % | COV-P % | AMSD-R / AMCD-R | EMD ρ | EMD #elem | samples |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| | validity struct % | validity comp % | COV-R % | COV-P % | AMSD-R / AMCD-R | EMD ρ | EMD #elem | EMD prop | samples |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         `| ${ours.join(" | ")} |`,
         `| ${theirs.join(" | ")} |`,
       );

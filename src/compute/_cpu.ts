@@ -13,7 +13,10 @@ import type { HostArray } from "./backend.ts";
 export type CpuKernel = (bufs: HostArray[], p: Record<string, number>) => void;
 
 /** Activation codes shared by `matmul`, `unary` and their backwards (`ACT` constant). */
-export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4, sin: 5, exp: 6 } as const;
+export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4, sin: 5, exp: 6, ssilu: 7 } as const;
+
+/** The factor of ScaledSiLU (`ssilu`, code 7): silu(x)·(1/0.6), GemNet's "swish". */
+export const SSILU_FACTOR: number = 1 / 0.6;
 
 /** Activation name. */
 export type Activation = keyof typeof ACT;
@@ -36,6 +39,8 @@ export function activate(act: number, x: number): number {
       return Math.sin(x);
     case 6:
       return Math.exp(x);
+    case 7:
+      return x * sigmoid(x) * SSILU_FACTOR;
     default:
       return x;
   }
@@ -60,6 +65,10 @@ export function activateGrad(act: number, x: number): number {
       return Math.cos(x);
     case 6:
       return Math.exp(x);
+    case 7: {
+      const s = sigmoid(x);
+      return s * (1 + x * (1 - s)) * SSILU_FACTOR;
+    }
     default:
       return 1;
   }

@@ -772,6 +772,22 @@ export const sin = (x: Tensor): Tensor => activation(x, "sin");
  */
 export const exp = (x: Tensor): Tensor => activation(x, "exp");
 
+/**
+ * GemNet's ScaledSiLU, silu(x)/0.6 (backward: silu′(x)/0.6), one pass; also fusable into
+ * `matmul` as `{ act: "ssilu" }`.
+ *
+ * @example Zero at zero
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { ssilu } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * assertEquals(await ssilu(Tensor.from(be, [0])).read(), new Float32Array([0]));
+ * ```
+ */
+export const ssilu = (x: Tensor): Tensor => activation(x, "ssilu");
+
 /** g · act′(x) (the backward of an activation at pre-activation x); not recorded. */
 export function activationBackward(g: Tensor, x: Tensor, act: number): Tensor {
   const o = out(x.backend, x.shape);

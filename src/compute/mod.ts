@@ -57,6 +57,7 @@ export {
   softmax,
   softplus,
   split,
+  ssilu,
   sub,
   sum,
   sumTo,

@@ -94,7 +94,7 @@ export function generationMetrics(
   generated: readonly Crystal[],
   reference: readonly Crystal[],
   opts: { samples?: number; seed?: number } = {},
-): { metrics: GenerationMetrics; perCrystal: CrystalValidity[] } {
+): { metrics: GenerationMetrics; perCrystal: CrystalValidity[]; sampleIndices: number[] } {
   const perCrystal = generated.map(crystalValidity);
   const validIdx = perCrystal.map((v, i) => (v.valid ? i : -1)).filter((i) => i >= 0);
   const picked = new HostRng(opts.seed ?? 0).shuffle(validIdx).slice(0, opts.samples ?? 1000);
@@ -119,6 +119,7 @@ export function generationMetrics(
       wdistNumElements: wasserstein1(sample.map(distinctElements), reference.map(distinctElements)),
     },
     perCrystal,
+    sampleIndices: picked,
   };
 }
 

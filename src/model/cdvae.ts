@@ -25,6 +25,7 @@ import { TensorScope } from "../compute/tape.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { preprocessCrystals } from "../data/preprocess.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
+import { folderUrl, readModelFolder } from "./files.ts";
 import { type GeneratedCrystal, langevin, type LangevinOptions, priorLatents } from "./sampler.ts";
 import { encoderGraph, packHost } from "./graphs.ts";
 
@@ -39,14 +40,6 @@ export interface GenerateOptions extends Omit<LangevinOptions, "seed" | "numAtom
   seed?: number;
   /** Crystals per batch of dynamics (default 64). */
   batchSize?: number;
-}
-
-async function readBytes(base: URL, name: string): Promise<Uint8Array> {
-  const url = new URL(name, base);
-  if (url.protocol === "file:") return await Deno.readFile(url);
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`Cannot load model file ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
 }
 
 /** The outputs of the heads for a batch of latents. */
@@ -187,34 +180,8 @@ export class CDVAE {
    * @param opts Backend to run on (default: the fastest here)
    */
   static async load(source: string | URL, opts: { backend?: Backend } = {}): Promise<CDVAE> {
-    let base: URL;
-    if (source === "default") base = DEFAULT_MODEL_URL;
-    else if (source instanceof URL || /^[a-z]+:\/\//i.test(source)) base = new URL(String(source));
-    else base = new URL(`file://${source.startsWith("/") ? "" : Deno.cwd() + "/"}${source}`);
-    if (!base.pathname.endsWith("/")) base = new URL(base.href + "/");
-    let config: CDVAEConfig;
-    try {
-      config = JSON.parse(new TextDecoder().decode(await readBytes(base, "config.json")));
-    } catch (e) {
-      throw new Error(
-        `Cannot load a model from ${base.href}: config.json is missing or unreadable (${
-          (e as Error).message
-        })`,
-      );
-    }
-    if (config.format !== "cdvae-config/1") {
-      throw new Error(`${base.href}config.json is not a cdvae model config`);
-    }
-    let weights: Uint8Array | undefined;
-    for (const name of ["weights.safetensors", "best.safetensors", "last.safetensors"]) {
-      try {
-        weights = await readBytes(base, name);
-        break;
-      } catch { /* try the next name */ }
-    }
-    if (!weights) {
-      throw new Error(`Cannot load a model from ${base.href}: no weights.safetensors (or best/last) there`);
-    }
+    const base = source === "default" ? DEFAULT_MODEL_URL : folderUrl(source);
+    const { config, weights } = await readModelFolder<CDVAEConfig>(base, "cdvae-config/1");
     const model = new CDVAE(opts.backend ?? await getBackend(), config);
     loadIntoStore(model.store, decodeSafetensors(weights).tensors);
     return model;

@@ -12,7 +12,7 @@ import { Tensor } from "../compute/tensor.ts";
 import { heOrthogonal } from "./gemnet_init.ts";
 import type { ParamStore } from "./module.ts";
 
-/** ScaledSiLU = SiLU(x)/0.6 (`base_layers.py`), GemNet's "swish". */
+/** ScaledSiLU = SiLU(x)/0.6 (`base_layers.py`), GemNet's "swish"; the fused activation `ssilu`. */
 export const SCALED_SILU_FACTOR: number = 1 / 0.6;
 /** Residual sums are scaled by 1/√2 to keep the variance. */
 export const INV_SQRT2: number = Math.SQRT1_2;
@@ -44,8 +44,7 @@ export class Dense {
 
   /** act(x·W) for x [rows, in]. */
   forward(x: Tensor): Tensor {
-    if (!this.act) return matmul(x, this.weight);
-    return scale(matmul(x, this.weight, { act: "silu" }), SCALED_SILU_FACTOR);
+    return matmul(x, this.weight, this.act ? { act: "ssilu" } : {});
   }
 }
 

@@ -54,7 +54,7 @@ function rowptr(e: number, r: number, seed: number): Input {
 }
 const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
 /** The activations with their own kernels. */
-export const ACTIVATIONS = ["relu", "silu", "sigmoid", "softplus", "sin", "exp"] as const;
+export const ACTIVATIONS = ["relu", "silu", "sigmoid", "softplus", "sin", "exp", "ssilu"] as const;
 
 /** One case per op (and per kernel variant: vec4 paths, tails, broadcasts, 3-D axes). */
 export const CASES: Case[] = [

@@ -1,9 +1,11 @@
 /** The trainer: checkpoints load back to the same model, and a resumed run equals an uninterrupted one. */
 
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { getBackend } from "../../src/compute/backend.ts";
 import { loadCustomData, train, type TrainingData } from "../../src/train/trainer.ts";
 import { writeCif } from "../../src/crystal/cif.ts";
+import { propertyMae, trainPropertyModel } from "../../src/train/property.ts";
+import { PropertyModel } from "../../src/model/property.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
 import { decodeSafetensors } from "../../src/model/safetensors.ts";
 import { ReduceLROnPlateau } from "../../src/train/schedule.ts";
@@ -130,6 +132,43 @@ Deno.test("custom data: a folder of CIFs or a CSV is split with the seed; too li
     await Deno.mkdir(`${dir}/empty`);
     await loadCustomData(`${dir}/empty`).catch((e) => msg = e.message);
     assert(msg.includes("0 crystals"), msg);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("property model: trains, keeps its best weights, loads back with the same predictions", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = tinyRecords();
+    const recs = [...r, ...r, ...r].map((x, i) => ({ ...x, id: `p${i}`, property: x.property + 0.1 * i }));
+    const res = await trainPropertyModel({
+      backend: be,
+      config: {
+        format: "cdvae-property-config/1",
+        dataset: "perov_5",
+        property: "heat_ref",
+        encoder: tinyConfig().encoder,
+        scaler: { mean: [0], std: [1] },
+      },
+      data: { train: recs, val: r, note: "tiny" },
+      outDir: dir,
+      epochs: 3,
+      batchSize: 3,
+    });
+    assert(Number.isFinite(res.bestMae) && res.bestEpoch >= 1);
+    const cfg = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+    assert(Math.abs(cfg.scaler.mean[0] - recs.reduce((s, x) => s + x.property, 0) / recs.length) < 1e-9);
+    const crystals = r.map((x) => ({ lattice: x.lattice, frac: x.frac, numbers: x.numbers }));
+    const [a, b] = [
+      await PropertyModel.load(dir, { backend: be }),
+      await PropertyModel.load(dir, { backend: be }),
+    ];
+    const [pa, pb] = [await a.predict(crystals), await b.predict(crystals)];
+    assertEquals(pa, pb);
+    assertAlmostEquals(await propertyMae(a, r, 4), res.bestMae, 1e-5);
+    a.dispose();
+    b.dispose();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

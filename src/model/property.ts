@@ -1,0 +1,98 @@
+/**
+ * The independent property predictor the paper's property EMD and success rates use (the reference's
+ * `CrystGNN_Supervise` "prop_models"): a DimeNet++ encoder with one output, mean readout, trained
+ * with MSE on the standardised property, on the reference's encoder graph (CrystalNN).
+ *
+ * @module
+ */
+
+import type { Backend } from "../compute/backend.ts";
+import { getBackend } from "../compute/backend.ts";
+import { TensorScope } from "../compute/tape.ts";
+import type { Tensor } from "../compute/tensor.ts";
+import type { Crystal } from "../crystal/crystal.ts";
+import type { DatasetName } from "../data/datasets.ts";
+import { preprocessCrystals, type Scaler } from "../data/preprocess.ts";
+import { ParamStore } from "../nn/module.ts";
+import { DimeNetPlusPlus } from "../nn/dimenet.ts";
+import type { GraphBatch } from "../nn/graph.ts";
+import type { EncoderConfig } from "./config.ts";
+import { folderUrl, readModelFolder } from "./files.ts";
+import { encoderGraph, packHost } from "./graphs.ts";
+import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
+
+/** A property model's config (JSON beside its weights). */
+export interface PropertyModelConfig {
+  format: "cdvae-property-config/1";
+  dataset: DatasetName | "custom";
+  /** The predicted column, e.g. `heat_ref`. */
+  property: string;
+  encoder: EncoderConfig;
+  /** Standardisation of the property, fitted on the training split. */
+  scaler: Scaler;
+}
+
+/** Where `PropertyModel.load("default", dataset)` looks: `data/models/<dataset>-prop/`. */
+export function defaultPropertyModelUrl(dataset: string): URL {
+  return new URL(`../../data/models/${dataset}-prop/`, import.meta.url);
+}
+
+/** A supervised property predictor. */
+export class PropertyModel {
+  readonly store: ParamStore;
+  readonly encoder: DimeNetPlusPlus;
+
+  constructor(readonly backend: Backend, readonly config: PropertyModelConfig, seed = 0) {
+    this.store = new ParamStore(backend, seed);
+    this.encoder = new DimeNetPlusPlus(this.store, "encoder", { ...config.encoder, outChannels: 1 });
+  }
+
+  /** Standardised predictions `[B, 1]` for a graph batch (recorded when a tape records). */
+  forwardGraph(g: GraphBatch): Tensor {
+    return this.encoder.forward(g);
+  }
+
+  /**
+   * Predicted property of crystals (any cell; Niggli-reduced as the reference does), in the
+   * property's units.
+   */
+  async predict(crystals: readonly Crystal[], batchSize = 256): Promise<Float64Array> {
+    const out = new Float64Array(crystals.length);
+    const { mean, std } = this.config.scaler;
+    for (let b = 0; b < crystals.length; b += batchSize) {
+      const part = crystals.slice(b, b + batchSize);
+      const recs = preprocessCrystals(part, part.map((_, i) => String(i)));
+      const host = packHost(recs.map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })));
+      const scope = new TensorScope();
+      try {
+        const y = await scope.run(() => this.forwardGraph(encoderGraph(host, this.config.encoder))).read();
+        y.forEach((v, i) => out[b + i] = v * std[0] + mean[0]);
+      } finally {
+        scope.dispose();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Loads a property model folder (config.json + weights), or `"default"` for the shipped model of
+   * `dataset`.
+   */
+  static async load(
+    source: string | URL,
+    opts: { backend?: Backend; dataset?: string } = {},
+  ): Promise<PropertyModel> {
+    const base = source === "default"
+      ? defaultPropertyModelUrl(opts.dataset ?? "perov_5")
+      : folderUrl(source);
+    const { config, weights } = await readModelFolder<PropertyModelConfig>(base, "cdvae-property-config/1");
+    const model = new PropertyModel(opts.backend ?? await getBackend(), config);
+    loadIntoStore(model.store, decodeSafetensors(weights).tensors);
+    return model;
+  }
+
+  /** Frees the parameters. */
+  dispose(): void {
+    this.store.dispose();
+  }
+}
