@@ -1,6 +1,6 @@
 // elementwise.wgsl: fill, broadcasting binary ops, scale, expand
 // fill:   out [n] = value
-// binary: out [n] = a ∘ b, OP 0 add, 1 sub, 2 mul; a and b are read through strides a0..a3 / b0..b3
+// binary: out [n] = alpha·(a ∘ b), OP 0 add, 1 sub, 2 mul; a and b are read through strides a0..a3 / b0..b3
 //         over the output dims d0..d3 (rank padded to 4; stride 0 along a broadcast dim)
 // scale:  out [n] = alpha·x + beta
 // expand: out [n] = alpha·a, a read through strides a0..a3 (broadcast)
@@ -11,7 +11,7 @@ const OP: u32 = 0u;
 struct FillParams { n: u32, value: f32 }
 struct BinaryParams {
   d0: u32, d1: u32, d2: u32, d3: u32, a0: u32, a1: u32, a2: u32, a3: u32,
-  b0: u32, b1: u32, b2: u32, b3: u32, n: u32,
+  b0: u32, b1: u32, b2: u32, b3: u32, n: u32, alpha: f32,
 }
 struct ScaleParams { n: u32, alpha: f32, beta: f32 }
 struct ExpandParams { d0: u32, d1: u32, d2: u32, d3: u32, a0: u32, a1: u32, a2: u32, a3: u32, n: u32, alpha: f32 }
@@ -52,9 +52,9 @@ fn binary(
   let x = bin_a[dot(c, vec4<u32>(bin_p.a0, bin_p.a1, bin_p.a2, bin_p.a3))];
   let y = bin_b[dot(c, vec4<u32>(bin_p.b0, bin_p.b1, bin_p.b2, bin_p.b3))];
   switch OP {
-    case 0u: { bin_out[i] = x + y; }
-    case 1u: { bin_out[i] = x - y; }
-    default: { bin_out[i] = x * y; }
+    case 0u: { bin_out[i] = bin_p.alpha * (x + y); }
+    case 1u: { bin_out[i] = bin_p.alpha * (x - y); }
+    default: { bin_out[i] = bin_p.alpha * (x * y); }
   }
 }
 

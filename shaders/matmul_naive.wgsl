@@ -1,7 +1,7 @@
 // matmul_naive.wgsl: out = act(a·b + bias) for any N (the vec4 kernel in matmul.wgsl needs N % 4 == 0)
 // in:  a [M, K] f32, b [K, N] f32, bias [N] (used when BIAS = 1)
 // out: out [M, N] f32, pre [M, N] before the activation (written when PRE = 1)
-// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp), BIAS, PRE
+// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp, 7 ssilu = silu/0.6), BIAS, PRE
 // one invocation per output element; workgroup 64, 2-D grid linearised
 
 const ACT: u32 = 0u;
@@ -28,6 +28,7 @@ fn act1(v: f32) -> f32 {
     case 4u: { return select(max(v, 0.0) + log(1.0 + exp(-abs(v))), v, v > 20.0); }
     case 5u: { return sin(red(v)); }
     case 6u: { return exp(v); }
+    case 7u: { return v / (1.0 + exp(-v)) * 1.6666666; }
     default: { return v; }
   }
 }

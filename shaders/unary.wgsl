@@ -1,7 +1,7 @@
 // unary.wgsl: activations and their backward
 // unary:          x [n] → out [n] = act(x)
 // unary_backward: g [n], x [n] (pre-activation) → out [n] = g·act′(x)
-// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp)
+// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp, 7 ssilu = silu/0.6)
 // one invocation per element; workgroup 64, 2-D grid linearised
 
 const ACT: u32 = 0u;
@@ -21,6 +21,7 @@ fn act1(v: f32) -> f32 {
     case 4u: { return select(max(v, 0.0) + log(1.0 + exp(-abs(v))), v, v > 20.0); }
     case 5u: { return sin(red(v)); }
     case 6u: { return exp(v); }
+    case 7u: { return v * sigm(v) * 1.6666666; }
     default: { return v; }
   }
 }
@@ -33,6 +34,7 @@ fn dact1(v: f32) -> f32 {
     case 4u: { return sigm(v); }
     case 5u: { return cos(red(v)); }
     case 6u: { return exp(v); }
+    case 7u: { let s = sigm(v); return s * (1.0 + v * (1.0 - s)) * 1.6666666; }
     default: { return 1.0; }
   }
 }

@@ -10,7 +10,7 @@ L = []
 L.append(f"""// matmul.wgsl: out = act(a·b + bias), register-blocked: each invocation computes {R} rows × {4*C} columns
 // in:  a [M, K] f32, b [K, N] f32 (read as vec4, N % 4 == 0), bias [N] (used when BIAS = 1)
 // out: out [M, N] f32 (as vec4), pre [M, N] = a·b + bias before the activation (written when PRE = 1)
-// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp), BIAS, PRE
+// consts: ACT (0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus, 5 sin, 6 exp, 7 ssilu = silu/0.6), BIAS, PRE
 // workgroup 8×1: x over {4*C}-column blocks (8 blocks = 128 columns per workgroup, one 8-wide SIMD batch
 // on llvmpipe), y over {R}-row blocks; out-of-range rows/columns are clamped for loads and skipped for
 // stores, so the inner loop has no branches.
@@ -43,6 +43,7 @@ fn act4(v: vec4<f32>) -> vec4<f32> {{
     case 4u: {{ return select(max(v, vec4<f32>(0.0)) + log(1.0 + exp(-abs(v))), v, v > vec4<f32>(20.0)); }}
     case 5u: {{ return sin(red4(v)); }}
     case 6u: {{ return exp(v); }}
+    case 7u: {{ return v / (1.0 + exp(-v)) * 1.6666666; }}
     default: {{ return v; }}
   }}
 }}

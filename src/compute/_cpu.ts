@@ -139,11 +139,11 @@ function bcastIndex(i: number, p: Record<string, number>, s: string): number {
   return c0 * p[s + "0"] + c1 * p[s + "1"] + c2 * p[s + "2"] + c3 * p[s + "3"];
 }
 
-/** out = a ∘ b with broadcasting (OP: 0 add, 1 sub, 2 mul); strides are 0 along broadcast dims. */
+/** out = alpha·(a ∘ b) with broadcasting (OP: 0 add, 1 sub, 2 mul); strides are 0 along broadcast dims. */
 export const binary: CpuKernel = ([a, b, out], p) => {
   for (let i = 0; i < p.n; i++) {
     const x = a[bcastIndex(i, p, "a")], y = b[bcastIndex(i, p, "b")];
-    out[i] = p.OP === 0 ? x + y : p.OP === 1 ? x - y : x * y;
+    out[i] = p.alpha * (p.OP === 0 ? x + y : p.OP === 1 ? x - y : x * y);
   }
 };
 

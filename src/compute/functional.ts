@@ -176,6 +176,37 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return o;
 }
 
+/**
+ * x under another shape without a copy: the result shares x's buffer ({@linkcode Tensor.view}),
+ * so neither may be written in place while the other is used (no op here writes its inputs; Adam
+ * writes parameters, so view parameters only inside a forward). One `-1` dim is inferred, as in
+ * {@linkcode reshape}; recorded as a reshape (the backward copies g into x's shape).
+ *
+ * @example A view
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { reshapeView } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const x = Tensor.from(be, [1, 2, 3, 4, 5, 6], [3, 2]);
+ * const y = reshapeView(x, [2, -1]);
+ * x.dispose();
+ * assertEquals(y.shape, [2, 3]);
+ * assertEquals(await y.read(), new Float32Array([1, 2, 3, 4, 5, 6]));
+ * ```
+ */
+export function reshapeView(x: Tensor, shape: readonly number[]): Tensor {
+  const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  const free = shape.filter((d) => d === -1).length;
+  const bad = free > 1 || shape.some((d) => !Number.isInteger(d) || d < -1) ||
+    (free === 0 ? known !== x.size : known === 0 || x.size % known !== 0);
+  if (bad) throw new TypeError(`Cannot reshape [${x.shape}] (${x.size} values) to [${shape}]`);
+  const o = x.view(shape.map((d) => (d === -1 ? x.size / known : d)));
+  recordOp(OPS.reshape, [x], [o]);
+  return o;
+}
+
 // ---- dense ---------------------------------------------------------------------------------
 
 /** Rows and columns of the output block one invocation of the vec4 matmul computes (matmul.wgsl). */
@@ -438,20 +469,28 @@ function boxParams(d: number[], strides: Record<string, number[]>): Record<strin
 }
 
 /** Elementwise a op b with broadcasting (split over output boxes above the binding limit); not recorded. */
-function binaryLaunch(kind: keyof typeof BINARY, a: Tensor, b: Tensor, shape: number[]): Tensor {
+function binaryLaunch(kind: keyof typeof BINARY, a: Tensor, b: Tensor, shape: number[], alpha = 1): Tensor {
   const o = out(a.backend, shape);
   const pa = bcastParams(a.shape, shape, "a"), pb = bcastParams(b.shape, shape, "b");
   const sa = dimsOf(pa, "a"), sb = dimsOf(pb, "b");
   const ins = [{ t: a, s: sa }, { t: b, s: sb }];
-  launchBroadcast(a.backend, "binary", ins, o, dimsOf(pa), (d) => boxParams(d, { a: sa, b: sb }), {
-    OP: BINARY[kind],
-  });
+  launchBroadcast(
+    a.backend,
+    "binary",
+    ins,
+    o,
+    dimsOf(pa),
+    (d) => ({ ...boxParams(d, { a: sa, b: sb }), alpha }),
+    {
+      OP: BINARY[kind],
+    },
+  );
   return o;
 }
 
-function binary(kind: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
-  const o = binaryLaunch(kind, a, b, broadcastShape(a.shape, b.shape));
-  recordOp(OPS.binary, [a, b], [o], { kind });
+function binary(kind: keyof typeof BINARY, a: Tensor, b: Tensor, alpha = 1): Tensor {
+  const o = binaryLaunch(kind, a, b, broadcastShape(a.shape, b.shape), alpha);
+  recordOp(OPS.binary, [a, b], [o], alpha === 1 ? { kind } : { kind, alpha });
   return o;
 }
 
@@ -470,6 +509,22 @@ function binary(kind: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
  * ```
  */
 export const add = (a: Tensor, b: Tensor): Tensor => binary("add", a, b);
+/**
+ * alpha·(a + b) with broadcasting, in one pass (the same values as `scale(add(a, b), alpha)`);
+ * GemNet's residual sums (x + f(x))/√2.
+ *
+ * @example A scaled sum
+ * ```ts
+ * import { getBackend } from "./backend.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import { addScaled } from "./functional.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const y = addScaled(Tensor.from(be, [1, 2]), Tensor.from(be, [3, 4]), 0.5);
+ * assertEquals(await y.read(), new Float32Array([2, 3]));
+ * ```
+ */
+export const addScaled = (a: Tensor, b: Tensor, alpha: number): Tensor => binary("add", a, b, alpha);
 /**
  * a − b with broadcasting.
  *

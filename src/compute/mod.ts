@@ -29,6 +29,7 @@ export * from "./tensor.ts";
 export {
   activation,
   add,
+  addScaled,
   bmm,
   broadcastShape,
   concat,
@@ -48,6 +49,7 @@ export {
   randUniform,
   relu,
   reshape,
+  reshapeView,
   scale,
   segmentMean,
   segmentSum,

@@ -22,7 +22,7 @@ import {
   fill,
   matmul,
   mul,
-  reshape,
+  reshapeView,
   scale,
   sumTo,
   transpose,
@@ -108,8 +108,9 @@ const bmmBackward: Backward = ({ inputs: [a, b], attrs }, [g], needs) => {
   ];
 };
 
-const binaryBackward: Backward = ({ inputs: [a, b], attrs }, [g], needs) => {
-  const kind = attrs.kind as string;
+const binaryBackward: Backward = ({ inputs: [a, b], attrs }, [g0], needs) => {
+  const kind = attrs.kind as string, alpha = (attrs.alpha as number | undefined) ?? 1;
+  const g = alpha === 1 ? g0 : scale(g0!, alpha);
   const ga = !needs[0] ? undefined : kind === "mul" ? mul(g!, b) : g!;
   const gb = !needs[1] ? undefined : kind === "mul" ? mul(g!, a) : kind === "sub" ? scale(g!, -1) : g!;
   return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
@@ -190,7 +191,7 @@ export const OPS: Record<string, OpDef> = {
     "elementwise.wgsl",
     "binary",
     "a b out",
-    `${BCAST} ${A_STRIDES} b0 b1 b2 b3 n`,
+    `${BCAST} ${A_STRIDES} b0 b1 b2 b3 n alpha:f32`,
     cpu.binary,
     "OP",
     binaryBackward,
@@ -255,7 +256,7 @@ export const OPS: Record<string, OpDef> = {
     "",
     ({ attrs }, [g]) => split(g!, attrs.widths as number[]),
   ),
-  reshape: k("reshape", ...COPY_COLS, cpu.copyCols, "", ({ inputs: [x] }, [g]) => [reshape(g!, x.shape)]),
+  reshape: k("reshape", ...COPY_COLS, cpu.copyCols, "", ({ inputs: [x] }, [g]) => [reshapeView(g!, x.shape)]),
   split: k("split", ...COPY_COLS, cpu.copyCols, "", ({ inputs: [x], attrs }, gs) => {
     const widths = attrs.widths as number[];
     return [concat(gs.map((g, i) => g ?? fill(x.backend, [x.shape[0], widths[i]], 0)))];

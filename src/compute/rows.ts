@@ -514,6 +514,7 @@ function sumInto(parts: Tensor[], o: Tensor, alpha: number): void {
         b2: 0,
         b3: 1,
         n: len,
+        alpha: 1,
       };
       const bufs = [view(acc, off, len), view(p, off, len), view(next, off, len)];
       launch(be, "binary", bufs, flat, grid1d(len), { OP: 0 });

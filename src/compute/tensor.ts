@@ -44,6 +44,8 @@ export class Tensor {
   /** Cached derived data (e.g. the CSR of an index tensor), keyed by purpose. */
   readonly cache: Map<string, Tensor> = new Map<string, Tensor>();
   #buf: DeviceBuffer | undefined;
+  /** Live tensors over `#buf` (several after {@linkcode Tensor.view}); the last dispose frees it. */
+  #owners: { count: number } = { count: 1 };
 
   /** Wraps a buffer; prefer {@linkcode Tensor.from} / {@linkcode Tensor.empty}. */
   constructor(
@@ -115,10 +117,28 @@ export class Tensor {
     return (await this.read())[0];
   }
 
+  /**
+   * The same values under another shape of the same size, sharing this tensor's buffer (no copy,
+   * no dispatch). Each of the two may be disposed first; the buffer is freed with the last. Neither
+   * may be written in place while the other is in use.
+   *
+   * @throws {TypeError} When the sizes differ
+   */
+  view(shape: readonly number[]): Tensor {
+    if (numel(shape) !== this.size) {
+      throw new TypeError(`Cannot view [${this.shape}] (${this.size} values) as [${shape}]`);
+    }
+    const t = new Tensor(this.backend, [...shape], this.dtype, this.buffer);
+    t.#owners = this.#owners;
+    this.#owners.count++;
+    if (this.host) t.host = this.host;
+    return t;
+  }
+
   /** Releases the buffer (and cached derived tensors) back to the backend's pool. */
   dispose(): void {
     if (!this.#buf) return;
-    this.backend.free(this.#buf);
+    if (--this.#owners.count === 0) this.backend.free(this.#buf);
     this.#buf = undefined;
     for (const t of this.cache.values()) t.dispose();
     this.cache.clear();

@@ -7,7 +7,16 @@
  * @module
  */
 
-import { add, bmm, concat, gather, matmul, mul, reshape, scale, segmentSum } from "../compute/functional.ts";
+import {
+  addScaled,
+  bmm,
+  concat,
+  gather,
+  matmul,
+  mul,
+  reshapeView,
+  segmentSum,
+} from "../compute/functional.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { heOrthogonal } from "./gemnet_init.ts";
 import type { ParamStore } from "./module.ts";
@@ -58,7 +67,7 @@ export class ResidualLayer {
 
   /** The layer's output for x [rows, units]. */
   forward(x: Tensor): Tensor {
-    return scale(add(x, this.layers[1].forward(this.layers[0].forward(x))), INV_SQRT2);
+    return addScaled(x, this.layers[1].forward(this.layers[0].forward(x)), INV_SQRT2);
   }
 }
 
@@ -161,14 +170,14 @@ export class TripletInteraction {
     const [trip, cbfDim, out] = this.bilinear.shape;
     let xBa = mul(mul(this.denseBa.forward(m), this.mlpRbf.forward(rbf3)), this.scaleRbf); // [E, edge]
     xBa = this.down.forward(xBa); // [E, trip]
-    const m2 = reshape(gather(xBa, g.tripletEdges), [ne, g.kmax, trip]); // [E, Kmax, trip]
+    const m2 = reshapeView(gather(xBa, g.tripletEdges), [ne, g.kmax, trip]); // [E, Kmax, trip]
     const sumK = bmm(cbf, m2); // [E, S, trip]
     const p = bmm(sumK, rbfW1, { transA: true }); // [E, trip, cbf]
-    const w = reshape(this.bilinear, [trip * cbfDim, out]); // [(j, i), o]
-    const x = mul(matmul(reshape(p, [ne, trip * cbfDim]), w), this.scaleCbfSum); // [E, bilinear]
+    const w = reshapeView(this.bilinear, [trip * cbfDim, out]); // [(j, i), o]
+    const x = mul(matmul(reshapeView(p, [ne, trip * cbfDim]), w), this.scaleCbfSum); // [E, bilinear]
     const xCa = this.upCa.forward(x); // [E, edge]
     const xAc = gather(this.upAc.forward(x), g.idSwap); // [E, edge], the reverse edge's
-    return scale(add(xCa, xAc), INV_SQRT2);
+    return addScaled(xCa, xAc, INV_SQRT2);
   }
 }
 
@@ -183,8 +192,8 @@ export class TripletInteraction {
  */
 export function cbfDownProjection(rad: Tensor, weight: Tensor, order: Tensor): Tensor {
   const [ns, nr, ic] = weight.shape;
-  const w = reshape(gather(reshape(weight, [ns * nr, ic]), order), [nr, ns * ic]); // [R, S·I]
-  return reshape(matmul(rad, w), [rad.shape[0], ns, ic]);
+  const w = reshapeView(gather(reshapeView(weight, [ns * nr, ic]), order), [nr, ns * ic]); // [R, S·I]
+  return reshapeView(matmul(rad, w), [rad.shape[0], ns, ic]);
 }
 
 /** `AtomUpdateBlock`: Σ over in-edges of m ⊙ W·rbf_h, × s_sum, then a Dense stack. */
@@ -302,13 +311,13 @@ export class InteractionBlock {
   /** Updated (h [N, atom], m [E, edge]). */
   forward(h: Tensor, m: Tensor, b: GemNetBases, g: GemNetEdgeIndex): [Tensor, Tensor] {
     const x3 = this.trip.forward(m, b.rbf3, b.cbf, b.rbfW1, g); // [E, edge]
-    let x = scale(add(this.denseCa.forward(m), x3), INV_SQRT2);
+    let x = addScaled(this.denseCa.forward(m), x3, INV_SQRT2);
     for (const l of this.beforeSkip) x = l.forward(x);
-    let mNew = scale(add(m, x), INV_SQRT2);
+    let mNew = addScaled(m, x, INV_SQRT2);
     for (const l of this.afterSkip) mNew = l.forward(mNew);
-    const hNew = scale(add(h, this.atomUpdate.forward(mNew, b.rbfH, g)), INV_SQRT2); // [N, atom]
+    const hNew = addScaled(h, this.atomUpdate.forward(mNew, b.rbfH, g), INV_SQRT2); // [N, atom]
     let m2 = this.concatLayer.forward(hNew, mNew, g);
     for (const l of this.residualM) m2 = l.forward(m2);
-    return [hNew, scale(add(mNew, m2), INV_SQRT2)];
+    return [hNew, addScaled(mNew, m2, INV_SQRT2)];
   }
 }

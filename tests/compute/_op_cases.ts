@@ -160,6 +160,16 @@ export const CASES: Case[] = [
       },
     }))
   ),
+  ...([[0, 0], [0, 1], [2, 0]] as const).map(([ka, kb]): Case => ({
+    name: `addScaled (broadcast ${ka}/${kb})`,
+    make: ({ a, b, seed }) => {
+      const [sa, sb] = [[[a, b], [b], [a, 1]][ka], [[a, b], [b], [a, 1]][kb]];
+      return {
+        inputs: [f(size(sa), seed, sa), f(size(sb), seed + 1, sb)],
+        fn: ([x, y]) => F.addScaled(x, y, Math.SQRT1_2),
+      };
+    },
+  })),
   {
     name: "scale",
     make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.scale(x, -1.5, 0.25) }),

@@ -1,8 +1,17 @@
 //! Activations shared by `matmul`, `unary` and `unary_backward`, with the codes of `ACT` in
 //! src/compute/_cpu.ts: 0 none, 1 relu, 2 silu, 3 sigmoid, 4 softplus,
-//! 5 sin, 6 exp.
+//! 5 sin, 6 exp, 7 ssilu (GemNet's ScaledSiLU, silu(x)·(1/0.6)).
 
 use core::arch::wasm32::*;
+
+/// The factor of ScaledSiLU (code 7): 1/0.6.
+const SSILU: f32 = 1.0 / 0.6;
+
+/// Whether `act` has a four-lane form (none, relu, silu, sigmoid, ssilu).
+#[inline(always)]
+fn has_simd(act: u32) -> bool {
+    act <= 3 || act == 7
+}
 
 #[inline(always)]
 fn sigmoid(x: f32) -> f32 {
@@ -25,6 +34,7 @@ pub fn activate(act: u32, x: f32) -> f32 {
         }
         5 => x.sin(),
         6 => x.exp(),
+        7 => x * sigmoid(x) * SSILU,
         _ => x,
     }
 }
@@ -51,6 +61,10 @@ pub fn activate_grad(act: u32, x: f32) -> f32 {
         4 => sigmoid(x),
         5 => x.cos(),
         6 => x.exp(),
+        7 => {
+            let s = sigmoid(x);
+            s * (1.0 + x * (1.0 - s)) * SSILU
+        }
         _ => 1.0,
     }
 }
@@ -114,23 +128,26 @@ fn sigmoid4(x: v128, k: &ExpConsts) -> v128 {
     f32x4_div(k[12], f32x4_add(k[12], exp4k(f32x4_neg(x), k)))
 }
 
-/// Applies activation `act` ≤ 3 (none, relu, silu, sigmoid) to four lanes; softplus and sin are scalar only.
+/// Applies activation `act` (none, relu, silu, sigmoid or ssilu: `has_simd`) to four lanes;
+/// softplus, sin and exp are scalar only.
 #[inline(always)]
 fn activate4(act: u32, x: v128, k: &ExpConsts) -> v128 {
     match act {
         0 => x,
         1 => f32x4_pmax(x, f32x4_splat(0.0)),
         2 => f32x4_mul(x, sigmoid4(x, k)),
+        7 => f32x4_mul(f32x4_mul(x, sigmoid4(x, k)), f32x4_splat(SSILU)),
         _ => sigmoid4(x, k),
     }
 }
 
-/// Applies `act` to every element of `v` in place, four lanes at a time except for softplus and sin.
+/// Applies `act` to every element of `v` in place, four lanes at a time except for softplus, sin
+/// and exp.
 pub fn activate_slice(act: u32, v: &mut [f32]) {
     if act == 0 {
         return;
     }
-    if act > 3 {
+    if !has_simd(act) {
         v.iter_mut().for_each(|x| *x = activate(act, *x));
         return;
     }
@@ -150,7 +167,7 @@ pub fn activate_slice(act: u32, v: &mut [f32]) {
     }
 }
 
-/// `g · act′(x)` on four lanes for act ≤ 3 (none, relu, silu, sigmoid).
+/// `g · act′(x)` on four lanes for the activations of `has_simd`.
 #[inline(always)]
 fn grad4(act: u32, g: v128, x: v128, k: &ExpConsts) -> v128 {
     match act {
@@ -160,6 +177,11 @@ fn grad4(act: u32, g: v128, x: v128, k: &ExpConsts) -> v128 {
             // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))
             let s = sigmoid4(x, k);
             f32x4_mul(g, f32x4_mul(s, f32x4_add(k[12], f32x4_mul(x, f32x4_sub(k[12], s)))))
+        }
+        7 => {
+            let s = sigmoid4(x, k);
+            let d = f32x4_mul(s, f32x4_add(k[12], f32x4_mul(x, f32x4_sub(k[12], s))));
+            f32x4_mul(g, f32x4_mul(d, f32x4_splat(SSILU)))
         }
         _ => {
             let s = sigmoid4(x, k);
@@ -173,7 +195,7 @@ fn grad4(act: u32, g: v128, x: v128, k: &ExpConsts) -> v128 {
 pub fn activate_grad_slice(act: u32, g: &[f32], x: &[f32], out: &mut [f32]) {
     let n = out.len().min(g.len()).min(x.len());
     let mut i = 0;
-    if act <= 3 {
+    if has_simd(act) {
         let k = exp_consts();
         while i + 4 <= n {
             // SAFETY: i + 4 ≤ n, the length of all three slices (unaligned access is allowed).

@@ -38,11 +38,14 @@ impl Bcast {
 }
 
 /// `out = a ∘ b` (op: 0 add, 1 sub, 2 mul) with broadcasting.
-pub fn binary(a: &[f32], b: &[f32], out: &mut [f32], ba: &Bcast, bb: &Bcast, op: u32) {
-    let f = |x: f32, y: f32| match op {
-        0 => x + y,
-        1 => x - y,
-        _ => x * y,
+pub fn binary(a: &[f32], b: &[f32], out: &mut [f32], ba: &Bcast, bb: &Bcast, op: u32, alpha: f32) {
+    let f = |x: f32, y: f32| {
+        alpha
+            * match op {
+                0 => x + y,
+                1 => x - y,
+                _ => x * y,
+            }
     };
     if ba.dense() && bb.dense() {
         for ((o, x), y) in out.iter_mut().zip(a).zip(b) {

@@ -132,7 +132,7 @@ pub unsafe extern "C" fn k_transpose(x: *const f32, out: *mut f32, rows: u32, co
 pub unsafe extern "C" fn k_binary(
     a: *const f32, b: *const f32, out: *mut f32,
     d0: u32, d1: u32, d2: u32, d3: u32, a0: u32, a1: u32, a2: u32, a3: u32,
-    b0: u32, b1: u32, b2: u32, b3: u32, n: u32, op: u32,
+    b0: u32, b1: u32, b2: u32, b3: u32, n: u32, alpha: f32, op: u32,
 ) {
     let (ba, bb) = (bc([d0, d1, d2, d3], [a0, a1, a2, a3]), bc([d0, d1, d2, d3], [b0, b1, b2, b3]));
     let extent = |t: &Bcast| 1 + (0..4).map(|i| t.d[i].saturating_sub(1) * t.s[i]).sum::<usize>();
@@ -140,7 +140,7 @@ pub unsafe extern "C" fn k_binary(
     if n == 0 {
         return;
     }
-    elementwise::binary(r(a, extent(&ba)), r(b, extent(&bb)), w(out, n), &ba, &bb, op);
+    elementwise::binary(r(a, extent(&ba)), r(b, extent(&bb)), w(out, n), &ba, &bb, op, alpha);
 }
 
 #[no_mangle]

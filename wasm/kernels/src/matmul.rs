@@ -325,14 +325,51 @@ pub unsafe fn bmm(
             }
             be = &scratch;
         }
-        for (i, orow) in oe.chunks_exact_mut(n).enumerate() {
-            orow.fill(0.0);
-            for (q, brow) in be.chunks_exact(n).enumerate() {
-                let av = if ta { ae[q * m + i] } else { ae[i * k + q] };
-                for (o, bv) in orow.iter_mut().zip(brow) {
-                    *o += av * *bv;
+        match n {
+            4 => bmm_rows::<1>(ae, be, oe, m, k, ta),
+            8 => bmm_rows::<2>(ae, be, oe, m, k, ta),
+            12 => bmm_rows::<3>(ae, be, oe, m, k, ta),
+            16 => bmm_rows::<4>(ae, be, oe, m, k, ta),
+            20 => bmm_rows::<5>(ae, be, oe, m, k, ta),
+            24 => bmm_rows::<6>(ae, be, oe, m, k, ta),
+            28 => bmm_rows::<7>(ae, be, oe, m, k, ta),
+            32 => bmm_rows::<8>(ae, be, oe, m, k, ta),
+            _ => {
+                for (i, orow) in oe.chunks_exact_mut(n).enumerate() {
+                    orow.fill(0.0);
+                    for (q, brow) in be.chunks_exact(n).enumerate() {
+                        let av = if ta { ae[q * m + i] } else { ae[i * k + q] };
+                        for (o, bv) in orow.iter_mut().zip(brow) {
+                            *o += av * *bv;
+                        }
+                    }
                 }
             }
+        }
+    }
+}
+
+/// One bmm item for n = 4·NV ≤ 32: each output row is held in NV vector registers while
+/// `Σ_q op(a)[i, q] · b[q, :]` accumulates in increasing q (the same order, and so the same bits,
+/// as the generic loop, which stores the row back to memory on every q).
+///
+/// # Safety
+/// `ae`, `be` and `oe` must hold `m·k`, `k·4·NV` and `m·4·NV` values.
+#[inline(always)]
+unsafe fn bmm_rows<const NV: usize>(ae: &[f32], be: &[f32], oe: &mut [f32], m: usize, k: usize, ta: bool) {
+    let n = 4 * NV;
+    for i in 0..m {
+        let mut acc = [f32x4_splat(0.0); NV];
+        for q in 0..k {
+            let av = f32x4_splat(if ta { *ae.get_unchecked(q * m + i) } else { *ae.get_unchecked(i * k + q) });
+            let bp = be.as_ptr().add(q * n);
+            for (v, a) in acc.iter_mut().enumerate() {
+                *a = f32x4_add(*a, f32x4_mul(av, v128_load(bp.add(4 * v) as *const v128)));
+            }
+        }
+        let op = oe.as_mut_ptr().add(i * n);
+        for (v, a) in acc.iter().enumerate() {
+            v128_store(op.add(4 * v) as *mut v128, *a);
         }
     }
 }
