@@ -25,7 +25,7 @@ export const train: Command = {
   usage: "",
   description:
     "Writes OUT/config.json, last.safetensors (+ optimiser state), best.safetensors, state.json, " +
-    "log.csv and loss.svg after every epoch. Ctrl-C stops after the current batch and keeps the last " +
+    "log.csv and loss.svg after every epoch. Ctrl-C (or SIGTERM) stops after the current batch and keeps the last " +
     "complete epoch's checkpoint; --resume continues it exactly. Where a dataset has no train.csv, it trains " +
     "on val.csv and validates on a held-out 10 % of it (never on test.csv).",
   options: {
@@ -149,7 +149,9 @@ export const train: Command = {
         "\nStopping after this batch (Ctrl-C again to quit at once; the last complete epoch is kept) …",
       );
     };
-    Deno.addSignalListener("SIGINT", onSigint);
+    // SIGTERM too: background jobs started from a script ignore SIGINT, and schedulers send SIGTERM.
+    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+    for (const s of signals) Deno.addSignalListener(s, onSigint);
     let bar: Progress | undefined;
     try {
       if (args.values.target === "property") {
@@ -216,7 +218,7 @@ export const train: Command = {
       );
       return summary.stoppedEarly ? 130 : 0;
     } finally {
-      Deno.removeSignalListener("SIGINT", onSigint);
+      for (const s of signals) Deno.removeSignalListener(s, onSigint);
     }
   },
 };
