@@ -27,6 +27,7 @@ import {
   reconstructionMetrics,
 } from "../eval/metrics.ts";
 import { histogramSvg } from "../eval/plots.ts";
+import { Progress } from "./progress.ts";
 import { wasserstein1 } from "../eval/metrics.ts";
 import { PropertyModel } from "../model/property.ts";
 
@@ -217,8 +218,21 @@ export const evaluate: Command = {
           propModel.dispose();
         }
       }
-      const genFps = fingerprints(crystals);
-      const cov = coverageMetrics(genFps, fingerprints(ref), COV_CUTOFFS[dataset]);
+      const bar = (label: string) => {
+        let p: Progress | undefined;
+        return (done: number, total: number) => {
+          p ??= new Progress(label, total);
+          p.set(done);
+          if (done === total) p.finish();
+        };
+      };
+      const genFps = fingerprints(crystals, bar("fingerprints (generated)"));
+      const cov = coverageMetrics(
+        genFps,
+        fingerprints(ref, bar(`fingerprints (${dataset} ${split})`)),
+        COV_CUTOFFS[dataset],
+        bar("coverage"),
+      );
       report = {
         task: "generation",
         reference: `${dataset}:${split}`,

@@ -184,8 +184,14 @@ export const COV_CUTOFFS: Readonly<
 /** Structure (CrystalNN 'ops', mean over sites) and scaled Magpie fingerprints; null where either fails. */
 export function fingerprints(
   crystals: readonly Crystal[],
+  onProgress?: (done: number, total: number) => void,
 ): ({ struct: Float64Array; comp: Float64Array } | null)[] {
-  const fps = crystalNNFingerprintMany(crystals, { failures: "null" });
+  // In chunks, so long sets report progress.
+  const fps: (Float64Array | null)[] = [];
+  for (let i = 0; i < crystals.length; i += 512) {
+    fps.push(...crystalNNFingerprintMany(crystals.slice(i, i + 512), { failures: "null" }));
+    onProgress?.(fps.length, crystals.length);
+  }
   return crystals.map((c, i) => {
     const s = fps[i];
     if (!s || !s.every(Number.isFinite)) return null;
@@ -224,6 +230,7 @@ export function coverageMetrics(
   generated: readonly ({ struct: Float64Array; comp: Float64Array } | null)[],
   reference: readonly ({ struct: Float64Array; comp: Float64Array } | null)[],
   cutoffs: { struct: number; comp: number },
+  onProgress?: (done: number, total: number) => void,
 ): CoverageMetrics {
   const gen = generated.filter((g): g is { struct: Float64Array; comp: Float64Array } => g !== null);
   const ref = reference.filter((g): g is { struct: Float64Array; comp: Float64Array } => g !== null);
@@ -232,6 +239,7 @@ export function coverageMetrics(
   const precS = new Float64Array(gen.length).fill(Infinity),
     precC = new Float64Array(gen.length).fill(Infinity);
   for (let i = 0; i < gen.length; i++) {
+    if (i % 64 === 0) onProgress?.(i, gen.length);
     for (let j = 0; j < ref.length; j++) {
       const ds = euclid(gen[i].struct, ref[j].struct), dc = euclid(gen[i].comp, ref[j].comp);
       if (ds < precS[i]) precS[i] = ds;
@@ -240,6 +248,7 @@ export function coverageMetrics(
       if (dc < recallC[j]) recallC[j] = dc;
     }
   }
+  onProgress?.(gen.length, gen.length);
   const mean = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   let r = 0, p = 0;
   for (let j = 0; j < ref.length; j++) if (recallS[j] <= cutoffs.struct && recallC[j] <= cutoffs.comp) r++;
