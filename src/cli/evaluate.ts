@@ -304,9 +304,9 @@ export const evaluate: Command = {
       console.log(
         `validity: structural ${pct(metrics.structValid)} %, composition ${pct(metrics.compValid)} %; ` +
           `COV-R ${pct(cov.covRecall)} %, COV-P ${pct(cov.covPrecision)} %; ` +
-          `EMD density ${num(metrics.wdistDensity)}, #elements ${
-            num(metrics.wdistNumElements)
-          } (${metrics.samples} valid samples)`,
+          `EMD density ${num(metrics.wdistDensity)}, #elements ${num(metrics.wdistNumElements)}` +
+          (propertyName ? `, ${propertyName} ${num(wdistProperty)}` : "") +
+          ` (${metrics.samples} valid samples)`,
       );
     }
     await writeTextAtomic(`${outDir}/metrics.json`, JSON.stringify(report, null, 1) + "\n");
