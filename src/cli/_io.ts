@@ -5,16 +5,11 @@
  * @module
  */
 
-/** Writes `text` to `path` atomically (temp file in the same folder, then rename). */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+import { writeFileAtomic } from "../train/checkpoint.ts";
+
+/** Writes `text` to `path` atomically (the trainer's temp-file-then-rename writer). */
+export function writeTextAtomic(path: string, text: string): Promise<void> {
+  return writeFileAtomic(path, text);
 }
 
 /** True when `path` is an existing directory. */

@@ -10,7 +10,6 @@ import { type Command, intFlag, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { formatFromPath, FORMATS } from "../crystal/formats.ts";
-import { density } from "../core/geometry.ts";
 import {
   type DatasetName,
   DATASETS,
@@ -28,7 +27,7 @@ import {
 } from "../eval/metrics.ts";
 import { histogramSvg } from "../eval/plots.ts";
 import { Progress } from "./progress.ts";
-import { wasserstein1 } from "../eval/metrics.ts";
+import { densityOrNaN, wasserstein1 } from "../eval/metrics.ts";
 import { PropertyModel } from "../model/property.ts";
 
 /** The property model the flag names ("default": the shipped one of the dataset, if any; "none"). */
@@ -274,14 +273,7 @@ export const evaluate: Command = {
         `| ${ours.join(" | ")} |`,
         `| ${theirs.join(" | ")} |`,
       );
-      const dens = (cs: readonly Crystal[]) =>
-        cs.map((c) => {
-          try {
-            return density(c);
-          } catch {
-            return NaN;
-          }
-        });
+      const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN);
       const valid = crystals.filter((_, i) => perCrystal[i].valid);
       await writeTextAtomic(
         `${outDir}/density.svg`,

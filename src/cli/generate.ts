@@ -9,11 +9,11 @@ import { type Command, intFlag, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import { Progress } from "./progress.ts";
 import { getBackend } from "../compute/backend.ts";
-import { type Crystal, formula } from "../crystal/crystal.ts";
+import { formula } from "../crystal/crystal.ts";
 import { FORMATS, isFormatName } from "../crystal/formats.ts";
 import { latticeParameters } from "../crystal/lattice.ts";
-import { density } from "../core/geometry.ts";
 import { structureValidity } from "../eval/validity.ts";
+import { densityOrNaN } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import type { GeneratedCrystal } from "../model/sampler.ts";
 
@@ -23,10 +23,7 @@ type BackendName = "webgpu" | "wasm" | "reference";
 export function describeCrystal(c: GeneratedCrystal, file: string): Record<string, unknown> {
   const v = structureValidity(c);
   const p = latticeParameters(c.lattice);
-  let rho = NaN;
-  try {
-    rho = density(c as Crystal);
-  } catch { /* degenerate: stays NaN */ }
+  const rho = densityOrNaN(c);
   const round = (x: number, d = 4) => Number.isFinite(x) ? +x.toFixed(d) : null;
   return {
     file,

@@ -6,7 +6,7 @@
 
 import { type Command, intFlag, UsageError } from "./command.ts";
 import { Progress } from "./progress.ts";
-import { getBackend } from "../compute/backend.ts";
+import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
 import { PRESETS } from "../model/config.ts";
 import { trainPropertyModel } from "../train/property.ts";
@@ -16,8 +16,6 @@ import {
   train as runTraining,
   type TrainingData,
 } from "../train/trainer.ts";
-
-type BackendName = "webgpu" | "wasm" | "reference";
 
 export const train: Command = {
   name: "train",
@@ -102,10 +100,6 @@ export const train: Command = {
     if (presetName !== "small" && presetName !== "reference") {
       throw new UsageError(`Unknown preset "${presetName}": expected small or reference`);
     }
-    const backendName = args.values.backend as string | undefined;
-    if (backendName && !["webgpu", "wasm", "reference"].includes(backendName)) {
-      throw new UsageError(`Unknown backend "${backendName}": expected webgpu, wasm or reference`);
-    }
     const lr = Number(args.values.lr);
     if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got "${args.values.lr}"`);
     const epochs = intFlag(args, "epochs", { min: 1 })!;
@@ -117,7 +111,7 @@ export const train: Command = {
     const custom = args.values.data as string | undefined;
     const config = PRESETS[presetName](custom ? "mp_20" : dataset);
 
-    const backend = await getBackend(backendName ? { prefer: backendName as BackendName } : {});
+    const backend = await backendFromFlag(args.values.backend);
     console.error(`Loading ${custom ?? dataset} …`);
     let data: TrainingData;
     if (custom) {

@@ -41,6 +41,15 @@ export function wasserstein1(u: readonly number[], v: readonly number[]): number
   return d;
 }
 
+/** Density in g/cm³, or NaN for a crystal whose cell cannot be measured (degenerate, no atoms). */
+export function densityOrNaN(c: Crystal): number {
+  try {
+    return density(c);
+  } catch {
+    return NaN;
+  }
+}
+
 /** Validity of one crystal as the reference's `Crystal` class sees it. */
 export interface CrystalValidity {
   structural: boolean;
@@ -98,14 +107,7 @@ export function generationMetrics(
   const perCrystal = generated.map(crystalValidity);
   const validIdx = perCrystal.map((v, i) => (v.valid ? i : -1)).filter((i) => i >= 0);
   const picked = new HostRng(opts.seed ?? 0).shuffle(validIdx).slice(0, opts.samples ?? 1000);
-  const dens = (cs: readonly Crystal[]) =>
-    cs.map((c) => {
-      try {
-        return density(c);
-      } catch {
-        return NaN;
-      }
-    }).filter(Number.isFinite);
+  const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN).filter(Number.isFinite);
   const sample = picked.map((i) => generated[i]);
   const n = generated.length;
   return {

@@ -82,25 +82,12 @@ export class CDVAE {
     const c = config;
     const store = this.store = new ParamStore(backend, seed);
     this.encoder = new DimeNetPlusPlus(store, "encoder", { ...c.encoder, outChannels: c.latentDim });
-    const d = c.decoder;
+    const { numAtomResidual, ...decoder } = c.decoder;
     this.decoder = new GemNetT(store, {
       ...GEMNET_T_DEFAULTS,
+      ...decoder,
+      numAtom: numAtomResidual,
       latentDim: c.latentDim,
-      embSizeAtom: d.embSizeAtom,
-      embSizeEdge: d.embSizeEdge,
-      numBlocks: d.numBlocks,
-      numSpherical: d.numSpherical,
-      numRadial: d.numRadial,
-      embSizeTrip: d.embSizeTrip,
-      embSizeRbf: d.embSizeRbf,
-      embSizeCbf: d.embSizeCbf,
-      embSizeBilTrip: d.embSizeBilTrip,
-      numBeforeSkip: d.numBeforeSkip,
-      numAfterSkip: d.numAfterSkip,
-      numConcat: d.numConcat,
-      numAtom: d.numAtomResidual,
-      cutoff: d.cutoff,
-      maxNeighbors: d.maxNeighbors,
       numAtomTypes: c.numTypes,
     }, "decoder");
     this.fcMu = new Linear(store, "fc_mu", c.latentDim, c.latentDim);

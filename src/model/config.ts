@@ -9,46 +9,60 @@
 
 import type { DatasetName } from "../data/datasets.ts";
 import type { Scaler } from "../data/preprocess.ts";
+import type { DimeNetConfig } from "../nn/dimenet.ts";
+import type { GemNetTConfig } from "../nn/gemnet.ts";
 
-/** The periodic DimeNet++ encoder's hyperparameters. */
-export interface EncoderConfig {
-  hiddenChannels: number;
-  numBlocks: number;
-  intEmbSize: number;
-  basisEmbSize: number;
-  outEmbChannels: number;
-  numSpherical: number;
-  numRadial: number;
-  cutoff: number;
-  envelopeExponent: number;
-  numBeforeSkip: number;
-  numAfterSkip: number;
-  numOutputLayers: number;
-  /** How the encoder graph is built: CrystalNN as in the reference, or a radius graph (`cutoff`)
-   * capped at `maxNeighbors` nearest per atom. */
-  graph: "radius" | "crystalnn";
-  /** Neighbour cap of the radius graph. */
-  maxNeighbors: number;
-}
+/**
+ * The periodic DimeNet++ encoder's hyperparameters (the network's own settings, documented in
+ * `src/nn/dimenet.ts`) and how its graph is built.
+ */
+export type EncoderConfig =
+  & Pick<
+    DimeNetConfig,
+    | "hiddenChannels"
+    | "numBlocks"
+    | "intEmbSize"
+    | "basisEmbSize"
+    | "outEmbChannels"
+    | "numSpherical"
+    | "numRadial"
+    | "cutoff"
+    | "envelopeExponent"
+    | "numBeforeSkip"
+    | "numAfterSkip"
+    | "numOutputLayers"
+  >
+  & {
+    /** How the encoder graph is built: CrystalNN as in the reference, or a radius graph (`cutoff`)
+     * capped at `maxNeighbors` nearest per atom. */
+    graph: "radius" | "crystalnn";
+    /** Neighbour cap of the radius graph. */
+    maxNeighbors: number;
+  };
 
-/** The GemNet-T decoder's hyperparameters. */
-export interface DecoderConfig {
-  embSizeAtom: number;
-  embSizeEdge: number;
-  numBlocks: number;
-  numSpherical: number;
-  numRadial: number;
-  embSizeTrip: number;
-  embSizeRbf: number;
-  embSizeCbf: number;
-  embSizeBilTrip: number;
-  numBeforeSkip: number;
-  numAfterSkip: number;
-  numConcat: number;
-  numAtomResidual: number;
-  cutoff: number;
-  maxNeighbors: number;
-}
+/**
+ * The GemNet-T decoder's hyperparameters (the network's own settings, documented in
+ * `src/nn/gemnet.ts`; `numAtomResidual` is its `numAtom`, the name config files keep).
+ */
+export type DecoderConfig =
+  & Pick<
+    GemNetTConfig,
+    | "embSizeAtom"
+    | "embSizeEdge"
+    | "numBlocks"
+    | "numSpherical"
+    | "numRadial"
+    | "embSizeTrip"
+    | "embSizeRbf"
+    | "embSizeCbf"
+    | "embSizeBilTrip"
+    | "numBeforeSkip"
+    | "numAfterSkip"
+    | "numConcat"
+    | "cutoff"
+    | "maxNeighbors"
+  >
+  & { numAtomResidual: number };
 
 /** Everything that defines a CDVAE model. */
 export interface CDVAEConfig {

@@ -97,7 +97,8 @@ export interface ObjectiveOptions {
   inject?: Partial<StepNoise>;
 }
 
-function softmaxRows(logits: ArrayLike<number>, rows: number, cols: number): Float64Array {
+/** Row-wise softmax of `[rows, cols]` logits, in f64 (host side: type noise, initial compositions). */
+export function softmaxRows(logits: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     let m = -Infinity;

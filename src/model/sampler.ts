@@ -18,6 +18,7 @@ import { cartToFrac, fracToCart, wrapFrac } from "../crystal/lattice.ts";
 import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
 import type { CDVAE } from "./cdvae.ts";
 import { buildGraph } from "./graphs.ts";
+import { softmaxRows } from "./losses.ts";
 
 /** Knobs of {@linkcode langevin}. */
 export interface LangevinOptions {
@@ -141,10 +142,7 @@ export async function langevin(
     const numbers = new Uint8Array(nAtoms);
     for (let b = 0; b < nCrystals; b++) {
       const row = comp.subarray(atomOffsets[b] * c.numTypes, (atomOffsets[b] + 1) * c.numTypes);
-      const m = Math.max(...row);
-      const e = Array.from(row, (x) => Math.exp(x - m));
-      const s = e.reduce((a, x) => a + x, 0);
-      numbers.set(sampleComposition(e.map((x) => x / s), counts[b], rng), atomOffsets[b]);
+      numbers.set(sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rng), atomOffsets[b]);
     }
     const frac = Float64Array.from({ length: 3 * nAtoms }, () => rng.uniform());
 
