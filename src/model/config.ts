@@ -249,7 +249,9 @@ export const PRESETS: Readonly<Record<"reference" | "small", (dataset: DatasetNa
       embSizeAtom: 64,
       embSizeEdge: 64,
       numBlocks: 2,
-      numRadial: 32,
+      // numRadial stays at the reference's 128: the Gaussian widths follow the centre spacing, so
+      // 32 centres give 4× wider, overlapping bases and, with the reference's fitted scale
+      // factors, initial scores ~2 700× too large (rms 2 683 vs 0.94; see bench/RESULTS.md).
       embSizeTrip: 32,
       embSizeBilTrip: 32,
       maxNeighbors: 12,
