@@ -18,7 +18,7 @@ import { PropertyModel, type PropertyModelConfig } from "../model/property.ts";
 import { storeToSafetensors } from "../model/safetensors.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { ReduceLROnPlateau } from "./schedule.ts";
-import type { TrainingData } from "./trainer.ts";
+import { type TrainingData, yieldToEventLoop } from "./trainer.ts";
 
 /** Options of {@linkcode trainPropertyModel}. */
 export interface PropertyTrainOptions {
@@ -111,6 +111,7 @@ export async function trainPropertyModel(
           zeroGrad(params);
         }
         opts.onStep?.({ epoch, batch: b + 1, batches });
+        await yieldToEventLoop();
         if (opts.shouldStop?.()) break;
       }
       const mae = await propertyMae(model, data.val, opts.batchSize);

@@ -219,6 +219,15 @@ export interface TrainSummary {
   stoppedEarly: boolean;
 }
 
+/**
+ * Lets timers, signals and I/O callbacks run. The wasm backend's reads resolve as microtasks, so a
+ * training loop would otherwise hold the event loop for a whole epoch: a SIGINT/SIGTERM listener
+ * (the `train` command's graceful stop) would only fire at the epoch's checkpoint writes.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 const CSV_COLUMNS = ["epoch", "step", "lr", "seconds", "train_loss", ...LOSS_TERMS, "val_loss"];
 
 /**
@@ -292,6 +301,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
           tape.dispose();
           zeroGrad(params);
         }
+        await yieldToEventLoop();
         if (opts.shouldStop?.()) {
           stopped = true;
           break;

@@ -46,6 +46,33 @@ Deno.test("resuming from the last checkpoint reproduces the uninterrupted run bi
   }
 });
 
+Deno.test("a stop requested from a timer (as a signal listener runs) ends the run after the current batch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let stop = false;
+    const steps: number[] = [];
+    const summary = await train({
+      backend: be,
+      config: tinyConfig(),
+      data: data(),
+      outDir: dir,
+      epochs: 2,
+      batchSize: 1, // 6 batches per epoch
+      seed: 11,
+      onStep: (s) => {
+        steps.push(s.batch);
+        if (s.batch === 2) setTimeout(() => stop = true, 0);
+      },
+      shouldStop: () => stop,
+    });
+    assert(summary.stoppedEarly);
+    assertEquals(steps, [1, 2]); // the timer fires between batches, not at the epoch's end
+    assertEquals(summary.epochs, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a saved model loads back with identical parameters and outputs", async () => {
   const dir = await Deno.makeTempDir();
   try {
