@@ -117,6 +117,11 @@ export function expectRank(t: Tensor, rank: number, what: string): void {
   }
 }
 
+/** Throws a TypeError unless `idx` holds integers (u32 or i32). */
+export function checkIndex(idx: Tensor, what: string): void {
+  if (idx.dtype === "f32") throw new TypeError(`Cannot ${what}: indices must be u32 or i32, got f32`);
+}
+
 /** Rows and columns of a tensor seen as a matrix (1-D: one column). */
 export function rowsCols(t: Tensor): [number, number] {
   return t.shape.length === 1 ? [t.shape[0], 1] : [t.shape[0], numel(t.shape.slice(1))];

@@ -27,7 +27,8 @@ import {
   sumTo,
   transpose,
 } from "./functional.ts";
-import { concat, gatherGrad, mseGrad, segmentExpand, split } from "./rows.ts";
+import { concat, gatherGrad, mseGrad, split } from "./rows.ts";
+import { segmentExpand } from "./segments.ts";
 
 /** Maps output gradients (undefined: none) to input gradients, for inputs with `needs[i]`. */
 export type Backward = (
