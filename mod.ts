@@ -37,6 +37,8 @@ export { CDVAE, DEFAULT_MODEL_URL } from "./src/model/cdvae.ts";
 export type { GenerateOptions, HeadOutputs } from "./src/model/cdvae.ts";
 export * from "./src/model/config.ts";
 export type { GeneratedCrystal, LangevinOptions } from "./src/model/sampler.ts";
+export { decodeSchedule, optimizeLatents, propertyHeadGradient } from "./src/model/optimize.ts";
+export type { OptimizationDecode, OptimizationResult, OptimizeOptions } from "./src/model/optimize.ts";
 export { loadCustomData, loadTrainingData, train } from "./src/train/trainer.ts";
 export { PropertyModel } from "./src/model/property.ts";
 export type { PropertyModelConfig } from "./src/model/property.ts";

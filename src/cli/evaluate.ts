@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Command, intFlag, UsageError } from "./command.ts";
+import { type Command, intFlag, type OptionSpec, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { formatFromPath, FORMATS } from "../crystal/formats.ts";
@@ -26,12 +26,12 @@ import {
   reconstructionMetrics,
 } from "../eval/metrics.ts";
 import { histogramSvg } from "../eval/plots.ts";
-import { Progress } from "./progress.ts";
+import { progressCallback } from "./progress.ts";
 import { densityOrNaN, wasserstein1 } from "../eval/metrics.ts";
 import { PropertyModel } from "../model/property.ts";
 
 /** The property model the flag names ("default": the shipped one of the dataset, if any; "none"). */
-async function loadPropertyModel(flag: string, dataset: string): Promise<PropertyModel | undefined> {
+export async function loadPropertyModel(flag: string, dataset: string): Promise<PropertyModel | undefined> {
   if (flag === "none") return undefined;
   try {
     return await PropertyModel.load(flag, { dataset });
@@ -40,6 +40,14 @@ async function loadPropertyModel(flag: string, dataset: string): Promise<Propert
     throw e;
   }
 }
+
+/** `--property-model` of the commands that score crystals with {@linkcode loadPropertyModel}. */
+export const PROPERTY_MODEL_OPTION: OptionSpec = {
+  type: "string",
+  value: "DIR|default|none",
+  default: "default",
+  description: "Independent property predictor (default: data/models/<dataset>-prop/ when shipped)",
+};
 
 /** The paper's CDVAE rows (Tables 2 and 3). */
 const PAPER: Record<
@@ -130,8 +138,8 @@ export const evaluate: Command = {
     "DIR is a folder written by `generate` (generation metrics: validity, EMD of density and of the " +
     "number of elements on up to 1 000 valid samples) or by `reconstruct` (match rate and RMS against the " +
     "originals named in its summary.json), coverage COV-R/COV-P with the reference's cutoffs. Writes " +
-    "OUT/metrics.json, metrics.md and histogram SVGs. The property EMD needs an independent property model " +
-    "and is not reported yet.",
+    "OUT/metrics.json, metrics.md and histogram SVGs. The property EMD uses an independent property model " +
+    "(--property-model).",
   options: {
     dataset: {
       type: "string",
@@ -148,13 +156,7 @@ export const evaluate: Command = {
       description: "Valid samples used for the distribution distances",
     },
     seed: { type: "string", value: "N", default: "0", description: "Seed of the sample choice" },
-    "property-model": {
-      type: "string",
-      value: "DIR|default|none",
-      default: "default",
-      description:
-        "Property predictor for the property EMD (default: data/models/<dataset>-prop/ when shipped)",
-    },
+    "property-model": PROPERTY_MODEL_OPTION,
   },
   async run(args) {
     const dir = args.positionals[0];
@@ -217,20 +219,12 @@ export const evaluate: Command = {
           propModel.dispose();
         }
       }
-      const bar = (label: string) => {
-        let p: Progress | undefined;
-        return (done: number, total: number) => {
-          p ??= new Progress(label, total);
-          p.set(done);
-          if (done === total) p.finish();
-        };
-      };
-      const genFps = fingerprints(crystals, bar("fingerprints (generated)"));
+      const genFps = fingerprints(crystals, progressCallback("fingerprints (generated)"));
       const cov = coverageMetrics(
         genFps,
-        fingerprints(ref, bar(`fingerprints (${dataset} ${split})`)),
+        fingerprints(ref, progressCallback(`fingerprints (${dataset} ${split})`)),
         COV_CUTOFFS[dataset],
-        bar("coverage"),
+        progressCallback("coverage"),
       );
       report = {
         task: "generation",

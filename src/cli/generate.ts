@@ -7,7 +7,7 @@
 
 import { type Command, intFlag, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
-import { Progress } from "./progress.ts";
+import { progressCallback } from "./progress.ts";
 import { getBackend } from "../compute/backend.ts";
 import { formula } from "../crystal/crystal.ts";
 import { FORMATS, isFormatName } from "../crystal/formats.ts";
@@ -52,6 +52,15 @@ export async function backendFromFlag(flag: unknown): Promise<Awaited<ReturnType
     throw new UsageError(`Unknown backend "${flag}": expected webgpu, wasm or reference`);
   }
   return await getBackend({ prefer: flag as BackendName });
+}
+
+/** Reads `--format` (one of {@linkcode FORMATS}). */
+export function formatFlag(args: Parameters<Command["run"]>[0]): string {
+  const format = String(args.values.format);
+  if (!isFormatName(format)) {
+    throw new UsageError(`Unknown format "${format}": expected one of ${Object.keys(FORMATS).join(", ")}`);
+  }
+  return format;
 }
 
 /** Parses the Langevin flags shared by `generate` and `reconstruct`. */
@@ -108,13 +117,20 @@ export const SAMPLING_OPTIONS: Command["options"] = {
   },
 };
 
-/** Writes crystals one file each plus summary.json; returns the number structurally valid. */
+/**
+ * Writes crystals one file each plus summary.json; returns the number structurally valid.
+ *
+ * @param prefix File names `<prefix><index>`, or a function giving the name (without extension)
+ * @param extra Fields of summary.json besides the crystals
+ * @param rowExtra Fields added to each crystal's row of summary.json
+ */
 export async function writeCrystals(
   crystals: GeneratedCrystal[],
   outDir: string,
   format: string,
-  prefix: string,
+  prefix: string | ((i: number) => string),
   extra: Record<string, unknown> = {},
+  rowExtra?: (i: number) => Record<string, unknown>,
 ): Promise<number> {
   if (!isFormatName(format)) {
     throw new UsageError(`Unknown format "${format}": expected one of ${Object.keys(FORMATS).join(", ")}`);
@@ -123,10 +139,13 @@ export async function writeCrystals(
   const f = FORMATS[format];
   const rows = [];
   for (let i = 0; i < crystals.length; i++) {
-    const name = `${prefix}${String(i).padStart(String(crystals.length - 1).length, "0")}.${f.extension}`;
-    const c = { ...crystals[i], name: `${prefix}${i}` };
+    const stem = typeof prefix === "string"
+      ? `${prefix}${String(i).padStart(String(crystals.length - 1).length, "0")}`
+      : prefix(i);
+    const name = `${stem}.${f.extension}`;
+    const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${i}` : stem };
     await writeTextAtomic(`${outDir}/${name}`, f.write([c]));
-    rows.push(describeCrystal(crystals[i], name));
+    rows.push({ ...describeCrystal(crystals[i], name), ...rowExtra?.(i) });
   }
   const valid = rows.filter((r) => r.structurallyValid).length;
   await writeTextAtomic(
@@ -152,14 +171,10 @@ export const generate: Command = {
     const n = intFlag(args, "n", { min: 1 })!;
     const seed = intFlag(args, "seed", { min: 0 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
-    const format = String(args.values.format);
-    if (!isFormatName(format)) {
-      throw new UsageError(`Unknown format "${format}": expected one of ${Object.keys(FORMATS).join(", ")}`);
-    }
+    const format = formatFlag(args);
     const lf = langevinFlags(args);
     const backend = await backendFromFlag(args.values.backend);
     const model = await CDVAE.load(String(args.values.model), { backend });
-    let bar: Progress | undefined;
     const t0 = performance.now();
     try {
       const crystals = await model.generate({
@@ -167,12 +182,8 @@ export const generate: Command = {
         seed,
         batchSize,
         ...lf,
-        onStep: (d, t) => {
-          bar ??= new Progress("generate (Langevin steps)", t);
-          bar.set(d);
-        },
+        onStep: progressCallback("generate (Langevin steps)"),
       });
-      bar?.finish();
       const outDir = String(args.values.out);
       const valid = await writeCrystals(crystals, outDir, format, "gen_", {
         model: String(args.values.model),

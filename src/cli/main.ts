@@ -11,11 +11,21 @@ import { convert } from "./convert.ts";
 import { train } from "./train.ts";
 import { generate } from "./generate.ts";
 import { reconstruct } from "./reconstruct.ts";
+import { optimize } from "./optimize.ts";
 import { evaluate } from "./evaluate.ts";
 import { serve } from "./serve.ts";
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [generate, reconstruct, evaluate, train, serve, info, convert];
+export const COMMANDS: readonly Command[] = [
+  generate,
+  reconstruct,
+  optimize,
+  evaluate,
+  train,
+  serve,
+  info,
+  convert,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -64,3 +64,16 @@ export class Progress {
     Deno.stderr.writeSync(encoder.encode(out));
   }
 }
+
+/**
+ * A `(done, total)` callback that draws a {@linkcode Progress} bar: created on the first call,
+ * finished when `done` reaches `total`.
+ */
+export function progressCallback(label: string): (done: number, total: number) => void {
+  let bar: Progress | undefined;
+  return (done, total) => {
+    bar ??= new Progress(label, total);
+    bar.set(done);
+    if (done === total) bar.finish();
+  };
+}

@@ -6,7 +6,7 @@
  */
 
 import { type Command, intFlag, UsageError } from "./command.ts";
-import { Progress } from "./progress.ts";
+import { progressCallback } from "./progress.ts";
 import { backendFromFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { formatFromPath, FORMATS } from "../crystal/formats.ts";
@@ -65,18 +65,13 @@ export const reconstruct: Command = {
     if (crystals.length === 0) throw new Error(`No crystals in ${args.values.input}`);
     const backend = await backendFromFlag(args.values.backend);
     const model = await CDVAE.load(String(args.values.model), { backend });
-    let bar: Progress | undefined;
     try {
       const out = await model.reconstruct(crystals, {
         seed,
         batchSize,
         ...lf,
-        onStep: (d, t) => {
-          bar ??= new Progress("reconstruct (Langevin steps)", t);
-          bar.set(d);
-        },
+        onStep: progressCallback("reconstruct (Langevin steps)"),
       });
-      bar?.finish();
       const outDir = String(args.values.out);
       const valid = await writeCrystals(out, outDir, String(args.values.format), "rec_", {
         input: args.values.input,

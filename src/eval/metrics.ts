@@ -2,8 +2,9 @@
  * The paper's metrics over sets of crystals, as the reference's `compute_metrics.py` computes them:
  * validity (structural, compositional, both), Wasserstein-1 distances of density and of the number
  * of distinct elements between up to 1 000 valid samples and the test set, and the reconstruction
- * match rate and mean RMS distance, and coverage (COV-R/COV-P, AMSD/AMCD) from the CrystalNN
- * structure fingerprint and the Magpie composition fingerprint.
+ * match rate and mean RMS distance, coverage (COV-R/COV-P, AMSD/AMCD) from the CrystalNN
+ * structure fingerprint and the Magpie composition fingerprint, and the success rates of property
+ * optimisation (SR5/SR10/SR15).
  *
  * @module
  */
@@ -275,6 +276,12 @@ export const SR_PERCENTILES: Readonly<
   mp_20: [-3.17562208, -2.82196882, -2.52814761],
 };
 
+/** The lowest property of each start over the decodes (`[steps][starts]`, `null` = invalid → +∞). */
+function bestPerStart(props: readonly (readonly (number | null)[])[]): number[] {
+  const starts = props[0]?.length ?? 0;
+  return Array.from({ length: starts }, (_, j) => Math.min(...props.map((row) => row[j] ?? Infinity)));
+}
+
 /**
  * Success rates of property optimisation (the reference's `OptEval`): for each starting point, the
  * best (lowest) property among its valid decoded crystals; SR_p = share of starting points whose
@@ -294,8 +301,53 @@ export function successRates(
   props: readonly (readonly (number | null)[])[],
   percentiles: readonly [number, number, number],
 ): { sr5: number; sr10: number; sr15: number } {
-  const starts = props[0]?.length ?? 0;
-  const best = Array.from({ length: starts }, (_, j) => Math.min(...props.map((row) => row[j] ?? Infinity)));
+  const best = bestPerStart(props), starts = best.length;
   const share = (p: number) => starts ? best.filter((b) => b <= p).length / starts : 0;
   return { sr5: share(percentiles[0]), sr10: share(percentiles[1]), sr15: share(percentiles[2]) };
+}
+
+/** Per-crystal verdicts and the success rates of a property optimisation run. */
+export interface OptimizationMetrics {
+  /** `[decodes][starts]` valid as the reference's `OptEval` counts it (structure ∧ SMACT ∧ fingerprint). */
+  valid: boolean[][];
+  /** `[decodes][starts]` predicted property of the valid crystals, `null` for the invalid ones. */
+  property: (number | null)[][];
+  /** `[starts]` lowest predicted property over the decodes of each start (`null`: none valid). */
+  best: (number | null)[];
+  /** SR5/SR10/SR15, when percentiles were given. */
+  successRates?: { sr5: number; sr10: number; sr15: number };
+}
+
+/**
+ * Scores the crystals decoded along a property optimisation (the reference's `OptEval`): a crystal
+ * is valid when it is structurally and compositionally valid and its structure fingerprint can be
+ * computed (audit O11); the valid ones get `predict`'s value; then {@linkcode successRates}.
+ *
+ * @param decoded `[decodes][starts]` crystals
+ * @param predict Property of crystals (an independent property model's `predict`)
+ * @param percentiles The training set's 5th, 10th and 15th percentiles (e.g. {@linkcode SR_PERCENTILES})
+ */
+export async function optimizationMetrics(
+  decoded: readonly (readonly Crystal[])[],
+  predict: (crystals: Crystal[]) => Promise<ArrayLike<number>>,
+  percentiles?: readonly [number, number, number],
+): Promise<OptimizationMetrics> {
+  const flat = decoded.flat(), starts = decoded[0]?.length ?? 0;
+  const ok = flat.map((c) => crystalValidity(c).valid);
+  const checked = flat.filter((_, i) => ok[i]);
+  const fps = fingerprints(checked);
+  let k = 0;
+  for (let i = 0; i < flat.length; i++) if (ok[i]) ok[i] = fps[k++] !== null;
+  const validIdx = ok.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
+  const pred = validIdx.length ? await predict(validIdx.map((i) => flat[i])) : [];
+  const prop: (number | null)[] = flat.map(() => null);
+  validIdx.forEach((i, j) => prop[i] = pred[j]);
+  const rows = <T>(xs: T[]) => decoded.map((_, d) => xs.slice(d * starts, (d + 1) * starts));
+  const property = rows(prop);
+  return {
+    valid: rows(ok),
+    property,
+    best: bestPerStart(property).map((b) => (Number.isFinite(b) ? b : null)),
+    ...(percentiles ? { successRates: successRates(property, percentiles) } : {}),
+  };
 }

@@ -180,19 +180,25 @@ export class CDVAE {
    * @param opts Count, seed, schedule
    * @returns The crystals, each with a `problem` when it could not be built properly
    */
-  async generate(opts: GenerateOptions): Promise<GeneratedCrystal[]> {
-    const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, out: GeneratedCrystal[] = [];
-    const z = priorLatents(opts.n, this.config.latentDim, seed);
-    const total = Math.ceil(opts.n / bs);
+  generate(opts: GenerateOptions): Promise<GeneratedCrystal[]> {
+    return this.decodeLatents(priorLatents(opts.n, this.config.latentDim, opts.seed ?? 0), opts);
+  }
+
+  /**
+   * Decodes latents with annealed Langevin dynamics, `batchSize` crystals at a time (batch b runs
+   * with seed `seed·7919 + b`); `onStep` counts the steps of all batches.
+   *
+   * @param z `[n·D]` latents (row-major)
+   * @param opts Seed, schedule, batch size
+   */
+  async decodeLatents(z: Float32Array, opts: Omit<GenerateOptions, "n"> = {}): Promise<GeneratedCrystal[]> {
+    const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, d = this.config.latentDim;
+    const n = z.length / d, total = Math.ceil(n / bs), out: GeneratedCrystal[] = [];
     for (let b = 0; b < total; b++) {
-      const zb = z.subarray(
-        b * bs * this.config.latentDim,
-        Math.min(opts.n, (b + 1) * bs) * this.config.latentDim,
-      );
-      const r = await langevin(this, zb, {
+      const r = await langevin(this, z.subarray(b * bs * d, Math.min(n, (b + 1) * bs) * d), {
         ...opts,
         seed: seed * 7919 + b,
-        onStep: opts.onStep && ((d, t) => opts.onStep!(b * t + d, total * t)),
+        onStep: opts.onStep && ((k, t) => opts.onStep!(b * t + k, total * t)),
       });
       out.push(...r.crystals);
     }
@@ -228,17 +234,24 @@ export class CDVAE {
 
   /**
    * Reconstructs crystals as the reference: encode, sample z = μ + σε, decode with Langevin
-   * dynamics (predicted atom count, lattice and composition).
+   * dynamics (predicted atom count, lattice and composition); `onStep` counts the steps of all
+   * batches.
    */
   async reconstruct(
     crystals: readonly Crystal[],
     opts: Omit<GenerateOptions, "n"> = {},
   ): Promise<GeneratedCrystal[]> {
     const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, out: GeneratedCrystal[] = [];
+    const total = Math.ceil(crystals.length / bs);
     for (let b = 0; b < crystals.length; b += bs) {
       const part = crystals.slice(b, b + bs);
       const { z } = await this.encode(part, seed + b);
-      out.push(...(await langevin(this, z, { ...opts, seed: seed * 7919 + b })).crystals);
+      const r = await langevin(this, z, {
+        ...opts,
+        seed: seed * 7919 + b,
+        onStep: opts.onStep && ((k, t) => opts.onStep!((b / bs) * t + k, total * t)),
+      });
+      out.push(...r.crystals);
     }
     return out;
   }

@@ -146,14 +146,8 @@ export async function langevin(
     }
     const frac = Float64Array.from({ length: 3 * nAtoms }, () => rng.uniform());
 
-    const steps = opts.stepsPerLevel ?? 100, stepLr = opts.stepLr ?? 1e-4, minSigma = opts.minSigma ?? 0;
-    const all = Array.from(model.sigmas);
-    const nLevels = Math.max(1, Math.min(all.length, opts.levels ?? all.length));
-    const picked = nLevels === all.length
-      ? all
-      : Array.from({ length: nLevels }, (_, k) =>
-        all[nLevels === 1 ? 0 : Math.round(k * (all.length - 1) / (nLevels - 1))]);
-    const sigmas = picked.filter((s, i) => s >= minSigma || i === 0);
+    const steps = opts.stepsPerLevel ?? 100, stepLr = opts.stepLr ?? 1e-4;
+    const sigmas = scheduleSigmas(model.sigmas, opts);
     const sigmaLast = model.sigmas[model.sigmas.length - 1];
     const total = sigmas.length * steps;
     const trajectory: LangevinResult["trajectory"] = opts.trajectory ? [] : undefined;
@@ -200,6 +194,32 @@ export async function langevin(
     scope.dispose();
     zT.dispose();
   }
+}
+
+/**
+ * The σ levels a schedule visits: `levels` of the model's levels, evenly spaced by index from the
+ * first to the last, then those below `minSigma` dropped (the first level always stays).
+ *
+ * @example Five of the 50 levels
+ * ```ts
+ * import { scheduleSigmas } from "./sampler.ts";
+ * import { noiseLevels } from "./config.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const s = scheduleSigmas(noiseLevels(10, 0.01, 50), { levels: 5, minSigma: 0.1 });
+ * assertEquals(s.length, 3);
+ * ```
+ */
+export function scheduleSigmas(
+  sigmas: ArrayLike<number>,
+  opts: Pick<LangevinOptions, "levels" | "minSigma">,
+): number[] {
+  const all = Array.from(sigmas), minSigma = opts.minSigma ?? 0;
+  const nLevels = Math.max(1, Math.min(all.length, opts.levels ?? all.length));
+  const picked = nLevels === all.length
+    ? all
+    : Array.from({ length: nLevels }, (_, k) =>
+      all[nLevels === 1 ? 0 : Math.round(k * (all.length - 1) / (nLevels - 1))]);
+  return picked.filter((s, i) => s >= minSigma || i === 0);
 }
 
 /** `n·D` standard normal latents from a seed (the prior N(0, I)). */

@@ -10,23 +10,9 @@ import { getBackend } from "../../src/compute/backend.ts";
 import { readCif } from "../../src/crystal/cif.ts";
 import { train } from "../../src/train/trainer.ts";
 import { tinyConfig, tinyRecords } from "../model/_tiny.ts";
-import { dataDir } from "../../src/data/datasets.ts";
+import { hasPerovTest, quiet } from "./_cli.ts";
 import { makeHandler } from "../../src/cli/serve.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
-
-const hasPerovTest = await Deno.stat(`${dataDir()}/perov_5/test.csv`).then(() => true, () => false);
-
-async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
-  const [log, error] = [console.log, console.error];
-  let out = "", err = "";
-  console.log = (...a: unknown[]) => out += a.join(" ") + "\n";
-  console.error = (...a: unknown[]) => err += a.join(" ") + "\n";
-  try {
-    return { value: await fn(), out, err };
-  } finally {
-    [console.log, console.error] = [log, error];
-  }
-}
 
 Deno.test("generate → files our reader reads back, summary facts, evaluate report", async () => {
   const dir = await Deno.makeTempDir();

@@ -6,6 +6,7 @@ import {
   coverageMetrics,
   fingerprints,
   generationMetrics,
+  optimizationMetrics,
   reconstructionMetrics,
   wasserstein1,
 } from "../../src/eval/metrics.ts";
@@ -69,4 +70,39 @@ Deno.test("coverageMetrics: a set covers itself; nearest structure and compositi
   const s = { struct: fps[0]!.struct, comp: fps[1]!.comp };
   const mixed = coverageMetrics([s], [fps[0], fps[1]], { struct: 1e-9, comp: 1e-9 });
   assertEquals(mixed.covPrecision, 1);
+});
+
+Deno.test("optimizationMetrics: only valid crystals are scored, best per start, SR5/10/15", async () => {
+  const scored = new Map<unknown, number>();
+  const valid = (c: ReturnType<typeof rocksalt>, p: number) => (scored.set(c, p), c);
+  const decoded = [
+    [
+      valid(rocksalt(4, [11, 17]), 0.5),
+      rocksalt(0.5, [11, 17]), // atoms 0.43 Å apart: structurally invalid
+      rocksalt(4, [97, 97]), // Bk: structure and composition valid, but no Magpie data → no fingerprint (O11)
+    ],
+    [
+      valid(rocksalt(4.2, [11, 17]), 0.3),
+      rocksalt(4, [2, 17]), // He–Cl: composition-invalid
+      valid(rocksalt(4.2, [19, 35]), 0.7),
+    ],
+  ];
+  const predicted: unknown[] = [];
+  const m = await optimizationMetrics(decoded, (cs) => {
+    predicted.push(...cs);
+    return Promise.resolve(cs.map((c) => {
+      assert(scored.has(c), "an invalid crystal was passed to the property model");
+      return scored.get(c)!;
+    }));
+  }, [0.4, 0.6, 0.8]);
+  assertEquals(predicted.length, 3);
+  assertEquals(m.valid, [[true, false, false], [true, false, true]]);
+  assertEquals(m.property, [[0.5, null, null], [0.3, null, 0.7]]);
+  assertEquals(m.best, [0.3, null, 0.7]);
+  assertEquals(m.successRates, { sr5: 1 / 3, sr10: 1 / 3, sr15: 2 / 3 });
+  const none = await optimizationMetrics(
+    [[rocksalt(0.5, [11, 17])]],
+    () => Promise.reject(new Error("unused")),
+  );
+  assertEquals([none.best, none.successRates], [[null], undefined]);
 });
