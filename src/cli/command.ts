@@ -83,6 +83,11 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs & { h
   }
 }
 
+/** "1 crystal", "3 crystals": a count with its noun, for messages. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /**
  * Reads an integer flag.
  *
@@ -98,7 +103,12 @@ export function intFlag(
   const v = Number(raw);
   const { min = -Infinity, max = Infinity } = bounds;
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new UsageError(`Invalid --${name} "${raw}": expected an integer in ${min}…${max}`);
+    const range = max === Infinity
+      ? (min === -Infinity ? "" : ` ≥ ${min}`)
+      : min === -Infinity
+      ? ` ≤ ${max}`
+      : ` in ${min}…${max}`;
+    throw new UsageError(`Invalid --${name} "${raw}": expected an integer${range}`);
   }
   return v;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Command, UsageError } from "./command.ts";
+import { type Command, counted, UsageError } from "./command.ts";
 import { intFlag } from "./command.ts";
 import { isDirectory, readStdinText, writeTextAtomic } from "./_io.ts";
 import { Progress } from "./progress.ts";
@@ -112,7 +112,7 @@ export const convert: Command = {
       const text = fmt.write(crystals);
       if (output === undefined) await Deno.stdout.write(new TextEncoder().encode(text));
       else await writeTextAtomic(output, text);
-      console.error(`Wrote ${crystals.length} crystal${crystals.length === 1 ? "" : "s"} as ${to}`);
+      console.error(`Wrote ${counted(crystals.length, "crystal")} as ${to}`);
       return 0;
     }
     await Deno.mkdir(output, { recursive: true });

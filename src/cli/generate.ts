@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Command, intFlag, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import { progressCallback } from "./progress.ts";
 import { getBackend } from "../compute/backend.ts";
@@ -191,7 +191,9 @@ export const generate: Command = {
         ...lf,
         seconds: +((performance.now() - t0) / 1000).toFixed(1),
       });
-      console.error(`Wrote ${crystals.length} crystals to ${outDir}/ (${valid} structurally valid)`);
+      console.error(
+        `Wrote ${counted(crystals.length, "crystal")} to ${outDir}/ (${valid} structurally valid)`,
+      );
       return 0;
     } finally {
       model.dispose();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Command, intFlag, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, UsageError } from "./command.ts";
 import { progressCallback } from "./progress.ts";
 import { backendFromFlag, formatFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
 import { loadPropertyModel, PROPERTY_MODEL_OPTION } from "./evaluate.ts";
@@ -218,7 +218,7 @@ export const optimize: Command = {
             `(CDVAE paper on ${dataset}: ${paper.join(" / ")})`,
         );
       } else console.log("no success rates: no property model or percentiles for this dataset");
-      console.error(`Wrote ${flat.length} crystals and summary.json to ${outDir}/`);
+      console.error(`Wrote ${counted(flat.length, "crystal")} and summary.json to ${outDir}/`);
       return 0;
     } finally {
       propModel?.dispose();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Command, intFlag, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, UsageError } from "./command.ts";
 import { progressCallback } from "./progress.ts";
 import { backendFromFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
 import type { Crystal } from "../crystal/crystal.ts";
@@ -79,7 +79,9 @@ export const reconstruct: Command = {
         seed,
         ...lf,
       });
-      console.error(`Wrote ${out.length} reconstructions to ${outDir}/ (${valid} structurally valid)`);
+      console.error(
+        `Wrote ${counted(out.length, "reconstruction")} to ${outDir}/ (${valid} structurally valid)`,
+      );
       return 0;
     } finally {
       model.dispose();
