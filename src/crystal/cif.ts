@@ -409,6 +409,9 @@ function pymatgenFormulas(numbers: Uint8Array): { reduced: string; sum: string; 
   return { reduced, sum, z: Math.trunc(factor) };
 }
 
+/** The comment line that opens every CIF {@linkcode writeCif} writes (pymatgen's says "pymatgen"). */
+export const CIF_HEADER = "# generated using cdvae (pymatgen CifWriter layout)";
+
 /**
  * Writes a crystal as a P1 CIF in the layout of pymatgen's `CifWriter` (no symmetry search):
  * header comment, `data_<reduced formula>`, cell, formulas, volume, Z, the `x, y, z` loop and the
@@ -449,7 +452,7 @@ export function writeCif(c: Crystal, opts: CifWriteOptions = {}): string {
     rows.push([sym, `${sym}${i}`, "1", f(c.frac[3 * i]), f(c.frac[3 * i + 1]), f(c.frac[3 * i + 2]), "1"]);
   }
   return [
-    "# generated using pymatgen",
+    CIF_HEADER,
     `data_${name}`,
     cifItem("_symmetry_space_group_name_H-M", "P 1"),
     cifItem("_cell_length_a", f(p.a)),
