@@ -6,10 +6,11 @@
  * @module
  */
 
-import { type Command, intFlag, type OptionSpec, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, type OptionSpec, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import type { Crystal } from "../crystal/crystal.ts";
-import { formatFromPath, FORMATS } from "../crystal/formats.ts";
+import { readCrystalFolder } from "../crystal/formats.ts";
+import { readCrystalInput } from "./reconstruct.ts";
 import {
   type DatasetName,
   DATASETS,
@@ -99,29 +100,16 @@ const PAPER: Record<
   },
 };
 
-/** Reads every crystal file of a folder, in file-name order. */
+/** Reads a folder of crystals and, when there is one, the summary.json the CLI wrote with them. */
 async function readFolder(
   dir: string,
-): Promise<{ crystals: Crystal[]; files: string[]; summary: Record<string, unknown> }> {
-  const files: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name !== "summary.json" && formatFromPath(e.name)) files.push(e.name);
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot evaluate "${dir}": no such folder`);
-    throw e;
-  }
-  files.sort();
-  const crystals: Crystal[] = [];
-  for (const f of files) {
-    crystals.push(...FORMATS[formatFromPath(f)!].read(await Deno.readTextFile(`${dir}/${f}`), { name: f }));
-  }
+): Promise<{ crystals: Crystal[]; ids: string[]; summary: Record<string, unknown> }> {
+  const { crystals, ids } = await readCrystalFolder(dir, "evaluate");
   let summary: Record<string, unknown> = {};
   try {
     summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
   } catch { /* a plain folder of crystals */ }
-  return { crystals, files, summary };
+  return { crystals, ids, summary };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : "—");
@@ -166,7 +154,7 @@ export const evaluate: Command = {
     if (!SPLITS.includes(split as Split)) throw new UsageError(`Unknown split "${split}"`);
     const samples = intFlag(args, "samples", { min: 1 })!, seed = intFlag(args, "seed", { min: 0 })!;
     const outDir = String(args.values.out ?? `${dir}/eval`);
-    const { crystals, files, summary } = await readFolder(dir);
+    const { crystals, ids: files, summary } = await readFolder(dir);
     if (crystals.length === 0) throw new Error(`No crystal files in "${dir}"`);
     await Deno.mkdir(outDir, { recursive: true });
     const paper = PAPER[dataset];
@@ -175,16 +163,14 @@ export const evaluate: Command = {
     let report: Record<string, unknown>;
     if (isRecon) {
       const m = /^dataset:([a-z0-9_]+):([a-z]+)$/.exec(summary.input as string);
-      if (!m) {
-        throw new Error(
-          `Cannot find the originals of "${dir}": its input was ${summary.input}, not a dataset split`,
-        );
-      }
-      const ds = await loadDataset(m[1] as DatasetName, m[2] as Split, { limit: crystals.length });
-      const byId = new Map(ds.entries.map((e) => [e.id, e.crystal]));
+      // From a dataset, only as many rows as reconstructed are needed (reconstruct took the first ones).
+      const source = await readCrystalInput(summary.input as string, m ? crystals.length : undefined);
+      const byId = new Map(source.ids.map((id, i) => [id, source.crystals[i]]));
       const originals = (summary.ids as string[]).map((id) => byId.get(id));
       if (originals.some((c) => !c)) {
-        throw new Error(`Some originals of "${dir}" are not among the first rows of ${summary.input}`);
+        throw new Error(
+          `Some originals of "${dir}" are not in ${summary.input} (recorded in its summary.json)`,
+        );
       }
       const { metrics, rms } = reconstructionMetrics(crystals, originals as Crystal[]);
       report = {
@@ -200,7 +186,9 @@ export const evaluate: Command = {
         `| CDVAE paper | ${paper.match} | ${paper.rms} |`,
       );
       console.log(
-        `match rate ${pct(metrics.matchRate)} %, RMSE ${num(metrics.meanRms)} over ${metrics.count} crystals`,
+        `match rate ${pct(metrics.matchRate)} %, RMSE ${num(metrics.meanRms)} over ${
+          counted(metrics.count, "crystal")
+        }`,
       );
     } else {
       const ref = (await loadDataset(dataset, split as Split)).entries.map((e) => e.crystal);
@@ -238,7 +226,7 @@ export const evaluate: Command = {
         crystals: files.map((f, i) => ({ file: f, ...perCrystal[i], fingerprint: genFps[i] !== null })),
       };
       const ours = [
-        `this model (${metrics.count} crystals)`,
+        `this model (${counted(metrics.count, "crystal")})`,
         pct(metrics.structValid),
         pct(metrics.compValid),
         pct(cov.covRecall),

@@ -9,12 +9,16 @@ import { type Command, counted, intFlag, UsageError } from "./command.ts";
 import { progressCallback } from "./progress.ts";
 import { backendFromFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
 import type { Crystal } from "../crystal/crystal.ts";
-import { formatFromPath, FORMATS } from "../crystal/formats.ts";
+import { formatFromPath, FORMATS, readCrystalFolder } from "../crystal/formats.ts";
 import { isDatasetName, loadDataset, type Split, SPLITS } from "../data/datasets.ts";
 import { CDVAE } from "../model/cdvae.ts";
 
-/** Reads `dataset:NAME:SPLIT` or a crystal file. */
-async function readInput(
+/**
+ * Reads `dataset:NAME:SPLIT`, a folder of crystal files or a crystal file: the crystals and their ids
+ * (dataset material ids, file names, or indices within one file). `evaluate` reads the originals of a
+ * reconstruction with it.
+ */
+export async function readCrystalInput(
   spec: string,
   limit: number | undefined,
 ): Promise<{ crystals: Crystal[]; ids: string[] }> {
@@ -26,6 +30,10 @@ async function readInput(
     }
     const ds = await loadDataset(m[1], m[2] as Split, { limit });
     return { crystals: ds.entries.map((e) => e.crystal), ids: ds.entries.map((e) => e.id) };
+  }
+  if ((await Deno.stat(spec).catch(() => undefined))?.isDirectory) {
+    const { crystals, ids } = await readCrystalFolder(spec, "reconstruct");
+    return { crystals: crystals.slice(0, limit), ids: ids.slice(0, limit) };
   }
   const fmt = formatFromPath(spec);
   if (!fmt) throw new UsageError(`Cannot tell the format of "${spec}" from its name`);
@@ -43,13 +51,13 @@ async function readInput(
 export const reconstruct: Command = {
   name: "reconstruct",
   summary: "Encode crystals and decode them again (the paper's reconstruction task)",
-  usage: "--input FILE|dataset:NAME:SPLIT",
+  usage: "--input FILE|FOLDER|dataset:NAME:SPLIT",
   description: "Writes OUT/rec_000.cif … and OUT/summary.json; the input ids are recorded in the summary.",
   options: {
     input: {
       type: "string",
       value: "SPEC",
-      description: "A crystal file (CIF, POSCAR, extxyz, JSON) or dataset:NAME:SPLIT",
+      description: "A crystal file (CIF, POSCAR, extxyz, JSON), a folder of them, or dataset:NAME:SPLIT",
     },
     limit: { type: "string", value: "N", description: "Reconstruct only the first N crystals" },
     out: { type: "string", value: "DIR", default: "reconstructed", description: "Output folder" },
@@ -61,7 +69,7 @@ export const reconstruct: Command = {
     const seed = intFlag(args, "seed", { min: 0 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const lf = langevinFlags(args);
-    const { crystals, ids } = await readInput(args.values.input, limit);
+    const { crystals, ids } = await readCrystalInput(args.values.input, limit);
     if (crystals.length === 0) throw new Error(`No crystals in ${args.values.input}`);
     const backend = await backendFromFlag(args.values.backend);
     const model = await CDVAE.load(String(args.values.model), { backend });
@@ -74,7 +82,10 @@ export const reconstruct: Command = {
       });
       const outDir = String(args.values.out);
       const valid = await writeCrystals(out, outDir, String(args.values.format), "rec_", {
-        input: args.values.input,
+        // A path is recorded absolute, so `evaluate` finds the originals from any folder.
+        input: args.values.input.startsWith("dataset:")
+          ? args.values.input
+          : await Deno.realPath(args.values.input),
         ids,
         seed,
         ...lf,

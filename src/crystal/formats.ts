@@ -104,3 +104,42 @@ export function formatFromPath(path: string): FormatName | undefined {
 export function isFormatName(name: string): name is FormatName {
   return Object.hasOwn(FORMATS, name);
 }
+
+/** What {@linkcode readCrystalFolder} returns: the crystals, one id each, and the files read. */
+export interface CrystalFolder {
+  crystals: Crystal[];
+  /** The file name, or `name#k` for the k-th crystal of a file that holds several. */
+  ids: string[];
+  /** The crystal files read, in order. */
+  files: string[];
+}
+
+/**
+ * Reads every crystal file of a folder (by extension, as {@linkcode formatFromPath}), in file-name
+ * order; `summary.json` (this project's own output summaries) is skipped.
+ *
+ * @param dir The folder
+ * @param purpose What the caller wants the folder for, for the error message ("evaluate", …)
+ * @throws {Error} If the folder does not exist, or a file does not parse
+ */
+export async function readCrystalFolder(dir: string, purpose: string): Promise<CrystalFolder> {
+  const files: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name !== "summary.json" && formatFromPath(e.name)) files.push(e.name);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot ${purpose} "${dir}": no such folder`);
+    throw e;
+  }
+  files.sort();
+  const out: CrystalFolder = { crystals: [], ids: [], files };
+  for (const name of files) {
+    const cs = FORMATS[formatFromPath(name)!].read(await Deno.readTextFile(`${dir}/${name}`), { name });
+    cs.forEach((c, k) => {
+      out.crystals.push(c);
+      out.ids.push(cs.length > 1 ? `${name}#${k}` : name);
+    });
+  }
+  return out;
+}

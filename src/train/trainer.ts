@@ -14,7 +14,7 @@ import { HostRng } from "../compute/host_rng.ts";
 import { Tape, zeroGrad } from "../compute/tape.ts";
 import { type DatasetName, loadDataset, readDatasetCsv } from "../data/datasets.ts";
 import type { Crystal } from "../crystal/crystal.ts";
-import { formatFromPath, FORMATS } from "../crystal/formats.ts";
+import { readCrystalFolder } from "../crystal/formats.ts";
 import { type CrystalRecord, fitModelScalers, preprocessCrystals } from "../data/preprocess.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import type { CDVAEConfig } from "../model/config.ts";
@@ -129,15 +129,8 @@ export async function loadCustomData(path: string, opts: CustomDataOptions = {})
       );
     }
   } else {
-    const names: string[] = [];
-    for await (const f of Deno.readDir(path)) if (f.isFile && formatFromPath(f.name)) names.push(f.name);
-    names.sort();
-    for (const name of names) {
-      const cs = FORMATS[formatFromPath(name)!].read(await Deno.readTextFile(`${path}/${name}`), { name });
-      cs.forEach((c, k) =>
-        entries.push({ id: cs.length > 1 ? `${name}#${k}` : name, crystal: c, prop: NaN })
-      );
-    }
+    const folder = await readCrystalFolder(path, "train on");
+    folder.crystals.forEach((crystal, i) => entries.push({ id: folder.ids[i], crystal, prop: NaN }));
   }
   if (entries.length < 3) {
     throw new Error(`Cannot train on "${path}": it holds ${entries.length} crystals, at least 3 are needed`);

@@ -63,6 +63,33 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     assertEquals((await handle(new Request("http://x/nope"))).status, 404);
     assert((await (await handle(new Request("http://x/"))).text()).includes("<form"));
     model.dispose();
+    // A folder of crystals as the input; evaluate finds the originals through the recorded path.
+    const recDir = await quiet(() =>
+      main([
+        "reconstruct",
+        "--input",
+        `${dir}/gen`,
+        "--steps",
+        "1",
+        "--min-sigma",
+        "1",
+        "--model",
+        `${dir}/model`,
+        "--out",
+        `${dir}/rec_folder`,
+        "--backend",
+        "wasm",
+      ])
+    );
+    assertEquals(recDir.value, 0, recDir.err);
+    const rf = JSON.parse(await Deno.readTextFile(`${dir}/rec_folder/summary.json`));
+    assertEquals(rf.ids, summary.crystals.map((c: { file: string }) => c.file));
+    const evf = await quiet(() => main(["evaluate", `${dir}/rec_folder`]));
+    assertEquals(evf.value, 0, evf.err);
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${dir}/rec_folder/eval/metrics.json`)).crystals.length,
+      3,
+    );
     if (hasPerovTest) {
       const ev = await quiet(() => main(["evaluate", `${dir}/gen`, "--dataset", "perov_5"]));
       assertEquals(ev.value, 0, ev.err);
