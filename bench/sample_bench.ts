@@ -23,6 +23,7 @@ import { createWasmBackend } from "../src/compute/wasm.ts";
 import { PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
 import { langevin, priorLatents } from "../src/model/sampler.ts";
+import { waitFor } from "./_go_file.ts";
 
 /** Options of {@linkcode benchSample}. */
 export interface SampleBenchOptions {
@@ -55,17 +56,6 @@ export interface SampleBenchResult {
   fullScheduleS: number;
   materialsPerS: number;
   finite: boolean;
-}
-
-async function waitFor(path: string): Promise<void> {
-  for (;;) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 /** Builds a fresh model and runs `levels × perLevel` Langevin steps, timing each. */

@@ -26,6 +26,7 @@ import { CDVAE } from "../src/model/cdvae.ts";
 import { cdvaeObjective } from "../src/model/losses.ts";
 import { loadTrainingData, makeBatch } from "../src/train/trainer.ts";
 import type { CrystalRecord } from "../src/data/preprocess.ts";
+import { waitFor } from "./_go_file.ts";
 
 /** Options of {@linkcode benchTrain}. */
 export interface TrainBenchOptions {
@@ -62,17 +63,6 @@ export interface TrainBenchResult {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-
-async function waitFor(path: string): Promise<void> {
-  for (;;) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 /** Loads rows, builds the model and times `warmup + steps` optimizer steps. */
