@@ -86,7 +86,7 @@ export const SAMPLING_OPTIONS: Command["options"] = {
     type: "string",
     value: "DIR|URL",
     default: "default",
-    description: "Model folder or URL (default: the shipped Perov-5 model)",
+    description: "Model folder or URL; default is the shipped Perov-5 model",
   },
   format: {
     type: "string",
