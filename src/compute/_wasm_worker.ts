@@ -1,17 +1,15 @@
 /**
  * The helper thread of the wasm backend (`wasm.ts`): instantiates the threaded kernel module on the
  * backend's shared memory, moves its shadow stack and TLS to blocks the main thread allocated
- * (every instance starts with the same `__stack_pointer`), then runs kernel calls posted through a
- * shared control block until the process exits. It is unref'ed, so it never keeps Deno alive.
- *
- * Control block (Int32Array over a SharedArrayBuffer): [0] job sequence number, bumped by the main
- * thread; [1] the last finished sequence number; [2] index of the export in `names`; [3] number of
- * arguments; [4] 1 when the last job threw. Arguments: a Float64Array over a second buffer.
+ * (every instance starts with the same `__stack_pointer`), then takes the kernel calls the main
+ * thread offers through a shared control block (`_wasm_ctrl.ts`) until the process exits. It is
+ * unref'ed, so it never keeps Deno alive.
  *
  * @module
  */
 
 import { parentPort } from "node:worker_threads";
+import { CTRL } from "./_wasm_ctrl.ts";
 
 /** What the main thread sends once. */
 export interface WorkerInit {
@@ -32,18 +30,20 @@ parentPort?.once("message", (init: WorkerInit) => {
   (x.__wasm_init_tls as (p: number) => void)(init.tls);
   const fns = init.names.map((n) => x[n] as (...a: number[]) => void);
   let seq = 0;
-  Atomics.store(ctrl, 1, -1); // ready
-  Atomics.notify(ctrl, 1);
+  Atomics.store(ctrl, CTRL.done, -1); // ready
+  Atomics.notify(ctrl, CTRL.done);
   for (;;) {
-    Atomics.wait(ctrl, 0, seq);
-    seq = Atomics.load(ctrl, 0);
+    Atomics.wait(ctrl, CTRL.job, seq);
+    seq = Atomics.load(ctrl, CTRL.job);
+    // Take the offer unless the main thread has already withdrawn it (it then ran every item).
+    if (Atomics.compareExchange(ctrl, CTRL.offer, seq, -seq) !== seq) continue;
     try {
-      fns[ctrl[2]](...args.subarray(0, ctrl[3]));
-      ctrl[4] = 0;
+      fns[ctrl[CTRL.fn]](...args.subarray(0, ctrl[CTRL.nargs]));
+      ctrl[CTRL.trap] = 0;
     } catch {
-      ctrl[4] = 1;
+      ctrl[CTRL.trap] = 1;
     }
-    Atomics.store(ctrl, 1, seq);
-    Atomics.notify(ctrl, 1);
+    Atomics.store(ctrl, CTRL.done, seq);
+    Atomics.notify(ctrl, CTRL.done);
   }
 });

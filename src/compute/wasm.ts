@@ -8,12 +8,15 @@
  *
  * Two threads (the default on machines with two or more cores): the threaded build of the same
  * kernels (`cdvae_kernels_mt.wasm`, shared memory) runs on this thread and on one helper thread
- * (`_wasm_worker.ts`). Large matmuls, gathers, segment sums and elementwise kernels are split in two
- * row or element ranges; this thread runs the first and blocks (`Atomics.wait`) until the helper
- * has run the second. Each output element is computed by the same code in the same order either
- * way, so results are bit-identical to one thread. The exception, aᵀ·b over a long k
- * (`matmul_tn`), is cut in two along k at a point set by the shapes alone and the halves added in
- * order, on one thread as on two, so it too gives the same bits either way.
+ * (`_wasm_worker.ts`). The parallel kernels (matmuls, bmm, gathers, segment sums, elementwise ops:
+ * {@linkcode PARALLEL}) cut their work into items fixed by the shapes — chunks of rows (and groups
+ * of column panels when rows are few), element ranges, slices of k — and both threads take items
+ * from one counter in the shared memory until none is left (wasm/kernels/src/par.rs): a thread
+ * slowed by a busy core just takes fewer. Large calls are offered to the helper; this thread runs
+ * the call too and blocks (`Atomics.wait`) only if the helper took it and is still busy
+ * (`_wasm_ctrl.ts`). An item computes the same bits whichever thread runs it, so results are
+ * bit-identical to one thread. aᵀ·b over a long k (`matmul_tn`) is cut into slices of k set by
+ * the shapes alone, summed into scratch blocks and added in order, on one thread as on two.
  *
  * Memory: the threaded build's shared memory may grow to 4 GiB; `memoryStats` reports live and peak
  * buffer bytes and the size of linear memory.
@@ -34,6 +37,7 @@ import {
   hostArray,
 } from "./backend.ts";
 import type { KernelDef } from "./ops.ts";
+import { ARG_SLOTS, CTRL, CTRL_SLOTS, SEQ_MAX } from "./_wasm_ctrl.ts";
 
 /** The kernel module, relative to this file (so a URL import of the package works). */
 const KERNELS_URL = new URL("../../wasm/kernels/pkg/cdvae_kernels.wasm", import.meta.url);
@@ -51,10 +55,10 @@ const MT_PAGES = { initial: 64, maximum: 65536 };
 const WORKER_STACK_BYTES = 1 << 20;
 /** How long to wait for the helper thread to start before giving up on threads, ms. */
 const WORKER_START_MS = 10_000;
-/** Smallest work (flops for matmul, elements otherwise) worth splitting across threads. */
+/** Smallest work (flops for matmuls, elements otherwise) worth offering to the helper thread. */
 const SPLIT_MIN = { matmul: 1 << 20, rows: 1 << 15 };
 /** The kernel ABI this wrapper speaks (`cdvae_kernels_abi()` in wasm/kernels/src/lib.rs). */
-const KERNELS_ABI = 2;
+const KERNELS_ABI = 3;
 /** Largest buffer the backend hands out: wasm32 addresses 4 GiB, of which half is a safe bound. */
 const MAX_BUFFER_BYTES = 2 ** 31 - 4;
 
@@ -72,97 +76,74 @@ interface KernelExports {
   cdvae_alloc(bytes: number): number;
   cdvae_free(ptr: number, bytes: number): void;
   cdvae_kernels_abi(): number;
+  /** Starts a call of a parallel export (wasm/kernels/src/par.rs). */
+  cdvae_par_reset(): void;
   [name: string]: unknown;
 }
 
 /** How one registry kernel is called: its export and the parameter order. */
 interface Call {
   fn: (...args: number[]) => void;
-  /** Index of the export in {@linkcode EXPORTS} (what the helper thread calls). */
-  id: number;
+  /** Its name, and whether it is one of the {@linkcode PARALLEL} exports. */
+  name: string;
+  parallel: boolean;
   uniforms: string[];
   consts: readonly string[];
 }
 
-/** Splits a call's arguments into two ranges: [first half, second half], or undefined if too small. */
-type Splitter = (args: number[]) => [number[], number[]] | undefined;
+/**
+ * The parallel kernel exports (wasm/kernels/src/par.rs): each cuts its work into items that the
+ * threads running a call claim from a shared counter. Here, for each, whether a call is large
+ * enough to wake the helper thread, from its arguments (flops for matmuls, elements otherwise).
+ */
+const PARALLEL: Record<string, (a: number[]) => boolean> = {
+  // a b bias out pre | m n k
+  k_matmul: (a) => 2 * a[5] * a[6] * a[7] >= SPLIT_MIN.matmul,
+  k_matmul_naive: (a) => 2 * a[5] * a[6] * a[7] >= SPLIT_MIN.matmul,
+  // a b out | m n k
+  k_matmul_nt: (a) => 2 * a[3] * a[4] * a[5] >= SPLIT_MIN.matmul,
+  // a b out | m n k acc: one work item (`#matmulTN` calls k_matmul_tn_parts for a long k instead)
+  k_matmul_tn: () => false,
+  // a b out scratch | m n k acc ks: called by `#matmulTN` only when there are several slices
+  k_matmul_tn_parts: () => true,
+  // out scratch | len parts
+  k_add_parts: (a) => a[2] * a[3] >= SPLIT_MIN.rows,
+  // a b out | r m n k
+  k_bmm: (a) => 2 * a[3] * a[4] * a[5] * a[6] >= SPLIT_MIN.matmul,
+  // x idx out | r c; x rowptr perm out | r c
+  k_gather_rows: (a) => a[3] * a[4] >= SPLIT_MIN.rows,
+  k_segment_sum: (a) => a[4] * a[5] >= SPLIT_MIN.rows,
+  // buffers | n
+  k_fill: (a) => a[1] >= SPLIT_MIN.rows,
+  k_scale: (a) => a[2] >= SPLIT_MIN.rows,
+  k_unary: (a) => a[2] >= SPLIT_MIN.rows,
+  k_unary_backward: (a) => a[3] >= SPLIT_MIN.rows,
+  k_adam: (a) => a[4] >= SPLIT_MIN.rows,
+};
+/** Export names by index, as the helper thread receives them. */
+const EXPORTS = Object.keys(PARALLEL);
 
-/** Cuts `[0, n)` at a multiple of `align` near the middle; undefined when one side would be empty. */
-function cut(n: number, align: number, min: number, work: number): number | undefined {
-  if (work < min) return undefined;
-  const at = Math.floor(n / 2 / align) * align;
-  return at > 0 && at < n ? at : undefined;
-}
+/** Most slices of k, and most scratch elements, of a split aᵀ·b (`#matmulTN`). */
+const TN_SLICES = { max: 16, flops: 1 << 23, scratch: 1 << 22 };
 
-/** Elementwise kernels whose every buffer is indexed by the element: (buffers, position of `n`). */
-function elementwise(buffers: number): Splitter {
-  return (a) => {
-    const n = a[buffers], at = cut(n, 16, SPLIT_MIN.rows, n);
-    if (at === undefined) return undefined;
-    const second = a.slice();
-    for (let i = 0; i < buffers; i++) second[i] += 4 * at;
-    second[buffers] = n - at;
-    const first = a.slice();
-    first[buffers] = at;
-    return [first, second];
-  };
+/**
+ * Steps of k per slice of `out[M,N] (+)= a[K,M]ᵀ·b[K,N]`, from the shapes alone (so one and two
+ * threads add the same partial sums): all of k below `SPLIT_MIN.matmul` flops; otherwise slices of
+ * about `TN_SLICES.flops` flops (a multiple of 16 steps), at least 2 and at most `TN_SLICES.max`,
+ * fewer when their scratch blocks would pass `TN_SLICES.scratch` elements.
+ */
+function tnSlice(m: number, n: number, k: number): number {
+  const flops = 2 * m * n * k;
+  if (flops < SPLIT_MIN.matmul || k < 32) return k;
+  const most = Math.min(TN_SLICES.max, 1 + Math.floor(TN_SLICES.scratch / Math.max(1, m * n)));
+  const slices = Math.max(2, Math.min(most, Math.floor(flops / TN_SLICES.flops)));
+  return Math.ceil(k / slices / 16) * 16;
 }
 
 /**
- * Row splits: `rows` at argument `ri`, and for each moved buffer its position and row stride
- * argument. With `flops` the work is that of a matmul whose m n k are the arguments from `ri` on.
+ * The helper thread and the shared blocks it reads its jobs from (see `_wasm_worker.ts` for the
+ * control block's layout).
  */
-function byRows(ri: number, moved: [number, number | 1][], align = 1, flops = false): Splitter {
-  return (a) => {
-    const rows = a[ri];
-    const per = moved.reduce((w, [, s]) => Math.max(w, s === 1 ? 1 : a[s]), 1);
-    const work = flops ? 2 * a[ri] * a[ri + 1] * a[ri + 2] : rows * per;
-    const at = cut(rows, align, flops ? SPLIT_MIN.matmul : SPLIT_MIN.rows, work);
-    if (at === undefined) return undefined;
-    const first = a.slice(), second = a.slice();
-    first[ri] = at;
-    second[ri] = rows - at;
-    for (const [i, s] of moved) second[i] += 4 * at * (s === 1 ? 1 : a[s]);
-    return [first, second];
-  };
-}
-
-/** bmm splits by batch items: a b out | r m n k, each buffer moving by its item size. */
-const bmmSplit: Splitter = (a) => {
-  const [r, m, n, k] = a.slice(3, 7);
-  const at = cut(r, 1, SPLIT_MIN.matmul, 2 * r * m * n * k);
-  if (at === undefined) return undefined;
-  const first = a.slice(), second = a.slice();
-  first[3] = at;
-  second[3] = r - at;
-  [m * k, k * n, m * n].forEach((w, i) => second[i] += 4 * at * w);
-  return [first, second];
-};
-
-/** The kernel exports the helper thread may run, and how each call is split. */
-const SPLITTERS: Record<string, Splitter> = {
-  // a b bias out pre | m n k: a moves by k per row, out and pre by n; blocks of 4 rows stay whole.
-  k_matmul: byRows(5, [[0, 7], [3, 6], [4, 6]], 4, true),
-  k_matmul_naive: byRows(5, [[0, 7], [3, 6], [4, 6]], 4, true),
-  // a b out | m n k: a moves by k per row, out by n
-  k_matmul_nt: byRows(3, [[0, 5], [2, 4]], 4, true),
-  // a b out | m n k acc: split over k by `#matmulTN`, never by rows
-  k_matmul_tn: () => undefined,
-  k_bmm: bmmSplit,
-  // x idx out | r c n
-  k_gather_rows: byRows(3, [[1, 1], [2, 4]]),
-  // x rowptr perm out | r c: row pointers stay absolute, so x and perm do not move
-  k_segment_sum: byRows(4, [[1, 1], [3, 5]]),
-  k_fill: elementwise(1),
-  k_scale: elementwise(2),
-  k_unary: elementwise(2),
-  k_unary_backward: elementwise(3),
-  k_adam: elementwise(4),
-};
-/** Export names by index, as the helper thread receives them. */
-const EXPORTS = Object.keys(SPLITTERS);
-
-/** The helper thread and the shared blocks it reads its jobs from. */
 interface Helper {
   ctrl: Int32Array;
   args: Float64Array;
@@ -251,7 +232,8 @@ class WasmBackend implements Backend {
     }
     c = {
       fn: fn as Call["fn"],
-      id: EXPORTS.indexOf(`k_${kernel.entry}`),
+      name: `k_${kernel.entry}`,
+      parallel: `k_${kernel.entry}` in PARALLEL,
       uniforms: kernel.uniforms.map((u) => u.split(":")[0]),
       consts: kernel.consts,
     };
@@ -272,10 +254,9 @@ class WasmBackend implements Backend {
       args.push(v);
     }
     for (const k of call.consts) args.push(consts[k] ?? 0);
-    const halves = this.#helper && call.id >= 0 ? SPLITTERS[EXPORTS[call.id]](args) : undefined;
     try {
-      if (kernel.entry === "matmul_tn") this.#matmulTN(call, args);
-      else if (halves) this.#twoThreads(call, halves);
+      if (call.name === "k_matmul_tn") this.#matmulTN(call, args);
+      else if (call.parallel) this.#parallel(call.name, args);
       else call.fn(...args);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
@@ -287,56 +268,58 @@ class WasmBackend implements Backend {
 
   /**
    * `out (+)= aᵀ·b` over a long k (a [K, M], b [K, N]: the weight gradient xᵀ·g over every row of
-   * a batch). Above `SPLIT_MIN.matmul` flops k is cut in two near the middle (a multiple of 16):
-   * the first half goes into `out`, the second into a scratch block, on two threads when there are
-   * two, one after the other otherwise; then `out += scratch`. The cut depends on the shapes only,
-   * so one and two threads give the same bits, run after run.
+   * a batch), in slices of k set by the shapes alone ({@linkcode tnSlice}): the first slice goes
+   * into `out`, the others into scratch blocks, as the threads claim them; then
+   * `out += scratch₁ + scratch₂ + …` in order. So one and two threads give the same bits, run after
+   * run.
    */
   #matmulTN(call: Call, args: number[]): void {
-    const [a, b, out, m, n, k] = args;
-    const at = cut(k, 16, SPLIT_MIN.matmul, 2 * m * n * k);
-    if (at === undefined || m * n === 0) return call.fn(...args);
-    const bytes = Math.max(1, m * n) * 4;
+    const [a, b, out, m, n, k, acc] = args;
+    const ks = tnSlice(m, n, k), slices = Math.ceil(k / ks);
+    if (slices <= 1 || m * n === 0) return this.#parallel(call.name, args);
+    const len = m * n, bytes = (slices - 1) * len * 4;
     const scratch = this.#x.cdvae_alloc(bytes) >>> 0;
     if (scratch === 0) throw new RangeError(`Cannot allocate ${bytes} bytes in wasm memory: out of memory`);
     try {
-      const first = args.slice(), second = args.slice();
-      first[5] = at;
-      second[5] = k - at;
-      second[0] = a + 4 * at * m;
-      second[1] = b + 4 * at * n;
-      second[2] = scratch;
-      second[6] = 0;
-      if (this.#helper) this.#twoThreads(call, [first, second]);
-      else {
-        call.fn(...first);
-        call.fn(...second);
-      }
-      (this.#x.k_add_assign as (o: number, x: number, n: number) => void)(out, scratch, m * n);
+      this.#parallel("k_matmul_tn_parts", [a, b, out, scratch, m, n, k, acc, ks]);
+      this.#parallel("k_add_parts", [out, scratch, len, slices - 1]);
     } finally {
       this.#x.cdvae_free(scratch, bytes);
     }
   }
 
-  /** Runs `halves[1]` on the helper thread and `halves[0]` here; returns when both are done. */
-  #twoThreads(call: Call, [mine, theirs]: [number[], number[]]): void {
-    const h = this.#helper!;
-    h.args.set(theirs);
-    h.ctrl[2] = call.id;
-    h.ctrl[3] = theirs.length;
-    Atomics.store(h.ctrl, 0, ++h.seq);
-    Atomics.notify(h.ctrl, 0);
+  /**
+   * Calls the parallel export `name`: resets the shared item counter, offers the call to the helper
+   * thread when it is large enough, runs it here and returns once every thread that entered it is
+   * done. A helper that has not taken the call by the time this thread has run out of items is
+   * not waited for: the offer is withdrawn (so a helper whose core is busy elsewhere costs nothing).
+   */
+  #parallel(name: string, args: number[]): void {
+    const fn = this.#x[name] as Call["fn"];
+    this.#x.cdvae_par_reset();
+    const h = this.#helper;
+    if (!h || !PARALLEL[name](args)) return fn(...args);
+    const seq = h.seq = h.seq >= SEQ_MAX ? 1 : h.seq + 1;
+    h.args.set(args);
+    h.ctrl[CTRL.fn] = EXPORTS.indexOf(name);
+    h.ctrl[CTRL.nargs] = args.length;
+    Atomics.store(h.ctrl, CTRL.offer, seq);
+    Atomics.store(h.ctrl, CTRL.job, seq);
+    Atomics.notify(h.ctrl, CTRL.job);
     let error: unknown;
     try {
-      call.fn(...mine);
+      fn(...args);
     } catch (e) {
       error = e;
     }
-    for (let done = Atomics.load(h.ctrl, 1); done !== h.seq; done = Atomics.load(h.ctrl, 1)) {
-      Atomics.wait(h.ctrl, 1, done, 1000);
+    if (Atomics.compareExchange(h.ctrl, CTRL.offer, seq, 0) !== seq) {
+      // The helper took the call (the offer reads −seq): wait until it has finished.
+      for (let done = Atomics.load(h.ctrl, CTRL.done); done !== seq; done = Atomics.load(h.ctrl, CTRL.done)) {
+        Atomics.wait(h.ctrl, CTRL.done, done, 1000);
+      }
+      if (h.ctrl[CTRL.trap]) error ??= new WebAssembly.RuntimeError("trap on the helper thread");
     }
     if (error) throw error;
-    if (h.ctrl[4]) throw new WebAssembly.RuntimeError("trap on the helper thread");
   }
 
   memoryStats(): WasmMemoryStats {
@@ -405,8 +388,8 @@ async function createThreaded(): Promise<WasmBackendHandle> {
   const stack = x.cdvae_alloc(WORKER_STACK_BYTES) >>> 0;
   const tls = x.cdvae_alloc(Math.max(16, (x.__tls_size as WebAssembly.Global).value)) >>> 0;
   if (stack === 0 || tls === 0) throw new RangeError("Cannot allocate the helper thread's stack");
-  const ctrl = new Int32Array(new SharedArrayBuffer(64));
-  const args = new Float64Array(new SharedArrayBuffer(8 * 64));
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_SLOTS));
+  const args = new Float64Array(new SharedArrayBuffer(8 * ARG_SLOTS));
   const { Worker } = await import("node:worker_threads");
   const worker = new Worker(WORKER_URL);
   worker.unref();
@@ -420,7 +403,7 @@ async function createThreaded(): Promise<WasmBackendHandle> {
     tls,
   });
   const start = performance.now();
-  while (Atomics.load(ctrl, 1) !== -1) {
+  while (Atomics.load(ctrl, CTRL.done) !== -1) {
     if (performance.now() - start > WORKER_START_MS) {
       await worker.terminate();
       throw new Error(`Cannot start the wasm helper thread within ${WORKER_START_MS} ms`);

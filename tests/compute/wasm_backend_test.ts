@@ -61,7 +61,12 @@ Deno.test("wasm backend: two threads give the same bits as one on work large eno
     const bm = F.bmm(ba, bb, { transB: true }); // 1.5 Mflop: split by batch items
     const tn = F.matmul(g, F.scale(g, 0.5), { transA: true }); // 3000 × 36 × 36: split over k
     const nt = F.matmul(h, w, { transB: true }); // 1001 × 72 × 36: split over rows
-    const outs = [h, g, s, F.silu(g), F.fill(b, [40000], 2), p, bm, tn, nt];
+    const sx = Tensor.from(b, randoms(40 * 200, 6), [40, 200]),
+      sw = Tensor.from(b, randoms(200 * 301, 7), [200, 301]);
+    const few = F.matmul(sx, sw, { bias: Tensor.from(b, randoms(301, 8)), act: "silu" }); // 40 rows: by panels
+    const lx = Tensor.from(b, randoms(20000 * 48, 9), [20000, 48]);
+    const tn10 = F.matmul(lx, F.scale(lx, 0.25), { transA: true }); // 92 Mflop: ten slices of k
+    const outs = [h, g, s, F.silu(g), F.fill(b, [40000], 2), p, bm, tn, nt, few, tn10];
     return await Promise.all(outs.map((t) => t.read()));
   };
   const [a, c] = [await run(one), await run(two)];

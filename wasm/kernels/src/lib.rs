@@ -5,11 +5,16 @@
 //! ABI of every kernel export (what src/compute/wasm.ts calls): the registry's buffers in binding
 //! order (addresses), then its uniforms in order (`name:f32` as f32, others as u32), then its
 //! compile-time constants in order (u32). Lengths come from the parameters, as in the shaders.
+//!
+//! The exports marked *parallel* cut their work into items that every thread running the call
+//! claims from one shared counter ([`par`]): the host calls `cdvae_par_reset` first, then the
+//! export on one or two threads with the same arguments.
 #![cfg(target_arch = "wasm32")]
 
 mod act;
 mod elementwise;
 mod matmul;
+mod par;
 mod random;
 mod rows;
 
@@ -40,7 +45,7 @@ pub unsafe extern "C" fn cdvae_free(ptr: *mut u8, bytes: usize) {
 /// ABI version of the kernel exports; bumped when a signature changes.
 #[no_mangle]
 pub extern "C" fn cdvae_kernels_abi() -> u32 {
-    2
+    3
 }
 
 unsafe fn r<'a, T>(p: *const T, n: usize) -> &'a [T] {
@@ -55,9 +60,15 @@ fn bc(d: [u32; 4], s: [u32; 4]) -> Bcast {
 
 // ---- creation ------------------------------------------------------------------------------
 
+/// Runs `f(lo, len)` over the element ranges of `[0, n)` this thread claims (elementwise exports).
+fn elems(n: u32, mut f: impl FnMut(usize, usize)) {
+    par::ranges(n as usize, par::ELEMS, |lo, hi| f(lo, hi - lo));
+}
+
+/// Parallel.
 #[no_mangle]
 pub unsafe extern "C" fn k_fill(out: *mut f32, n: u32, value: f32) {
-    w(out, n as usize).fill(value);
+    elems(n, |lo, len| w(out.add(lo), len).fill(value));
 }
 
 #[no_mangle]
@@ -72,6 +83,7 @@ pub unsafe extern "C" fn k_rand_normal(out: *mut f32, n: u32, lo_seed: u32, hi_s
 
 // ---- dense ---------------------------------------------------------------------------------
 
+/// Parallel.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn k_matmul(
@@ -82,7 +94,7 @@ pub unsafe extern "C" fn k_matmul(
     matmul::matmul(a, b, bias, out, pre, m, n, k, act, has_bias != 0, has_pre != 0, false);
 }
 
-/// `out[M,N] = a[M,K]·b[N,K]ᵀ` (the input gradient g·Wᵀ of a linear layer).
+/// `out[M,N] = a[M,K]·b[N,K]ᵀ` (the input gradient g·Wᵀ of a linear layer). Parallel.
 #[no_mangle]
 pub unsafe extern "C" fn k_matmul_nt(a: *const f32, b: *const f32, out: *mut f32, m: u32, n: u32, k: u32) {
     let (m, n, k) = (m as usize, n as usize, k as usize);
@@ -91,18 +103,32 @@ pub unsafe extern "C" fn k_matmul_nt(a: *const f32, b: *const f32, out: *mut f32
 }
 
 /// `out[M,N] (+)= a[K,M]ᵀ·b[K,N]` (the weight gradient xᵀ·g of a linear layer); adds with `acc`.
+/// Parallel, but one work item: the wasm backend calls `k_matmul_tn_parts` for large products.
 #[no_mangle]
 pub unsafe extern "C" fn k_matmul_tn(a: *const f32, b: *const f32, out: *mut f32, m: u32, n: u32, k: u32, acc: u32) {
-    matmul::matmul_tn(a, b, out, m as usize, n as usize, k as usize, acc != 0);
+    let (m, n, k) = (m as usize, n as usize, k as usize);
+    matmul::matmul_tn(a, b, out, core::ptr::null_mut(), m, n, k, acc != 0, k);
 }
 
-/// `out[i] += x[i]` for i < n (the wasm backend sums the halves of a split `k_matmul_tn` with it).
+/// `k_matmul_tn` over slices of `ks` steps of k, one work item each: slice 0 into `out`, slice
+/// s ≥ 1 into `scratch + (s − 1)·M·N` (then `k_add_parts`). Parallel.
 #[no_mangle]
-pub unsafe extern "C" fn k_add_assign(out: *mut f32, x: *const f32, n: u32) {
-    matmul::add_assign(out, x, n as usize);
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn k_matmul_tn_parts(
+    a: *const f32, b: *const f32, out: *mut f32, scratch: *mut f32, m: u32, n: u32, k: u32, acc: u32, ks: u32,
+) {
+    let (m, n, k) = (m as usize, n as usize, k as usize);
+    matmul::matmul_tn(a, b, out, scratch, m, n, k, acc != 0, ks as usize);
 }
 
-/// The registry's scalar fallback for N % 4 ≠ 0 on the GPU; here the same blocked kernel.
+/// `out[i] += scratch[i] + … + scratch[(parts − 1)·len + i]`, one block after the other (the
+/// slices of `k_matmul_tn_parts`). Parallel.
+#[no_mangle]
+pub unsafe extern "C" fn k_add_parts(out: *mut f32, scratch: *const f32, len: u32, parts: u32) {
+    matmul::add_parts(out, scratch, len as usize, parts as usize);
+}
+
+/// The registry's scalar fallback for N % 4 ≠ 0 on the GPU; here the same blocked kernel. Parallel.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn k_matmul_naive(
@@ -112,6 +138,7 @@ pub unsafe extern "C" fn k_matmul_naive(
     k_matmul(a, b, bias, out, pre, m, n, k, act, has_bias, has_pre);
 }
 
+/// Parallel.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn k_bmm(
@@ -143,9 +170,10 @@ pub unsafe extern "C" fn k_binary(
     elementwise::binary(r(a, extent(&ba)), r(b, extent(&bb)), w(out, n), &ba, &bb, op, alpha);
 }
 
+/// Parallel.
 #[no_mangle]
 pub unsafe extern "C" fn k_scale(x: *const f32, out: *mut f32, n: u32, alpha: f32, beta: f32) {
-    elementwise::scale(r(x, n as usize), w(out, n as usize), alpha, beta);
+    elems(n, |lo, len| elementwise::scale(r(x.add(lo), len), w(out.add(lo), len), alpha, beta));
 }
 
 #[no_mangle]
@@ -179,15 +207,18 @@ pub unsafe extern "C" fn k_sum_to(
     elementwise::sum_to(r(x, 1 + ext(&t) + ext(&red)), w(out, n as usize), &t, &red);
 }
 
+/// Parallel.
 #[no_mangle]
 pub unsafe extern "C" fn k_unary(x: *const f32, out: *mut f32, n: u32, act: u32) {
-    elementwise::unary(r(x, n as usize), w(out, n as usize), act);
+    elems(n, |lo, len| elementwise::unary(r(x.add(lo), len), w(out.add(lo), len), act));
 }
 
+/// Parallel.
 #[no_mangle]
 pub unsafe extern "C" fn k_unary_backward(g: *const f32, x: *const f32, out: *mut f32, n: u32, act: u32) {
-    let n = n as usize;
-    elementwise::unary_backward(r(g, n), r(x, n), w(out, n), act);
+    elems(n, |lo, len| {
+        elementwise::unary_backward(r(g.add(lo), len), r(x.add(lo), len), w(out.add(lo), len), act);
+    });
 }
 
 // ---- feature axis and rows -----------------------------------------------------------------
@@ -207,12 +238,16 @@ pub unsafe extern "C" fn k_copy_cols(
     );
 }
 
+/// Parallel.
 #[no_mangle]
 pub unsafe extern "C" fn k_gather_rows(x: *const f32, idx: *const u32, out: *mut f32, rows: u32, c: u32, n: u32, _vec: u32) {
     let (rows, c, n) = (rows as usize, c as usize, n as usize);
-    rows::gather_rows(r(x, n * c), r(idx, rows), w(out, rows * c), c, n);
+    par::ranges(rows, par::rows_per_item(c), |lo, hi| {
+        rows::gather_rows(r(x, n * c), r(idx.add(lo), hi - lo), w(out.add(lo * c), (hi - lo) * c), c, n);
+    });
 }
 
+/// Parallel (over ranges of segments; row pointers stay absolute).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn k_segment_sum(
@@ -221,10 +256,12 @@ pub unsafe extern "C" fn k_segment_sum(
 ) {
     let (rows, c) = (rows as usize, c as usize);
     let rp = r(rowptr, rows + 1);
-    let e = rp[rows] as usize;
-    let x_rows = if use_perm != 0 { r(perm, e).iter().map(|&p| p as usize + 1).max().unwrap_or(0) } else { e };
-    let perm = if use_perm != 0 { Some(r(perm, e)) } else { None };
-    rows::segment_sum(r(x, x_rows * c), rp, perm, w(out, rows * c), c, mean != 0);
+    par::ranges(rows, par::rows_per_item(c), |lo, hi| {
+        let (e0, e1) = (rp[lo] as usize, rp[hi] as usize);
+        let perm = if use_perm != 0 { Some(r(perm, e1)) } else { None };
+        let x_rows = perm.map_or(e1, |p| p[e0..].iter().map(|&i| i as usize + 1).max().unwrap_or(0));
+        rows::segment_sum(r(x, x_rows * c), &rp[lo..=hi], perm, w(out.add(lo * c), (hi - lo) * c), c, mean != 0);
+    });
 }
 
 #[no_mangle]
@@ -287,13 +324,16 @@ pub unsafe extern "C" fn k_sum_all(x: *const f32, out: *mut f32, n: u32, mean: u
 
 // ---- optimiser -----------------------------------------------------------------------------
 
+/// Parallel.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn k_adam(
     wp: *mut f32, g: *const f32, m: *mut f32, v: *mut f32,
     n: u32, lr: f32, b1: f32, b2: f32, eps: f32, bc1: f32, bc2: f32, clip: f32, wd: f32,
 ) {
-    let n = n as usize;
     let h = AdamStep { lr, b1, b2, eps, bc1, bc2, clip, wd };
-    elementwise::adam(w(wp, n), r(g, n), w(m, n), w(v, n), &h);
+    elems(n, |lo, len| {
+        let (wl, ml, vl) = (w(wp.add(lo), len), w(m.add(lo), len), w(v.add(lo), len));
+        elementwise::adam(wl, r(g.add(lo), len), ml, vl, &h);
+    });
 }

@@ -1,7 +1,8 @@
 //! `out[M,N] = act(a[M,K]·b[K,N] + bias[N])`, with `pre` = the value before the activation.
 //!
-//! b is packed once per call into panels of `NR` columns (`[K][NR]`, zero-padded), so the inner
-//! loop reads one contiguous row of the panel per k. A register block of `MR` rows × `NR`
+//! b is packed into panels of `NR` columns (`[K][NR]`, zero-padded; by each thread that runs
+//! the call, for the panels it needs), so the inner loop reads one contiguous row of the panel per
+//! k. A register block of `MR` rows × `NR`
 //! columns (`MR · NR/4` f32x4 accumulators) is updated with relaxed FMA; rows are walked in
 //! chunks of `MC` so that a chunk of a stays in cache while every panel passes over it. The sum
 //! over k runs in increasing k for every element, so results do not depend on the blocking.
@@ -103,8 +104,35 @@ unsafe fn epilogue<const R: usize>(
     }
 }
 
+/// Fewest work items a matmul call is cut into when its rows allow it: with fewer row chunks than
+/// this, the panels are grouped too, so that two threads can still balance a call with few rows.
+const MIN_ITEMS: usize = 8;
+
+/// Packs panel `p` of b into `dst` (`[K][NR]`, its padding columns left as they are: zero).
+unsafe fn pack_panel(dst: &mut [f32], b: *const f32, p: usize, n: usize, k: usize, tb: bool) {
+    let cols = NR.min(n - p * NR);
+    if tb {
+        // Column j of the panel is row p·NR + j of b.
+        for j in 0..cols {
+            let src = core::slice::from_raw_parts(b.add((p * NR + j) * k), k);
+            for (q, x) in src.iter().enumerate() {
+                dst[q * NR + j] = *x;
+            }
+        }
+    } else {
+        for q in 0..k {
+            let src = core::slice::from_raw_parts(b.add(q * n + p * NR), cols);
+            dst[q * NR..][..cols].copy_from_slice(src);
+        }
+    }
+}
+
 /// The matmul kernel; `bias` is read only with `has_bias`, `pre` written only with `has_pre`. With
 /// `tb`, b is `[N, K]` and the product is a·bᵀ (the panels are packed from b's rows instead).
+///
+/// A parallel kernel ([`par`](crate::par)): the items are chunks of `MC` rows of out, times groups
+/// of panels when there are fewer than `MIN_ITEMS` chunks. Each thread packs the panels it needs
+/// the first time it needs them.
 ///
 /// # Safety
 /// The pointers must address `m·k`, `k·n`, `n`, `m·n` and `m·n` f32 in linear memory.
@@ -127,34 +155,29 @@ pub unsafe fn matmul(
         return;
     }
     let panels = n.div_ceil(NR);
-    let mut packed = vec![0f32; panels * k * NR];
-    for p in 0..panels {
-        let cols = NR.min(n - p * NR);
-        if tb {
-            // Column j of the panel is row p·NR + j of b.
-            for j in 0..cols {
-                let src = core::slice::from_raw_parts(b.add((p * NR + j) * k), k);
-                for (q, x) in src.iter().enumerate() {
-                    packed[(p * k + q) * NR + j] = *x;
-                }
-            }
-        } else {
-            for q in 0..k {
-                let src = core::slice::from_raw_parts(b.add(q * n + p * NR), cols);
-                packed[(p * k + q) * NR..][..cols].copy_from_slice(src);
+    let chunks = m.div_ceil(MC);
+    let per_group = panels.div_ceil(MIN_ITEMS.div_ceil(chunks).min(panels));
+    let groups = panels.div_ceil(per_group);
+    let init = || {
+        let mut bias_pad = vec![[0f32; NR]; panels];
+        if has_bias {
+            for (j, x) in core::slice::from_raw_parts(bias, n).iter().enumerate() {
+                bias_pad[j / NR][j % NR] = *x;
             }
         }
-    }
-    let mut bias_pad = vec![[0f32; NR]; panels];
-    if has_bias {
-        for (j, x) in core::slice::from_raw_parts(bias, n).iter().enumerate() {
-            bias_pad[j / NR][j % NR] = *x;
-        }
-    }
-    for i0 in (0..m).step_by(MC) {
+        (vec![0f32; panels * k * NR], vec![false; panels], bias_pad)
+    };
+    crate::par::each(chunks * groups, init, |(packed, ready, bias_pad), item| {
+        let (i0, g) = ((item / groups) * MC, item % groups);
         let i1 = (i0 + MC).min(m);
-        for p in 0..panels {
-            let panel = packed.as_ptr().add(p * k * NR);
+        let (p0, p1) = (g * per_group, ((g + 1) * per_group).min(panels));
+        for p in p0..p1 {
+            let panel = &mut packed[p * k * NR..][..k * NR];
+            if !ready[p] {
+                pack_panel(panel, b, p, n, k, tb);
+                ready[p] = true;
+            }
+            let panel = panel.as_ptr();
             let cols = NR.min(n - p * NR);
             let (o, pr) = (out.add(p * NR), pre.wrapping_add(p * NR));
             let mut i = i0;
@@ -171,9 +194,16 @@ pub unsafe fn matmul(
                 i += 1;
             }
         }
-        // The chunk's rows of out are contiguous and still in cache.
-        activate_slice(act, core::slice::from_raw_parts_mut(out.add(i0 * n), (i1 - i0) * n));
-    }
+        // The item's part of out is still in cache; with every panel it is one contiguous block.
+        let (c0, c1) = (p0 * NR, (p1 * NR).min(n));
+        if groups == 1 {
+            activate_slice(act, core::slice::from_raw_parts_mut(out.add(i0 * n), (i1 - i0) * n));
+        } else {
+            for i in i0..i1 {
+                activate_slice(act, core::slice::from_raw_parts_mut(out.add(i * n + c0), c1 - c0));
+            }
+        }
+    });
 }
 
 /// Steps of k per pass of [`matmul_tn`]: the packed slices of a and b (`KC·(M + N)` f32) stay in
@@ -202,15 +232,33 @@ unsafe fn load_block<const R: usize>(out: *const f32, n: usize, cols: usize) -> 
 }
 
 /// `out[M,N] (+)= a[K,M]ᵀ·b[K,N]` (with `acc` the product is added to what `out` holds): the
-/// weight gradient xᵀ·g of a linear layer, without a transposed copy of x. k is walked in slices of
-/// `KC`; each slice of a is packed into `[KC][MR]` blocks of rows of out and each slice of b into
-/// zero-padded `[KC][NR]` panels (both contiguous, as the plain kernel reads them); then every
-/// `MR × NR` block of out is loaded, updated over the slice's k in increasing order and stored. So
-/// each element is one chain of FMAs over k in increasing order, whatever the slicing.
+/// weight gradient xᵀ·g of a linear layer, without a transposed copy of x.
+///
+/// A parallel kernel ([`par`](crate::par)) whose items are slices of `ks` steps of k: slice 0 goes
+/// into `out` (added to it with `acc`), slice `s ≥ 1` into the block `scratch + (s − 1)·M·N`, which
+/// [`add_parts`] then adds to `out` in order. The slicing is the caller's choice from the shapes
+/// alone, so the bits do not depend on the threads. With `ks ≥ k` there is one slice and no scratch.
+///
+/// Within a slice, k is walked in passes of `KC`; each pass packs its part of a into `[KC][MR]`
+/// blocks of rows of out and its part of b into zero-padded `[KC][NR]` panels (both contiguous, as
+/// the plain kernel reads them); then every `MR × NR` block of out is loaded, updated over the
+/// pass's k in increasing order and stored. So each element of a slice is one chain of FMAs over
+/// the slice's k in increasing order.
 ///
 /// # Safety
-/// The pointers must address `k·m`, `k·n` and `m·n` f32 in linear memory.
-pub unsafe fn matmul_tn(a: *const f32, b: *const f32, out: *mut f32, m: usize, n: usize, k: usize, acc: bool) {
+/// The pointers must address `k·m`, `k·n`, `m·n` and `(⌈k/ks⌉ − 1)·m·n` f32 in linear memory.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn matmul_tn(
+    a: *const f32,
+    b: *const f32,
+    out: *mut f32,
+    scratch: *mut f32,
+    m: usize,
+    n: usize,
+    k: usize,
+    acc: bool,
+    ks: usize,
+) {
     if m == 0 || n == 0 {
         return;
     }
@@ -220,54 +268,63 @@ pub unsafe fn matmul_tn(a: *const f32, b: *const f32, out: *mut f32, m: usize, n
         }
         return;
     }
-    let panels = n.div_ceil(NR);
-    let blocks = m / MR;
-    let mut bpack = vec![0f32; panels * KC * NR];
-    let mut apack = vec![0f32; blocks * KC * MR];
+    let ks = ks.clamp(1, k);
+    let (panels, blocks) = (n.div_ceil(NR), m / MR);
     let no_bias = [0f32; NR];
-    for k0 in (0..k).step_by(KC) {
-        let kc = KC.min(k - k0);
-        let fresh = k0 == 0 && !acc;
-        for q in 0..kc {
-            let arow = core::slice::from_raw_parts(a.add((k0 + q) * m), m);
-            for ib in 0..blocks {
-                apack[(ib * kc + q) * MR..][..MR].copy_from_slice(&arow[ib * MR..][..MR]);
+    let init = || (vec![0f32; panels * KC * NR], vec![0f32; blocks * KC * MR]);
+    crate::par::each(k.div_ceil(ks), init, |(bpack, apack), s| {
+        let (s0, s1) = (s * ks, ((s + 1) * ks).min(k));
+        let dst = if s == 0 { out } else { scratch.add((s - 1) * m * n) };
+        for k0 in (s0..s1).step_by(KC) {
+            // One pass: steps k0 .. k0 + kc of k, added to dst (written over at a fresh start).
+            let (kc, fresh) = (KC.min(s1 - k0), k0 == s0 && (s > 0 || !acc));
+            for q in 0..kc {
+                let arow = core::slice::from_raw_parts(a.add((k0 + q) * m), m);
+                for ib in 0..blocks {
+                    apack[(ib * kc + q) * MR..][..MR].copy_from_slice(&arow[ib * MR..][..MR]);
+                }
+                let brow = core::slice::from_raw_parts(b.add((k0 + q) * n), n);
+                for p in 0..panels {
+                    let cols = NR.min(n - p * NR);
+                    bpack[(p * kc + q) * NR..][..cols].copy_from_slice(&brow[p * NR..][..cols]);
+                }
             }
-            let brow = core::slice::from_raw_parts(b.add((k0 + q) * n), n);
             for p in 0..panels {
+                let bp = bpack.as_ptr().add(p * kc * NR);
                 let cols = NR.min(n - p * NR);
-                bpack[(p * kc + q) * NR..][..cols].copy_from_slice(&brow[p * NR..][..cols]);
+                let o = dst.add(p * NR);
+                for ib in 0..blocks {
+                    let oi = o.add(ib * MR * n);
+                    let init = if fresh { [[ZERO; NV]; MR] } else { load_block::<MR>(oi, n, cols) };
+                    let r = block::<MR>(apack.as_ptr().add(ib * kc * MR), 1, MR, bp, NR, kc, init);
+                    epilogue::<MR>(r, &no_bias, oi, core::ptr::null_mut(), n, cols, false);
+                }
+                for i in blocks * MR..m {
+                    let oi = o.add(i * n);
+                    let init = if fresh { [[ZERO; NV]; 1] } else { load_block::<1>(oi, n, cols) };
+                    let r = block::<1>(a.add(k0 * m + i), 1, m, bp, NR, kc, init);
+                    epilogue::<1>(r, &no_bias, oi, core::ptr::null_mut(), n, cols, false);
+                }
             }
         }
-        for p in 0..panels {
-            let bp = bpack.as_ptr().add(p * kc * NR);
-            let cols = NR.min(n - p * NR);
-            let o = out.add(p * NR);
-            for ib in 0..blocks {
-                let oi = o.add(ib * MR * n);
-                let init = if fresh { [[ZERO; NV]; MR] } else { load_block::<MR>(oi, n, cols) };
-                let r = block::<MR>(apack.as_ptr().add(ib * kc * MR), 1, MR, bp, NR, kc, init);
-                epilogue::<MR>(r, &no_bias, oi, core::ptr::null_mut(), n, cols, false);
-            }
-            for i in blocks * MR..m {
-                let oi = o.add(i * n);
-                let init = if fresh { [[ZERO; NV]; 1] } else { load_block::<1>(oi, n, cols) };
-                let r = block::<1>(a.add(k0 * m + i), 1, m, bp, NR, kc, init);
-                epilogue::<1>(r, &no_bias, oi, core::ptr::null_mut(), n, cols, false);
-            }
-        }
-    }
+    });
 }
 
-/// `out[i] += x[i]`: adds a partial product into the output (the second half of a split aᵀ·b).
+/// `out[i] += Σ_p scratch[p·len + i]` over `p < parts`, added one block after the other (the
+/// slices of a [`matmul_tn`] in order). A parallel kernel over ranges of i.
 ///
 /// # Safety
-/// `out` and `x` must address `n` f32 each, not overlapping.
-pub unsafe fn add_assign(out: *mut f32, x: *const f32, n: usize) {
-    let (o, x) = (core::slice::from_raw_parts_mut(out, n), core::slice::from_raw_parts(x, n));
-    for (o, x) in o.iter_mut().zip(x) {
-        *o += *x;
-    }
+/// `out` must address `len` f32 and `scratch` `parts·len` f32, not overlapping.
+pub unsafe fn add_parts(out: *mut f32, scratch: *const f32, len: usize, parts: usize) {
+    crate::par::ranges(len, crate::par::ELEMS, |lo, hi| {
+        let o = core::slice::from_raw_parts_mut(out.add(lo), hi - lo);
+        for p in 0..parts {
+            let x = core::slice::from_raw_parts(scratch.add(p * len + lo), hi - lo);
+            for (o, x) in o.iter_mut().zip(x) {
+                *o += *x;
+            }
+        }
+    });
 }
 
 /// `out[C,R] = x[R,C]ᵀ`, in 16 × 16 tiles.
@@ -287,11 +344,14 @@ pub unsafe fn transpose(x: *const f32, out: *mut f32, r: usize, c: usize) {
     }
 }
 
+/// Multiply-adds per work item of [`bmm`] (batch items are grouped up to about this many).
+const BMM_ITEM_FLOPS: usize = 1 << 16;
+
 /// Batched matmul of many small matrices: `out[e] = op(a[e])·op(b[e])` for `r` batch items, a
 /// `[r, m, k]` (`[r, k, m]` with `ta`), b `[r, k, n]` (`[r, n, k]` with `tb`), out `[r, m, n]`.
 /// Each output row is accumulated as `Σ_q op(a)[i, q] · op(b)[q, :]` in increasing q: a contiguous
 /// row of op(b) per step, which LLVM vectorises (with `tb`, each b item is first transposed into
-/// a scratch block).
+/// a scratch block). A parallel kernel ([`par`](crate::par)) over runs of batch items.
 ///
 /// # Safety
 /// The pointers must address `r·m·k`, `r·k·n` and `r·m·n` f32 in linear memory.
@@ -313,35 +373,43 @@ pub unsafe fn bmm(
     let a = core::slice::from_raw_parts(a, r * m * k);
     let b = core::slice::from_raw_parts(b, r * k * n);
     let out = core::slice::from_raw_parts_mut(out, r * m * n);
-    let mut scratch = vec![0f32; if tb { k * n } else { 0 }];
-    for (e, oe) in out.chunks_exact_mut(m * n).enumerate() {
-        let ae = &a[e * m * k..][..m * k];
-        let mut be = &b[e * k * n..][..k * n];
-        if tb {
-            for j in 0..n {
-                for q in 0..k {
-                    scratch[q * n + j] = be[j * k + q];
+    let step = (BMM_ITEM_FLOPS / (m * n * k).max(1)).max(1);
+    let init = || vec![0f32; if tb { k * n } else { 0 }];
+    crate::par::each(r.div_ceil(step), init, |scratch, item| {
+        for e in item * step..((item + 1) * step).min(r) {
+            let (ae, oe) = (&a[e * m * k..][..m * k], &mut out[e * m * n..][..m * n]);
+            let mut be = &b[e * k * n..][..k * n];
+            if tb {
+                for j in 0..n {
+                    for q in 0..k {
+                        scratch[q * n + j] = be[j * k + q];
+                    }
                 }
+                be = &scratch[..];
             }
-            be = &scratch;
+            bmm_item(ae, be, oe, m, n, k, ta);
         }
-        match n {
-            4 => bmm_rows::<1>(ae, be, oe, m, k, ta),
-            8 => bmm_rows::<2>(ae, be, oe, m, k, ta),
-            12 => bmm_rows::<3>(ae, be, oe, m, k, ta),
-            16 => bmm_rows::<4>(ae, be, oe, m, k, ta),
-            20 => bmm_rows::<5>(ae, be, oe, m, k, ta),
-            24 => bmm_rows::<6>(ae, be, oe, m, k, ta),
-            28 => bmm_rows::<7>(ae, be, oe, m, k, ta),
-            32 => bmm_rows::<8>(ae, be, oe, m, k, ta),
-            _ => {
-                for (i, orow) in oe.chunks_exact_mut(n).enumerate() {
-                    orow.fill(0.0);
-                    for (q, brow) in be.chunks_exact(n).enumerate() {
-                        let av = if ta { ae[q * m + i] } else { ae[i * k + q] };
-                        for (o, bv) in orow.iter_mut().zip(brow) {
-                            *o += av * *bv;
-                        }
+    });
+}
+
+/// One item of [`bmm`]: `oe = op(ae)·be`.
+unsafe fn bmm_item(ae: &[f32], be: &[f32], oe: &mut [f32], m: usize, n: usize, k: usize, ta: bool) {
+    match n {
+        4 => bmm_rows::<1>(ae, be, oe, m, k, ta),
+        8 => bmm_rows::<2>(ae, be, oe, m, k, ta),
+        12 => bmm_rows::<3>(ae, be, oe, m, k, ta),
+        16 => bmm_rows::<4>(ae, be, oe, m, k, ta),
+        20 => bmm_rows::<5>(ae, be, oe, m, k, ta),
+        24 => bmm_rows::<6>(ae, be, oe, m, k, ta),
+        28 => bmm_rows::<7>(ae, be, oe, m, k, ta),
+        32 => bmm_rows::<8>(ae, be, oe, m, k, ta),
+        _ => {
+            for (i, orow) in oe.chunks_exact_mut(n).enumerate() {
+                orow.fill(0.0);
+                for (q, brow) in be.chunks_exact(n).enumerate() {
+                    let av = if ta { ae[q * m + i] } else { ae[i * k + q] };
+                    for (o, bv) in orow.iter_mut().zip(brow) {
+                        *o += av * *bv;
                     }
                 }
             }
