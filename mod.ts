@@ -33,6 +33,8 @@ export * from "./src/eval/matcher.ts";
 export * from "./src/core/crystalnn.ts";
 export * from "./src/eval/metrics.ts";
 export * from "./src/data/preprocess.ts";
+export { getBackend } from "./src/compute/backend.ts";
+export type { Backend, BackendOptions } from "./src/compute/backend.ts";
 export { CDVAE, DEFAULT_MODEL_URL } from "./src/model/cdvae.ts";
 export type { GenerateOptions, HeadOutputs } from "./src/model/cdvae.ts";
 export * from "./src/model/config.ts";
