@@ -105,7 +105,11 @@ Trained with this project's own trainer (\`deno run -A mod.ts train\`), not conv
 | --- | --- |
 | data | ${(await Deno.readTextFile(`${run}/data.txt`)).trim()} |
 | preset | see config.json (latent ${config.latentDim}, encoder DimeNet++ hidden ${config.encoder.hiddenChannels} × ${config.encoder.numBlocks} blocks, decoder GemNet-T ${config.decoder.embSizeAtom} × ${config.decoder.numBlocks} blocks, ${config.decoder.maxNeighbors} neighbours) |
-| encoder graph | radius ${config.encoder.cutoff} Å, ${config.encoder.maxNeighbors} nearest (the reference uses CrystalNN) |
+| encoder graph | ${
+  config.encoder.graph === "radius"
+    ? `radius ${config.encoder.cutoff} Å, ${config.encoder.maxNeighbors} nearest (the reference uses CrystalNN)`
+    : "CrystalNN, as the reference"
+} |
 | epochs | ${state.epoch} (${state.step} Adam steps, lr now ${state.lr}) |
 | wall time | ${(state.seconds / 3600).toFixed(2)} h |
 | hardware | ${values.hardware} |
