@@ -68,7 +68,11 @@ export const train: Command = {
     out: { type: "string", value: "DIR", default: "runs/train", description: "Run folder" },
     resume: { type: "boolean", description: "Continue the run in --out from its last checkpoint" },
     seed: { type: "string", value: "N", default: "0", description: "Seed of initialisation and every draw" },
-    lr: { type: "string", value: "X", default: "0.001", description: "Adam learning rate" },
+    lr: {
+      type: "string",
+      value: "X",
+      description: "Adam learning rate (default: 0.001; with --resume, the run's current rate unless given)",
+    },
     limit: {
       type: "string",
       value: "N",
@@ -100,8 +104,10 @@ export const train: Command = {
     if (presetName !== "small" && presetName !== "reference") {
       throw new UsageError(`Unknown preset "${presetName}": expected small or reference`);
     }
-    const lr = Number(args.values.lr);
-    if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got "${args.values.lr}"`);
+    const lr = args.values.lr === undefined ? undefined : Number(args.values.lr);
+    if (lr !== undefined && !(lr > 0)) {
+      throw new UsageError(`--lr must be a positive number, got "${args.values.lr}"`);
+    }
     const epochs = intFlag(args, "epochs", { min: 1 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const seed = intFlag(args, "seed", { min: 0 })!;

@@ -191,6 +191,8 @@ export interface TrainOptions {
   /** Continue from `outDir`'s last checkpoint. */
   resume?: boolean;
   seed?: number;
+  /** Adam learning rate (default 1e-3); given with `resume`, it replaces the run's current rate
+   * (e.g. to anneal a run whose budget ends before the plateau schedule would act). */
   lr?: number;
   /** Validate (and checkpoint) every this many epochs (default 1). */
   valEvery?: number;
@@ -254,6 +256,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   if (opts.resume) {
     state = await loadCheckpoint(outDir, model, opt);
     plateau.state = state.plateau;
+    if (opts.lr !== undefined) opt.lr = state.lr = opts.lr;
   } else {
     await writeFileAtomic(`${outDir}/log.csv`, CSV_COLUMNS.join(",") + "\n");
     await writeFileAtomic(`${outDir}/data.txt`, data.note + "\n");

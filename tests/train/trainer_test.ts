@@ -73,6 +73,23 @@ Deno.test("a stop requested from a timer (as a signal listener runs) ends the ru
   }
 });
 
+Deno.test("--lr given on resume replaces the run's rate; without it the saved rate continues", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = { backend: be, config: tinyConfig(), data: data(), batchSize: 4, seed: 11 };
+    await train({ ...base, outDir: `${dir}/a`, epochs: 1, lr: 2e-3 });
+    await train({ ...base, outDir: `${dir}/a`, epochs: 2, resume: true, lr: 5e-4 });
+    await train({ ...base, outDir: `${dir}/a`, epochs: 3, resume: true });
+    const lrs = (await Deno.readTextFile(`${dir}/a/log.csv`)).trim().split("\n").slice(1).map((l) =>
+      Number(l.split(",")[2])
+    );
+    assertEquals(lrs, [2e-3, 5e-4, 5e-4]);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/a/state.json`)).lr, 5e-4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a saved model loads back with identical parameters and outputs", async () => {
   const dir = await Deno.makeTempDir();
   try {
