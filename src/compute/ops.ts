@@ -12,6 +12,7 @@
  */
 
 import * as cpu from "./_cpu.ts";
+import { decoderGraph } from "./_cpu_graph.ts";
 import type { Tensor } from "./tensor.ts";
 import type { TapeNode } from "./tape.ts";
 import { dummy, grid1d, launchRows, out, type RowBuf } from "./_launch.ts";
@@ -53,6 +54,11 @@ export interface KernelDef {
   consts: readonly string[];
   /** The plain-TS definition of what the kernel computes. */
   reference: cpu.CpuKernel;
+  /**
+   * The wasm backend runs `reference` over its own memory instead of a Rust export `k_<entry>`
+   * (kernels without a Rust port yet; they are correct there, not fast).
+   */
+  wasmUsesReference?: boolean;
 }
 
 /** A registry entry: a kernel, differentiable when it has a backward. */
@@ -130,6 +136,7 @@ const COPY_COLS = [
 ] as const;
 const GATHER = ["gather.wgsl", "gather_rows", "x idx out", "r c n"] as const;
 const GATHER_CONSTS = "VEC";
+const GRAPH_BINDINGS = "frac crystal offsets lattices edges geom count";
 
 /** Every kernel, by name. */
 export const OPS: Record<string, OpDef> = {
@@ -366,6 +373,20 @@ export const OPS: Record<string, OpDef> = {
       expand(g!, x.shape, attrs.mean ? 1 / x.size : 1),
     ],
   ),
+
+  // geometry: the decoder's periodic k-nearest graph (one invocation per receiver)
+  decoder_graph: {
+    ...k(
+      "decoder_graph",
+      "decoder_graph.wgsl",
+      "decoder_graph",
+      GRAPH_BINDINGS,
+      "n k r2:f32",
+      decoderGraph,
+      "K",
+    ),
+    wasmUsesReference: true,
+  },
 
   // optimiser
   adam: k(

@@ -4,7 +4,9 @@
  * module's allocator (exports `cdvae_alloc`/`cdvae_free`), `write`/`read` copy typed arrays in
  * and out, and `dispatch` calls the kernel's export `k_<entry>` at once with the buffers'
  * addresses, the uniforms and the constants in registry order (see wasm/kernels/src/lib.rs).
- * Work runs synchronously, so `flush` and `sync` have nothing to do.
+ * Work runs synchronously, so `flush` and `sync` have nothing to do. Kernels the registry marks
+ * `wasmUsesReference` (no Rust port yet: the decoder graph) run their plain-TS reference on views
+ * of the linear memory instead.
  *
  * Two threads (the default on machines with two or more cores): the threaded build of the same
  * kernels (`cdvae_kernels_mt.wasm`, shared memory) runs on this thread and on one helper thread
@@ -242,12 +244,9 @@ class WasmBackend implements Backend {
   }
 
   dispatch({ kernel, buffers, params, consts = {} }: Dispatch): void {
+    if (kernel.wasmUsesReference) return this.#reference(kernel, buffers, { ...params, ...consts });
     const call = this.#call(kernel);
-    const args: number[] = buffers.map((b) => {
-      const view = "buffer" in b ? (b as BufferView) : undefined;
-      const wb = this.#live(view ? view.buffer : b as DeviceBuffer, `dispatch "${kernel.name}" on`);
-      return wb.ptr + (view?.offset ?? 0) * 4;
-    });
+    const args: number[] = buffers.map((b) => this.#bound(kernel, b).ptr);
     for (const u of call.uniforms) {
       const v = params[u];
       if (v === undefined) throw new TypeError(`Cannot dispatch "${kernel.name}": missing parameter "${u}"`);
@@ -264,6 +263,26 @@ class WasmBackend implements Backend {
       }
       throw e;
     }
+  }
+
+  /** Runs the kernel's plain-TS reference on views of linear memory (kernels with no Rust export). */
+  #reference(kernel: KernelDef, buffers: Dispatch["buffers"], params: Record<string, number>): void {
+    const arrays = buffers.map((b) => {
+      const { dtype, ptr, length } = this.#bound(kernel, b), mem = this.#memory.buffer;
+      return dtype === "f32"
+        ? new Float32Array(mem, ptr, length)
+        : dtype === "u32"
+        ? new Uint32Array(mem, ptr, length)
+        : new Int32Array(mem, ptr, length);
+    });
+    kernel.reference(arrays, params);
+  }
+
+  /** The byte address, length and dtype of a buffer or view bound to `kernel`. */
+  #bound(kernel: KernelDef, b: DeviceBuffer | BufferView): { ptr: number; length: number; dtype: DType } {
+    const view = "buffer" in b ? (b as BufferView) : undefined;
+    const wb = this.#live(view ? view.buffer : b as DeviceBuffer, `dispatch "${kernel.name}" on`);
+    return { ptr: wb.ptr + (view?.offset ?? 0) * 4, length: view?.length ?? wb.length, dtype: wb.dtype };
   }
 
   /**

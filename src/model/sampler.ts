@@ -5,7 +5,9 @@
  * step_lr·(σ/σ_L)², Gaussian noise, back into the cell, types = argmax of the decoder's logits.
  *
  * The decoder graph is rebuilt every step by the wasm geometry core on the host, so each step
- * reads the scores back; a GPU-resident loop (graph kernel in WGSL) is future work.
+ * reads the scores back. A GPU-resident loop is future work; its first piece exists: the graph
+ * kernel `shaders/decoder_graph.wgsl` (`decoderGraphOnDevice` in decoder_graph.ts, equal to the
+ * wasm graph up to f32 rounding); GemNet's symmetrised edges and triplets on the device remain.
  *
  * @module
  */

@@ -8,6 +8,7 @@
 
 import fc from "fast-check";
 import * as F from "../../src/compute/functional.ts";
+import { neighborTable } from "../../src/compute/neighbors.ts";
 import type { Input, OpFn } from "./_op_helper.ts";
 import { randoms } from "./_op_helper.ts";
 
@@ -263,4 +264,29 @@ export const CASES: Case[] = [
   },
   { name: "sum", make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.sum(x) }) },
   { name: "mean", make: ({ a, b, seed }) => ({ inputs: [f(a * b, seed, [a, b])], fn: ([x]) => F.mean(x) }) },
+  {
+    name: "neighborTable",
+    noGrad: true,
+    make: ({ a, c, seed }) => ({ inputs: cells(a, 1 + (c % 3), seed), fn: neighborTableCase(1 + (c % 20)) }),
+  },
 ];
+
+/** `a` points in `b` cells (consecutive runs; the last takes the rest): frac, crystal, offsets, lattices. */
+function cells(a: number, b: number, seed: number): Input[] {
+  const offsets = Uint32Array.from({ length: b + 1 }, (_, i) => (i === b ? a : Math.floor((i * a) / b)));
+  const crystal = new Uint32Array(a);
+  for (let i = 0; i < b; i++) crystal.fill(i, offsets[i], offsets[i + 1]);
+  // Near-diagonal cells of 3–6 Å: many candidates within the 7 Å cutoff, some cut by the cap.
+  const lattices = randoms(9 * b, seed + 1, -0.8, 0.8).map((x, i) => ((i % 9) % 4 === 0 ? 4.5 + 2 * x : x));
+  return [
+    { data: randoms(3 * a, seed, 0, 1), shape: [a, 3] },
+    { data: crystal, shape: [a] },
+    { data: offsets, shape: [b + 1] },
+    { data: lattices, shape: [b, 9] },
+  ];
+}
+
+const neighborTableCase = (k: number): OpFn => ([frac, crystal, offsets, lattices]) => {
+  const t = neighborTable(frac, crystal, offsets, lattices, { cutoff: 7, maxNeighbors: k });
+  return [t.edges, t.geom, t.count];
+};

@@ -1,0 +1,111 @@
+/**
+ * The decoder's graph built on a compute backend (`shaders/decoder_graph.wgsl`) instead of the
+ * wasm geometry core: the first piece of a GPU-resident Langevin loop, where the graph is rebuilt
+ * each step without leaving the device. Here the table is read back once and compacted into the
+ * {@linkcode GraphBatch} that `buildGraph` (graphs.ts) returns, so the two can be compared.
+ *
+ * @module
+ */
+
+import type { Backend } from "../compute/backend.ts";
+import { neighborTable, NO_SENDER } from "../compute/neighbors.ts";
+import { Tensor } from "../compute/tensor.ts";
+import { CDVAE_DECODER_GRAPH } from "../core/geometry.ts";
+import type { GraphBatch } from "../nn/graph.ts";
+import type { HostCrystals } from "./graphs.ts";
+
+/** Options of {@linkcode decoderGraphOnDevice}: the decoder's cutoff (Å) and cap (≤ 32). */
+export interface DeviceGraphOptions {
+  /** Radius in Å (default 7). */
+  cutoff?: number;
+  /** Nearest neighbours kept per receiver, 1..32 (default 20). */
+  maxNeighbors?: number;
+}
+
+/**
+ * The decoder graph of a batch (CDVAE's 27 images, the `maxNeighbors` nearest within the cutoff,
+ * nearest first), computed in f32 on `be` and read back once. It equals
+ * `buildGraph(h, { cutoff, maxNeighbors, images: "cdvae" })` up to f32 rounding: distances within
+ * about 1e-5 Å, and the same edges in the same order except where two candidates' distances are
+ * within f32 rounding of each other or of the cutoff (exact ties in symmetric crystals included:
+ * the wasm core treats distances within 1e-8 Å as tied, f32 only exactly equal ones).
+ *
+ * @param be The backend that runs the kernel
+ * @param h The crystals
+ * @param opts Cutoff and cap
+ * @returns The graph, edges by receiver, vectors r_ij = x_j + S·L − x_i
+ * @example Two atoms of CsCl: 8 nearest at the cube corners
+ * ```ts
+ * import { getBackend } from "../compute/backend.ts";
+ * import { decoderGraphOnDevice } from "./decoder_graph.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const be = await getBackend({ prefer: "reference" });
+ * const h = {
+ *   atomOffsets: new Uint32Array([0, 2]),
+ *   numbers: new Uint8Array([55, 17]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   lattices: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ * };
+ * const g = await decoderGraphOnDevice(be, h, { maxNeighbors: 8 });
+ * assertEquals([...g.edgeOffsets], [0, 8, 16]);
+ * assertEquals([...g.senders.subarray(0, 8)], [1, 1, 1, 1, 1, 1, 1, 1]);
+ * ```
+ */
+export async function decoderGraphOnDevice(
+  be: Backend,
+  h: HostCrystals,
+  opts: DeviceGraphOptions = {},
+): Promise<GraphBatch> {
+  const cutoff = opts.cutoff ?? CDVAE_DECODER_GRAPH.cutoff;
+  const k = opts.maxNeighbors ?? CDVAE_DECODER_GRAPH.maxNeighbors!;
+  const b = h.atomOffsets.length - 1, n = h.atomOffsets[b];
+  const crystal = new Uint32Array(n);
+  for (let c = 0; c < b; c++) crystal.fill(c, h.atomOffsets[c], h.atomOffsets[c + 1]);
+  const inputs = [
+    Tensor.from(be, Float32Array.from(h.frac), [n, 3]),
+    Tensor.from(be, crystal),
+    Tensor.from(be, h.atomOffsets.slice()),
+    Tensor.from(be, Float32Array.from(h.lattices), [b, 9]),
+  ];
+  const [frac, cry, offs, lat] = inputs;
+  try {
+    const t = neighborTable(frac, cry, offs, lat, { cutoff, maxNeighbors: k });
+    inputs.push(t.edges, t.geom, t.count); // disposed below with the inputs
+    const [edges, geom, count] = await Promise.all([t.edges.read(), t.geom.read(), t.count.read()]);
+    return {
+      numCrystals: b,
+      atomOffsets: h.atomOffsets,
+      numbers: h.numbers,
+      ...compact(edges, geom, count, k),
+    };
+  } finally {
+    inputs.forEach((x) => x.dispose());
+  }
+}
+
+/** The used slots of a `[N, K]` table as CSR by receiver, in slot order (nearest first). */
+function compact(
+  edges: ArrayLike<number>,
+  geom: ArrayLike<number>,
+  count: ArrayLike<number>,
+  k: number,
+): Pick<GraphBatch, "edgeOffsets" | "senders" | "images" | "vectors" | "distances"> {
+  const n = count.length, edgeOffsets = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) edgeOffsets[i + 1] = edgeOffsets[i] + count[i];
+  const m = edgeOffsets[n];
+  const senders = new Uint32Array(m), images = new Int32Array(3 * m);
+  const vectors = new Float64Array(3 * m), distances = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < count[i]; t++) {
+      const slot = i * k + t, e = edgeOffsets[i] + t, s = edges[2 * slot + 1];
+      if (edges[2 * slot] === NO_SENDER) {
+        throw new Error(`Cannot read the decoder graph: slot ${t} of atom ${i} is empty`);
+      }
+      senders[e] = edges[2 * slot];
+      images.set([Math.floor(s / 9) - 1, (Math.floor(s / 3) % 3) - 1, (s % 3) - 1], 3 * e);
+      for (let c = 0; c < 3; c++) vectors[3 * e + c] = geom[4 * slot + c];
+      distances[e] = geom[4 * slot + 3];
+    }
+  }
+  return { edgeOffsets, senders, images, vectors, distances };
+}
