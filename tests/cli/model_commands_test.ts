@@ -26,17 +26,14 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
       epochs: 1,
       batchSize: 2,
     });
+    // A one-step schedule on the tiny model, for every sampling command below.
+    const fast = ["--steps", "1", "--min-sigma", "1", "--model", `${dir}/model`];
     const gen = await quiet(() =>
       main([
         "generate",
         "-n",
         "3",
-        "--steps",
-        "1",
-        "--min-sigma",
-        "1",
-        "--model",
-        `${dir}/model`,
+        ...fast,
         "--out",
         `${dir}/gen`,
         "--backend",
@@ -69,12 +66,7 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
         "reconstruct",
         "--input",
         `${dir}/gen`,
-        "--steps",
-        "1",
-        "--min-sigma",
-        "1",
-        "--model",
-        `${dir}/model`,
+        ...fast,
         "--out",
         `${dir}/rec_folder`,
         "--backend",
