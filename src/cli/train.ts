@@ -153,6 +153,11 @@ export const train: Command = {
     const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
     for (const s of signals) Deno.addSignalListener(s, onSigint);
     let bar: Progress | undefined;
+    // One progress bar per epoch, for either trainer.
+    const epochBar = ({ epoch, batch, batches }: { epoch: number; batch: number; batches: number }) => {
+      if (batch === 1) bar = new Progress(`epoch ${epoch}`, batches);
+      bar!.set(batch);
+    };
     try {
       if (args.values.target === "property") {
         if (!config.property) {
@@ -173,10 +178,7 @@ export const train: Command = {
           batchSize,
           seed,
           lr,
-          onStep: ({ epoch, batch, batches }) => {
-            if (batch === 1) bar = new Progress(`epoch ${epoch}`, batches);
-            bar!.set(batch);
-          },
+          onStep: epochBar,
           onEpoch: (row) => bar?.finish(`mse ${row.train_mse.toFixed(4)} val MAE ${row.val_mae.toFixed(4)}`),
           shouldStop: () => stop,
         });
@@ -196,10 +198,7 @@ export const train: Command = {
         seed,
         lr,
         valEvery,
-        onStep: ({ epoch, batch, batches }) => {
-          if (batch === 1) bar = new Progress(`epoch ${epoch}`, batches);
-          bar!.set(batch);
-        },
+        onStep: epochBar,
         onEpoch: (row) => {
           bar?.finish(
             `loss ${row.train_loss.toFixed(4)} val ${
