@@ -9,7 +9,8 @@
  *   deno bench -A bench/sample_bench.ts    # a quick Deno.bench case (small preset, batch 8)
  *
  * Options: `--preset small|reference`, `--batch N` materials of `--atoms N` atoms (default 5),
- * `--levels L` σ levels (the largest ones) × `--per-level S` steps, `--threads 1|2`, `--go-file
+ * `--levels L` σ levels (the largest ones) × `--per-level S` steps, `--threads 1|2`, `--backend
+ * wasm|webgpu`, `--resident` (the device-resident loop instead of the host loop), `--go-file
  * PATH` (build the model, print READY, start only when PATH exists), `--json`. Latents come from
  * the prior with a fixed seed; the model is freshly initialised (speed does not depend on training,
  * except through the number of edges, which the neighbour cap bounds). The full-schedule figure is
@@ -19,6 +20,7 @@
  * @module
  */
 
+import { getBackend } from "../src/compute/backend.ts";
 import { createWasmBackend } from "../src/compute/wasm.ts";
 import { PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
@@ -33,6 +35,10 @@ export interface SampleBenchOptions {
   levels: number;
   perLevel: number;
   threads: 1 | 2;
+  /** Backend: the wasm CPU backend (default) or WebGPU (whatever adapter this machine has). */
+  backend?: "wasm" | "webgpu";
+  /** Run the resident loop (state, graph and update on the device; see src/model/sampler.ts). */
+  resident?: boolean;
   /** Wait for this file to exist before sampling. */
   goFile?: string;
 }
@@ -60,7 +66,9 @@ export interface SampleBenchResult {
 
 /** Builds a fresh model and runs `levels × perLevel` Langevin steps, timing each. */
 export async function benchSample(opts: SampleBenchOptions): Promise<SampleBenchResult> {
-  const be = await createWasmBackend({ threads: opts.threads });
+  const be = opts.backend === "webgpu" ? await getBackend({ prefer: "webgpu" }) : await createWasmBackend({
+    threads: opts.threads,
+  });
   const model = new CDVAE(be, PRESETS[opts.preset]("perov_5"), 0);
   try {
     const z = priorLatents(opts.batch, model.config.latentDim, 7);
@@ -76,6 +84,7 @@ export async function benchSample(opts: SampleBenchOptions): Promise<SampleBench
       stepsPerLevel: opts.perLevel,
       minSigma,
       numAtoms: new Array(opts.batch).fill(opts.atoms),
+      resident: opts.resident ?? false,
       onStep: () => stamps.push(performance.now()),
     });
     if (stamps.length !== opts.levels * opts.perLevel) throw new Error(`ran ${stamps.length} steps`);
@@ -88,8 +97,10 @@ export async function benchSample(opts: SampleBenchOptions): Promise<SampleBench
       preset: opts.preset,
       batch: opts.batch,
       atoms: opts.atoms,
-      threads: be.threads,
-      backend: be.description,
+      threads: "threads" in be ? be.threads as number : 0,
+      backend: `${be.name} (${
+        "description" in be ? be.description : "adapterName" in be ? be.adapterName : ""
+      })${opts.resident ? ", resident loop" : ""}`,
       levels: opts.levels,
       perLevel: opts.perLevel,
       firstStepMs,
@@ -124,6 +135,8 @@ function parseArgs(args: string[]): SampleBenchOptions & { json: boolean } {
     else if (a === "--per-level") o.perLevel = Number(v());
     else if (a === "--threads") o.threads = Number(v()) === 1 ? 1 : 2;
     else if (a === "--go-file") o.goFile = v();
+    else if (a === "--backend") o.backend = v() === "webgpu" ? "webgpu" : "wasm";
+    else if (a === "--resident") o.resident = true;
     else if (a === "--json") o.json = true;
     else throw new Error(`unknown option ${a}`);
   }

@@ -13,6 +13,8 @@
 
 import * as cpu from "./_cpu.ts";
 import { decoderGraph } from "./_cpu_graph.ts";
+import * as edges from "./_cpu_edges.ts";
+import { langevinStep } from "./_cpu_sampler.ts";
 import type { Tensor } from "./tensor.ts";
 import type { TapeNode } from "./tape.ts";
 import { dummy, grid1d, launchRows, out, type RowBuf } from "./_launch.ts";
@@ -137,6 +139,15 @@ const COPY_COLS = [
 const GATHER = ["gather.wgsl", "gather_rows", "x idx out", "r c n"] as const;
 const GATHER_CONSTS = "VEC";
 const GRAPH_BINDINGS = "frac crystal offsets lattices edges geom count";
+const DECODER_EDGES = "decoder_edges.wgsl";
+
+/**
+ * Entries for kernels of the device-resident sampler, keyed by name; the wasm backend runs their
+ * references (the CPU sampler builds its graph with the wasm geometry core instead).
+ */
+function deviceOnly(defs: OpDef[]): Record<string, OpDef> {
+  return Object.fromEntries(defs.map((d) => [d.name, { ...d, wasmUsesReference: true }]));
+}
 
 /** Every kernel, by name. */
 export const OPS: Record<string, OpDef> = {
@@ -387,6 +398,46 @@ export const OPS: Record<string, OpDef> = {
     ),
     wasmUsesReference: true,
   },
+  // geometry: GemNet-T's re-symmetrised graph, triplets and bases from that table
+  ...deviceOnly([
+    k("edges_degree", DECODER_EDGES, "edges_degree", "edges range deg", "n k", edges.edgesDegree),
+    k("edges_offsets", DECODER_EDGES, "edges_offsets", "deg offsets sizes", "n", edges.edgesOffsets),
+    k(
+      "edges_fill",
+      DECODER_EDGES,
+      "edges_fill",
+      "edges geom range offsets src tgt egeom slot",
+      "n k",
+      edges.edgesFill,
+    ),
+    k("edges_swap", DECODER_EDGES, "edges_swap", "slot swap", "n k", edges.edgesSwap),
+    k(
+      "triplet_slots",
+      DECODER_EDGES,
+      "triplet_slots",
+      "tgt offsets egeom trip cos count",
+      "e kmax",
+      edges.tripletSlots,
+    ),
+    k(
+      "gemnet_rbf",
+      DECODER_EDGES,
+      "gemnet_rbf",
+      "egeom centres out",
+      "e r p inv_cutoff:f32 coeff:f32",
+      edges.gemnetRbf,
+    ),
+    k("gemnet_cbf", DECODER_EDGES, "gemnet_cbf", "cos count out", "e s kmax", edges.gemnetCbf),
+    // sampler: one Langevin update per atom
+    k(
+      "langevin_step",
+      "langevin.wgsl",
+      "langevin_step",
+      "frac scores logits noise lattices inverses crystal types",
+      "n t step:f32 noise_std:f32 inv_sigma:f32",
+      langevinStep,
+    ),
+  ]),
 
   // optimiser
   adam: k(

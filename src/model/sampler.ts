@@ -4,19 +4,30 @@
  * drawn from the composition → for each σ level × steps: score from the decoder, step size
  * step_lr·(σ/σ_L)², Gaussian noise, back into the cell, types = argmax of the decoder's logits.
  *
- * The decoder graph is rebuilt every step by the wasm geometry core on the host, so each step
- * reads the scores back. A GPU-resident loop is future work; its first piece exists: the graph
- * kernel `shaders/decoder_graph.wgsl` (`decoderGraphOnDevice` in decoder_graph.ts, equal to the
- * wasm graph up to f32 rounding); GemNet's symmetrised edges and triplets on the device remain.
+ * Two loops, the same algorithm:
+ * - **host** (default on CPU backends): the decoder graph is rebuilt every step by the wasm
+ *   geometry core in f64, the update runs in f64 on the host with the host RNG; each step reads
+ *   the scores and logits back.
+ * - **resident** (default on WebGPU, `resident: true` elsewhere): coordinates, types and noise stay
+ *   on the device; each step runs the neighbour-table kernel, GemNet's re-symmetrised graph,
+ *   triplets and bases (src/compute/decoder_edges.ts), the decoder and the update kernel
+ *   (src/compute/langevin.ts). The one value read back per step is the pair (edge count, triplet
+ *   width) that sizes the edge tensors; coordinates come back at the end (every step only when a
+ *   trajectory is asked for). f32 throughout and Philox noise, so its samples differ from the
+ *   host loop's draw for draw, not in distribution.
  *
  * @module
  */
 
+import { crystalRanges, type DeviceDecoderGraph, symmetricDecoderGraph } from "../compute/decoder_edges.ts";
+import { randNormal } from "../compute/functional.ts";
 import { HostRng } from "../compute/host_rng.ts";
+import { type LangevinState, langevinStep } from "../compute/langevin.ts";
+import { neighborTable } from "../compute/neighbors.ts";
 import { TensorScope } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
 import type { Crystal } from "../crystal/crystal.ts";
-import { cartToFrac, fracToCart, wrapFrac } from "../crystal/lattice.ts";
+import { cartToFrac, fracToCart, inverse3, wrapFrac } from "../crystal/lattice.ts";
 import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
 import type { CDVAE } from "./cdvae.ts";
 import { buildGraph } from "./graphs.ts";
@@ -41,6 +52,8 @@ export interface LangevinOptions {
   onStep?: (done: number, total: number) => void;
   /** Keep every step's fractional coordinates and types. */
   trajectory?: boolean;
+  /** Run the resident loop (see the module comment); default: on the WebGPU backend only. */
+  resident?: boolean;
 }
 
 /** One generated crystal, with a reason when it could not be built properly. */
@@ -153,33 +166,17 @@ export async function langevin(
     const sigmaLast = model.sigmas[model.sigmas.length - 1];
     const total = sigmas.length * steps;
     const trajectory: LangevinResult["trajectory"] = opts.trajectory ? [] : undefined;
-    let done = 0;
-    for (const sigma of sigmas) {
-      const stepSize = stepLr * (sigma / sigmaLast) ** 2, noiseStd = Math.sqrt(2 * stepSize);
-      for (let k = 0; k < steps; k++) {
-        const g = buildGraph(
-          { atomOffsets, numbers, frac, lattices },
-          { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors, images: "cdvae" },
-        );
-        const out = scope.run(() => model.decode(zT, g));
-        const [score, logits] = [await out.scores.read(), await out.typeLogits.read()];
-        scope.dispose([zT]);
-        for (let b = 0; b < nCrystals; b++) {
-          const L = lattices.subarray(9 * b, 9 * b + 9);
-          const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
-          const cart = fracToCart(frac.subarray(3 * a0, 3 * a1), L);
-          for (let j = 0; j < cart.length; j++) {
-            const s = score[3 * a0 + j] / sigma;
-            cart[j] += stepSize * (Number.isFinite(s) ? s : 0) + noiseStd * rng.normal();
-          }
-          const f = cartToFrac(cart, L);
-          for (let j = 0; j < f.length; j++) frac[3 * a0 + j] = wrapFrac(f[j]);
-        }
-        for (let i = 0; i < nAtoms; i++) numbers[i] = argmax(logits, i * c.numTypes, c.numTypes) + 1;
-        trajectory?.push({ frac: frac.slice(), numbers: numbers.slice() });
-        opts.onStep?.(++done, total);
-      }
-    }
+    const ctx: LoopContext = {
+      model,
+      zT,
+      state: { atomOffsets, lattices, numbers, frac },
+      schedule: { sigmas, steps, stepLr, sigmaLast, total },
+      rng,
+      scope,
+      opts,
+      trajectory,
+    };
+    await (opts.resident ?? be.name === "webgpu" ? residentLoop(ctx) : hostLoop(ctx));
     const crystals: GeneratedCrystal[] = [];
     for (let b = 0; b < nCrystals; b++) {
       const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
@@ -195,6 +192,142 @@ export async function langevin(
   } finally {
     scope.dispose();
     zT.dispose();
+  }
+}
+
+/** The sampler's host-side state: atoms of crystal b at atomOffsets[b]..atomOffsets[b + 1]. */
+interface HostState {
+  atomOffsets: Uint32Array;
+  lattices: Float64Array;
+  numbers: Uint8Array;
+  frac: Float64Array;
+}
+
+/** The σ levels, steps per level and step sizes of one run. */
+interface Schedule {
+  sigmas: number[];
+  steps: number;
+  stepLr: number;
+  sigmaLast: number;
+  total: number;
+}
+
+/** What a loop works on: the model and latents, the state it updates, schedule, draws, options. */
+interface LoopContext {
+  model: CDVAE;
+  zT: Tensor;
+  state: HostState;
+  schedule: Schedule;
+  rng: HostRng;
+  /** Owns each step's tensors (freed after the step, except zT). */
+  scope: TensorScope;
+  opts: LangevinOptions;
+  trajectory: LangevinResult["trajectory"];
+}
+
+/** Step size ε·(σ/σ_L)² and noise √(2·step) of a level. */
+function levelStep(sc: Schedule, sigma: number): { stepSize: number; noiseStd: number } {
+  const stepSize = sc.stepLr * (sigma / sc.sigmaLast) ** 2;
+  return { stepSize, noiseStd: Math.sqrt(2 * stepSize) };
+}
+
+/** The host loop: f64 state and update, the wasm core's graph, host noise. */
+async function hostLoop(ctx: LoopContext): Promise<void> {
+  const { model, zT, state: st, schedule: sc, rng, scope, opts, trajectory } = ctx;
+  const c = model.config, { atomOffsets, lattices, numbers, frac } = st;
+  const nCrystals = atomOffsets.length - 1, nAtoms = numbers.length;
+  let done = 0;
+  for (const sigma of sc.sigmas) {
+    const { stepSize, noiseStd } = levelStep(sc, sigma);
+    for (let k = 0; k < sc.steps; k++) {
+      const g = buildGraph(
+        { atomOffsets, numbers, frac, lattices },
+        { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors, images: "cdvae" },
+      );
+      const out = scope.run(() => model.decode(zT, g));
+      const [score, logits] = [await out.scores.read(), await out.typeLogits.read()];
+      scope.dispose([zT]);
+      for (let b = 0; b < nCrystals; b++) {
+        const L = lattices.subarray(9 * b, 9 * b + 9);
+        const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
+        const cart = fracToCart(frac.subarray(3 * a0, 3 * a1), L);
+        for (let j = 0; j < cart.length; j++) {
+          const s = score[3 * a0 + j] / sigma;
+          cart[j] += stepSize * (Number.isFinite(s) ? s : 0) + noiseStd * rng.normal();
+        }
+        const f = cartToFrac(cart, L);
+        for (let j = 0; j < f.length; j++) frac[3 * a0 + j] = wrapFrac(f[j]);
+      }
+      for (let i = 0; i < nAtoms; i++) numbers[i] = argmax(logits, i * c.numTypes, c.numTypes) + 1;
+      trajectory?.push({ frac: frac.slice(), numbers: numbers.slice() });
+      opts.onStep?.(++done, sc.total);
+    }
+  }
+}
+
+/** The resident loop (module comment): state, graph, noise and update on the device. */
+async function residentLoop(ctx: LoopContext): Promise<void> {
+  const { model, zT, state: st, schedule: sc, rng, scope, opts, trajectory } = ctx;
+  const be = model.backend, c = model.config, { atomOffsets, lattices, numbers, frac } = st;
+  const nCrystals = atomOffsets.length - 1, n = numbers.length;
+  const crystal = new Uint32Array(n), inverses = new Float32Array(9 * nCrystals);
+  for (let b = 0; b < nCrystals; b++) {
+    crystal.fill(b, atomOffsets[b], atomOffsets[b + 1]);
+    inverses.set(inverse3(lattices.subarray(9 * b, 9 * b + 9)), 9 * b);
+  }
+  const state: LangevinState = {
+    frac: Tensor.from(be, Float32Array.from(frac), [n, 3]),
+    types: Tensor.from(be, Uint32Array.from(numbers, (z) => z - 1)),
+    lattices: Tensor.from(be, Float32Array.from(lattices), [nCrystals, 9]),
+    inverses: Tensor.from(be, inverses, [nCrystals, 9]),
+    crystal: Tensor.from(be, crystal),
+  };
+  const offsets = Tensor.from(be, atomOffsets.slice()), range = Tensor.from(be, crystalRanges(atomOffsets));
+  const noiseSeed = rng.next();
+  const readBack = async () => {
+    const [f, t] = await Promise.all([state.frac.read(), state.types.read()]);
+    frac.set(f);
+    for (let i = 0; i < n; i++) numbers[i] = t[i] + 1;
+  };
+  try {
+    let done = 0;
+    for (const sigma of sc.sigmas) {
+      const { stepSize, noiseStd } = levelStep(sc, sigma);
+      for (let k = 0; k < sc.steps; k++) {
+        const table = neighborTable(state.frac, state.crystal, offsets, state.lattices, {
+          cutoff: c.decoder.cutoff,
+          maxNeighbors: c.decoder.maxNeighbors,
+        });
+        let graph: DeviceDecoderGraph;
+        try {
+          graph = await symmetricDecoderGraph(table, range);
+        } finally {
+          Object.values(table).forEach((t) => t.dispose());
+        }
+        try {
+          scope.run(() => {
+            const out = model.decoder.forward(
+              zT,
+              model.decoder.inputsOnDevice(graph, state.crystal),
+              state.types,
+            );
+            const noise = randNormal(be, [n, 3], { seed: noiseSeed, offset: done });
+            langevinStep(state, out.scores, out.typeLogits, noise, { stepSize, noiseStd, sigma });
+          });
+        } finally {
+          graph.dispose();
+          scope.dispose([zT]);
+        }
+        if (trajectory) {
+          await readBack();
+          trajectory.push({ frac: frac.slice(), numbers: numbers.slice() });
+        }
+        opts.onStep?.(++done, sc.total);
+      }
+    }
+    await readBack();
+  } finally {
+    [...Object.values(state), offsets, range].forEach((t) => t.dispose());
   }
 }
 

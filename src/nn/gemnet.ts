@@ -12,7 +12,12 @@
  */
 
 import type { Backend } from "../compute/backend.ts";
-import { add, concat, gather, mul, segmentSum } from "../compute/functional.ts";
+import {
+  type DeviceDecoderGraph,
+  gaussianRadialBasisOnDevice,
+  sphericalBasisOnDevice,
+} from "../compute/decoder_edges.ts";
+import { add, concat, gather, mul, segmentSum, split } from "../compute/functional.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { sphericalHarmonicsY0 } from "./bases.ts";
 import { gaussianRadialBasis } from "./gemnet_bases.ts";
@@ -277,11 +282,6 @@ export class GemNetT {
     for (let b = 0; b < graph.numCrystals; b++) {
       atomCrystal.fill(b, graph.atomOffsets[b], graph.atomOffsets[b + 1]);
     }
-    // Row r·S + s of the reordered weight is row s·R + r of mlp_cbf3 viewed as [S·R, I].
-    const order = new Uint32Array(c.numRadial * ns);
-    for (let r = 0; r < c.numRadial; r++) {
-      for (let s = 0; s < ns; s++) order[r * ns + s] = s * c.numRadial + r;
-    }
     const rbf = Tensor.from(be, radial(this.rbfCenters), [ne, c.numRadial]);
     const tensors = {
       numAtoms: n,
@@ -296,7 +296,7 @@ export class GemNetT {
       radCbf: sameCentres ? rbf : Tensor.from(be, radial(this.cbfRbfCenters), [ne, c.numRadial]),
       cbf: Tensor.from(be, Float32Array.from(cbf), [ne, ns, kmax]),
       directions: Tensor.from(be, Float32Array.from(graph.directions), [ne, 3]),
-      cbfWeightOrder: indexTensor(be, order),
+      cbfWeightOrder: this.#cbfWeightOrder(),
     };
     return {
       ...tensors,
@@ -304,6 +304,58 @@ export class GemNetT {
         for (const t of Object.values(tensors)) if (t instanceof Tensor) t.dispose();
       },
     };
+  }
+
+  /**
+   * The device inputs of a graph built on the device ({@linkcode symmetricDecoderGraph}): the
+   * bases are computed there too (in f32), so nothing crosses to the host. Equal to
+   * {@linkcode GemNetT.prepare} of the same graph up to f32 rounding.
+   *
+   * @param graph The decoder graph on the device; the inputs take ownership of its tensors
+   * @param atomCrystal `[N]` u32 crystal of each atom (stays the caller's)
+   * @returns The inputs of {@linkcode GemNetT.forward}; `dispose()` frees what they own
+   */
+  inputsOnDevice(graph: DeviceDecoderGraph, atomCrystal: Tensor): GemNetInputs {
+    const be: Backend = this.store.be, c = this.config;
+    const owned: Tensor[] = [];
+    const keep = (t: Tensor) => (owned.push(t), t);
+    const radial = (centres: Float64Array) => {
+      const mu = keep(Tensor.from(be, Float32Array.from(centres), [centres.length]));
+      return keep(gaussianRadialBasisOnDevice(graph.edgeGeometry, mu, c));
+    };
+    const rbf = radial(this.rbfCenters);
+    const sameCentres = this.rbfCenters.every((v, k) => v === this.cbfRbfCenters[k]);
+    const [directions, lengths] = split(graph.edgeGeometry, [3, 1]);
+    lengths.dispose();
+    return {
+      numAtoms: graph.targetOffsets.size - 1,
+      kmax: graph.kmax,
+      sources: graph.sources,
+      targets: graph.targets,
+      targetOffsets: graph.targetOffsets,
+      idSwap: graph.idSwap,
+      tripletEdges: graph.tripletEdges,
+      atomCrystal,
+      rbf,
+      radCbf: sameCentres ? rbf : radial(this.cbfRbfCenters),
+      cbf: keep(sphericalBasisOnDevice(graph, c.numSpherical)),
+      directions: keep(directions),
+      cbfWeightOrder: keep(this.#cbfWeightOrder()),
+      dispose() {
+        graph.dispose();
+        owned.forEach((t) => t.dispose());
+      },
+    };
+  }
+
+  /** `[R·S]` u32: row r·S + s of the reordered weight is row s·R + r of mlp_cbf3 as [S·R, I]. */
+  #cbfWeightOrder(): Tensor {
+    const c = this.config, ns = c.numSpherical;
+    const order = new Uint32Array(c.numRadial * ns);
+    for (let r = 0; r < c.numRadial; r++) {
+      for (let s = 0; s < ns; s++) order[r * ns + s] = s * c.numRadial + r;
+    }
+    return indexTensor(this.store.be, order);
   }
 
   /**

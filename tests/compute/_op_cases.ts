@@ -8,7 +8,15 @@
 
 import fc from "fast-check";
 import * as F from "../../src/compute/functional.ts";
+import {
+  crystalRanges,
+  gaussianRadialBasisOnDevice,
+  sphericalBasisOnDevice,
+  symmetricDecoderGraph,
+} from "../../src/compute/decoder_edges.ts";
+import { langevinStep } from "../../src/compute/langevin.ts";
 import { neighborTable } from "../../src/compute/neighbors.ts";
+import { Tensor } from "../../src/compute/tensor.ts";
 import type { Input, OpFn } from "./_op_helper.ts";
 import { randoms } from "./_op_helper.ts";
 
@@ -269,6 +277,40 @@ export const CASES: Case[] = [
     noGrad: true,
     make: ({ a, c, seed }) => ({ inputs: cells(a, 1 + (c % 3), seed), fn: neighborTableCase(1 + (c % 20)) }),
   },
+  {
+    name: "symmetricDecoderGraph + bases",
+    noGrad: true,
+    make: ({ a, c, seed }) => {
+      const inputs = cells(a, 1 + (c % 3), seed);
+      const range = { data: crystalRanges(inputs[2].data), shape: [2 * a] };
+      return { inputs: [...inputs, range], fn: decoderGraphCase(1 + (c % 20)) };
+    },
+  },
+  {
+    name: "langevinStep",
+    noGrad: true,
+    make: ({ a, b, c, seed }) => {
+      const [frac, crystal, offsets, lattices] = cells(a, 1 + (c % 3), seed);
+      const nc = offsets.shape[0] - 1;
+      return {
+        inputs: [
+          frac,
+          f(3 * a, seed + 2, [a, 3], false, -5, 5),
+          f(a * b, seed + 3, [a, b], false),
+          f(3 * a, seed + 4, [a, 3], false),
+          lattices,
+          f(9 * nc, seed + 5, [nc, 9], false, -0.3, 0.3),
+          crystal,
+          { data: new Uint32Array(a), shape: [a] },
+        ],
+        fn: ([x, scores, logits, noise, lat, inv, cry, types]) => {
+          const state = { frac: x, types, lattices: lat, inverses: inv, crystal: cry };
+          langevinStep(state, scores, logits, noise, { stepSize: 0.01, noiseStd: 0.1, sigma: 0.5 });
+          return [x, types];
+        },
+      };
+    },
+  },
 ];
 
 /** `a` points in `b` cells (consecutive runs; the last takes the rest): frac, crystal, offsets, lattices. */
@@ -285,6 +327,16 @@ function cells(a: number, b: number, seed: number): Input[] {
     { data: lattices, shape: [b, 9] },
   ];
 }
+
+/** The table, then GemNet's graph, triplets and both bases on it (every decoder_edges kernel). */
+const decoderGraphCase = (k: number): OpFn => async ([frac, crystal, offsets, lattices, range]) => {
+  const t = neighborTable(frac, crystal, offsets, lattices, { cutoff: 7, maxNeighbors: k });
+  const g = await symmetricDecoderGraph(t, range);
+  const centres = Tensor.from(frac.backend, Float32Array.from({ length: 6 }, (_, i) => i / 5), [6]);
+  const rbf = gaussianRadialBasisOnDevice(g.edgeGeometry, centres, { cutoff: 7, envelopeExponent: 5 });
+  const { numEdges: _, kmax: __, dispose: ___, ...tensors } = g;
+  return [...Object.values(tensors), rbf, sphericalBasisOnDevice(g, 4)];
+};
 
 const neighborTableCase = (k: number): OpFn => ([frac, crystal, offsets, lattices]) => {
   const t = neighborTable(frac, crystal, offsets, lattices, { cutoff: 7, maxNeighbors: k });

@@ -47,14 +47,15 @@ export interface Input {
 }
 
 /** Builds the op's outputs from uploaded inputs; creation ops use `be`, the backend under test. */
-export type OpFn = (xs: Tensor[], be: Backend) => Tensor | Tensor[];
+/** An op under test; only cases without a backward (`noGrad`) may be async. */
+export type OpFn = (xs: Tensor[], be: Backend) => Tensor | Tensor[] | Promise<Tensor | Tensor[]>;
 
 function upload(be: Backend, inputs: Input[]): Tensor[] {
   return inputs.map((x) => Tensor.from(be, x.data, x.shape));
 }
 
 async function outputs(be: Backend, fn: OpFn, inputs: Input[]): Promise<HostArray[]> {
-  const r = fn(upload(be, inputs), be);
+  const r = await fn(upload(be, inputs), be);
   return await Promise.all((Array.isArray(r) ? r : [r]).map((t) => t.read()));
 }
 
@@ -102,7 +103,7 @@ async function tapeGrads(be: Backend, fn: OpFn, inputs: Input[]): Promise<HostAr
   xs.forEach((x, i) => x.requiresGrad = !!inputs[i].grad);
   const tape = new Tape();
   const loss = tape.record(() => {
-    const r = fn(xs, be);
+    const r = fn(xs, be) as Tensor | Tensor[]; // cases with a backward are synchronous
     const outs = Array.isArray(r) ? r : [r];
     const ws = weights(outs);
     return outs.map((o, k) => sum(mul(o, Tensor.from(be, ws[k], o.shape)))).reduce((a, b) => add(a, b));

@@ -1,0 +1,126 @@
+/**
+ * GemNet-T's decoder graph and bases built on the device (`symmetricDecoderGraph` +
+ * `GemNetT.inputsOnDevice`) against the host's `buildDecoderGraph` + `GemNetT.prepare` of the same
+ * neighbour table: identical edges, reverse map, offsets and triplet slots; bases and directions
+ * within f32 rounding; the decoder's scores and type logits equal to f32 noise. On the reference
+ * and wasm backends and, where an adapter exists, WebGPU.
+ */
+
+import fc from "fast-check";
+import { assertEquals } from "../_assert.ts";
+import { arbitraryCrystal, PROPERTY_SEED } from "../_arbitrary.ts";
+import { ignore } from "../_gpu.ts";
+import { assertClose } from "../compute/_op_helper.ts";
+import { tinyConfig } from "./_tiny.ts";
+import { type Backend, getBackend } from "../../src/compute/backend.ts";
+import { crystalRanges, symmetricDecoderGraph } from "../../src/compute/decoder_edges.ts";
+import { neighborTable } from "../../src/compute/neighbors.ts";
+import { Tensor } from "../../src/compute/tensor.ts";
+import { CDVAE } from "../../src/model/cdvae.ts";
+import { decoderGraphOnDevice } from "../../src/model/decoder_graph.ts";
+import { type HostCrystals, packHost } from "../../src/model/graphs.ts";
+import { buildDecoderGraph } from "../../src/nn/gemnet_graph.ts";
+import type { GemNetInputs } from "../../src/nn/gemnet.ts";
+
+const CUTOFF = 7;
+
+const backends: Backend[] = [
+  await getBackend({ prefer: "reference" }),
+  await getBackend({ prefer: "wasm" }),
+  ...(ignore ? [] : [await getBackend({ prefer: "webgpu" })]),
+];
+
+/** The batch's tensors on `be`: what a device-resident sampler holds. */
+function upload(be: Backend, h: HostCrystals) {
+  const b = h.atomOffsets.length - 1, n = h.atomOffsets[b];
+  const crystal = new Uint32Array(n);
+  for (let c = 0; c < b; c++) crystal.fill(c, h.atomOffsets[c], h.atomOffsets[c + 1]);
+  return {
+    frac: Tensor.from(be, Float32Array.from(h.frac), [n, 3]),
+    crystal: Tensor.from(be, crystal),
+    offsets: Tensor.from(be, h.atomOffsets.slice()),
+    lattices: Tensor.from(be, Float32Array.from(h.lattices), [b, 9]),
+    range: Tensor.from(be, crystalRanges(h.atomOffsets)),
+  };
+}
+
+async function deviceInputs(model: CDVAE, h: HostCrystals, k: number) {
+  const t = upload(model.backend, h);
+  const table = neighborTable(t.frac, t.crystal, t.offsets, t.lattices, { cutoff: CUTOFF, maxNeighbors: k });
+  const graph = await symmetricDecoderGraph(table, t.range);
+  Object.values(table).forEach((x) => x.dispose());
+  return { inputs: model.decoder.inputsOnDevice(graph, t.crystal), tensors: t };
+}
+
+async function hostInputs(model: CDVAE, h: HostCrystals, k: number): Promise<GemNetInputs> {
+  // The same table (the kernel is deterministic), compacted and re-symmetrised on the host.
+  const g = await decoderGraphOnDevice(model.backend, h, { cutoff: CUTOFF, maxNeighbors: k });
+  return model.decoder.prepare(buildDecoderGraph(g));
+}
+
+const batches = fc.array(arbitraryCrystal({ maxAtoms: 10, rotate: true, maxZ: 100 }), {
+  minLength: 1,
+  maxLength: 4,
+});
+
+for (const be of backends) {
+  Deno.test(`device decoder inputs on ${be.name} equal the host's on random crystals`, async () => {
+    const model = new CDVAE(be, tinyConfig(), 3);
+    try {
+      await fc.assert(
+        fc.asyncProperty(batches, fc.constantFrom(6, 12, 20), async (crystals, k) => {
+          const h = packHost(crystals);
+          const dev = await deviceInputs(model, h, k);
+          const host = await hostInputs(model, h, k);
+          try {
+            const [d, w] = [dev.inputs, host];
+            assertEquals(d.kmax, w.kmax, "kmax");
+            for (const name of ["sources", "targets", "targetOffsets", "idSwap", "tripletEdges"] as const) {
+              assertEquals([...await d[name].read()], [...await w[name].read()], name);
+            }
+            if (w.sources.size === 0) return;
+            for (const name of ["rbf", "cbf", "directions"] as const) {
+              assertClose(await d[name].read(), await w[name].read(), 2e-5, 2e-5, name);
+            }
+            const z = Tensor.from(
+              be,
+              Float32Array.from({ length: 8 * crystals.length }, (_, i) => Math.sin(i)),
+              [
+                crystals.length,
+                8,
+              ],
+            );
+            const types = Tensor.from(be, Uint32Array.from(h.numbers, (n) => n - 1));
+            const [od, ow] = [model.decoder.forward(z, d, types), model.decoder.forward(z, w, types)];
+            assertClose(await od.scores.read(), await ow.scores.read(), 1e-3, 1e-3, "scores");
+            assertClose(await od.typeLogits.read(), await ow.typeLogits.read(), 1e-3, 1e-3, "type logits");
+            [z, types, od.scores, od.typeLogits, ow.scores, ow.typeLogits].forEach((x) => x.dispose());
+          } finally {
+            dev.inputs.dispose();
+            Object.values(dev.tensors).forEach((x) => x.dispose());
+            host.dispose();
+          }
+        }),
+        { seed: PROPERTY_SEED, numRuns: be.name === "reference" ? 40 : 25 },
+      );
+    } finally {
+      model.dispose();
+    }
+  });
+}
+
+Deno.test("symmetricDecoderGraph() of atoms out of each other's reach has no edges", async () => {
+  const be = backends[0];
+  const far = packHost([{
+    lattice: new Float64Array([9, 0, 0, 0, 9, 0, 0, 0, 9]),
+    frac: new Float64Array([0, 0, 0]),
+    numbers: new Uint8Array([6]),
+  }]);
+  const t = upload(be, far);
+  const table = neighborTable(t.frac, t.crystal, t.offsets, t.lattices, { cutoff: CUTOFF, maxNeighbors: 12 });
+  const g = await symmetricDecoderGraph(table, t.range);
+  assertEquals([g.numEdges, g.kmax], [0, 1]);
+  assertEquals([...await g.targetOffsets.read()], [0, 0]);
+  g.dispose();
+  [...Object.values(table), ...Object.values(t)].forEach((x) => x.dispose());
+});
