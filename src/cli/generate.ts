@@ -66,7 +66,11 @@ export function formatFlag(args: Parameters<Command["run"]>[0]): string {
 /** Parses the Langevin flags shared by `generate` and `reconstruct`. */
 export function langevinFlags(
   args: Parameters<Command["run"]>[0],
-): { stepsPerLevel: number; stepLr: number; minSigma: number; levels: number } {
+): { stepsPerLevel: number; stepLr: number; minSigma: number; levels: number; resident?: boolean } {
+  const loop = String(args.values.loop ?? "auto");
+  if (!["auto", "host", "resident"].includes(loop)) {
+    throw new UsageError(`--loop must be auto, host or resident, got "${loop}"`);
+  }
   const stepLr = Number(args.values["step-lr"]), minSigma = Number(args.values["min-sigma"]);
   if (!(stepLr > 0)) {
     throw new UsageError(`--step-lr must be a positive number, got "${args.values["step-lr"]}"`);
@@ -77,6 +81,7 @@ export function langevinFlags(
     stepLr,
     minSigma,
     levels: intFlag(args, "levels", { min: 1, max: 1000 })!,
+    ...(loop === "auto" ? {} : { resident: loop === "resident" }),
   };
 }
 
@@ -110,6 +115,12 @@ export const SAMPLING_OPTIONS: Command["options"] = {
   "step-lr": { type: "string", value: "X", default: "0.0001", description: "Langevin step size ε" },
   "min-sigma": { type: "string", value: "X", default: "0", description: "Skip noise levels below this σ" },
   "batch-size": { type: "string", value: "N", default: "64", description: "Crystals per batch of dynamics" },
+  loop: {
+    type: "string",
+    value: "NAME",
+    default: "auto",
+    description: "resident (state and graph stay on the device; auto on WebGPU) or host (auto on CPUs)",
+  },
   backend: {
     type: "string",
     value: "NAME",

@@ -60,7 +60,8 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     assertEquals((await handle(new Request("http://x/nope"))).status, 404);
     assert((await (await handle(new Request("http://x/"))).text()).includes("<form"));
     model.dispose();
-    // A folder of crystals as the input; evaluate finds the originals through the recorded path.
+    // A folder of crystals as the input (on the resident loop); evaluate finds the originals through
+    // the recorded path.
     const recDir = await quiet(() =>
       main([
         "reconstruct",
@@ -71,6 +72,8 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
         `${dir}/rec_folder`,
         "--backend",
         "wasm",
+        "--loop",
+        "resident",
       ])
     );
     assertEquals(recDir.value, 0, recDir.err);
