@@ -229,6 +229,7 @@ export const evaluate: Command = {
         `this model (${counted(metrics.count, "crystal")})`,
         pct(metrics.structValid),
         pct(metrics.compValid),
+        pct(metrics.distinctCompositions),
         pct(cov.covRecall),
         pct(cov.covPrecision),
         `${num(cov.amsdRecall)} / ${num(cov.amcdRecall)}`,
@@ -241,6 +242,7 @@ export const evaluate: Command = {
         "CDVAE paper (10 000 / 1 000)",
         paper.struct,
         paper.comp ?? "—",
+        "—",
         paper.covR,
         paper.covP,
         "",
@@ -250,8 +252,8 @@ export const evaluate: Command = {
         "",
       ];
       lines.push(
-        "| | validity struct % | validity comp % | COV-R % | COV-P % | AMSD-R / AMCD-R | EMD ρ | EMD #elem | EMD prop | samples |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| | validity struct % | validity comp % | distinct comp. % | COV-R % | COV-P % | AMSD-R / AMCD-R | EMD ρ | EMD #elem | EMD prop | samples |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         `| ${ours.join(" | ")} |`,
         `| ${theirs.join(" | ")} |`,
       );
@@ -277,6 +279,7 @@ export const evaluate: Command = {
       );
       console.log(
         `validity: structural ${pct(metrics.structValid)} %, composition ${pct(metrics.compValid)} %; ` +
+          `distinct compositions ${pct(metrics.distinctCompositions)} %; ` +
           `COV-R ${pct(cov.covRecall)} %, COV-P ${pct(cov.covPrecision)} %; ` +
           `EMD density ${num(metrics.wdistDensity)}, #elements ${num(metrics.wdistNumElements)}` +
           (propertyName ? `, ${propertyName} ${num(wdistProperty)}` : "") +

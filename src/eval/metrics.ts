@@ -82,10 +82,24 @@ export interface GenerationMetrics {
   structValid: number;
   compValid: number;
   valid: number;
+  /**
+   * Distinct reduced compositions over all crystals ÷ count (issue #6's "share of distinct
+   * compositions": 1 when every crystal has its own composition; NaCl and Na2Cl2 are one).
+   */
+  distinctCompositions: number;
   /** Valid crystals used for the distribution distances (≤ 1 000). */
   samples: number;
   wdistDensity: number;
   wdistNumElements: number;
+}
+
+/** The reduced composition as a key: (Z, count / gcd of the counts), by Z. */
+export function reducedCompositionKey(numbers: ArrayLike<number>): string {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < numbers.length; i++) counts.set(numbers[i], (counts.get(numbers[i]) ?? 0) + 1);
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  const g = [...counts.values()].reduce(gcd, 0) || 1;
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([z, n]) => `${z}:${n / g}`).join(" ");
 }
 
 /** Number of distinct elements. */
@@ -117,6 +131,7 @@ export function generationMetrics(
       structValid: perCrystal.filter((v) => v.structural).length / n,
       compValid: perCrystal.filter((v) => v.compositional).length / n,
       valid: validIdx.length / n,
+      distinctCompositions: new Set(generated.map((c) => reducedCompositionKey(c.numbers))).size / n,
       samples: sample.length,
       wdistDensity: wasserstein1(dens(sample), dens(reference)),
       wdistNumElements: wasserstein1(sample.map(distinctElements), reference.map(distinctElements)),

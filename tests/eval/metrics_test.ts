@@ -8,6 +8,7 @@ import {
   generationMetrics,
   optimizationMetrics,
   reconstructionMetrics,
+  reducedCompositionKey,
   wasserstein1,
 } from "../../src/eval/metrics.ts";
 
@@ -39,11 +40,18 @@ Deno.test("generationMetrics: validity shares and distances over the valid sampl
   assertEquals(metrics.compValid, 0.8);
   assertEquals(metrics.valid, 0.6);
   assertEquals(metrics.samples, 3);
+  assertEquals(metrics.distinctCompositions, 3 / 5); // NaCl ×3, Na, HeCl
   assertEquals(perCrystal.map((v) => v.valid), [true, true, false, true, false]);
   assert(perCrystal[2].reason!.includes("apart"));
   assert(metrics.wdistDensity > 0 && Number.isFinite(metrics.wdistDensity));
   // #elements: samples {2, 2, 1} vs reference {2, 2} → |F| differs by 1/3 on [1, 2)
   assertAlmostEquals(metrics.wdistNumElements, 1 / 3, 1e-12);
+});
+
+Deno.test("reducedCompositionKey: counts divided by their gcd, elements in Z order", () => {
+  assertEquals(reducedCompositionKey([11, 17, 11, 17]), reducedCompositionKey([17, 11]));
+  assertEquals(reducedCompositionKey([8, 8, 8, 22, 38]), "8:3 22:1 38:1");
+  assert(reducedCompositionKey([11, 11, 17]) !== reducedCompositionKey([11, 17]));
 });
 
 Deno.test("reconstructionMetrics: identical crystals all match with RMS 0; invalid ones miss", () => {
