@@ -266,18 +266,16 @@ export class GemNetT {
     const ne = graph.sources.length, kmax = graph.kmax, ns = c.numSpherical;
     const n = graph.targetOffsets.length - 1;
     const radial = (centres: Float64Array) =>
-      Float32Array.from(
-        gaussianRadialBasis(graph.distances, c.cutoff, c.numRadial, c.envelopeExponent, centres),
+      gaussianRadialBasis(
+        graph.distances,
+        c.cutoff,
+        c.numRadial,
+        c.envelopeExponent,
+        centres,
+        new Float32Array(ne * c.numRadial),
       );
     const sameCentres = this.rbfCenters.every((v, k) => v === this.cbfRbfCenters[k]);
-    const cbf = new Float64Array(ne * ns * kmax); // [E, S, Kmax]
-    const y = new Float64Array(ns);
-    for (let e = 0; e < ne; e++) {
-      for (let k = 0; k < graph.tripletCounts[e]; k++) {
-        sphericalHarmonicsY0(ns, graph.tripletCosines[e * kmax + k], y);
-        for (let l = 0; l < ns; l++) cbf[(e * ns + l) * kmax + k] = y[l];
-      }
-    }
+    const cbf = sphericalBasisSlots(graph, ns); // [E, S, Kmax]
     const atomCrystal = new Uint32Array(n);
     for (let b = 0; b < graph.numCrystals; b++) {
       atomCrystal.fill(b, graph.atomOffsets[b], graph.atomOffsets[b + 1]);
@@ -294,7 +292,7 @@ export class GemNetT {
       atomCrystal: indexTensor(be, atomCrystal),
       rbf,
       radCbf: sameCentres ? rbf : Tensor.from(be, radial(this.cbfRbfCenters), [ne, c.numRadial]),
-      cbf: Tensor.from(be, Float32Array.from(cbf), [ne, ns, kmax]),
+      cbf: Tensor.from(be, cbf, [ne, ns, kmax]),
       directions: Tensor.from(be, Float32Array.from(graph.directions), [ne, 3]),
       cbfWeightOrder: this.#cbfWeightOrder(),
     };
@@ -408,4 +406,29 @@ export class GemNetT {
     const scores = segmentSum(mul(f, inp.directions), inp.targetOffsets); // [N, 3]
     return { scores, typeLogits: this.fcAtom.forward(h) };
   }
+}
+
+/**
+ * Y_l⁰(cos φ) of every valid triplet slot in the [E, S, Kmax] layout, zero on padding: the values
+ * of `sphericalHarmonicsY0` (bases.ts), computed in f64 and stored as f32, with its Legendre
+ * recurrence inlined and the norms √((2l + 1)/4π) hoisted — the hot loop of `prepare`.
+ */
+function sphericalBasisSlots(graph: DecoderGraph, ns: number): Float32Array {
+  const ne = graph.sources.length, kmax = graph.kmax, out = new Float32Array(ne * ns * kmax);
+  const norm = sphericalHarmonicsY0(ns, 1); // P_l(1) = 1, so these are the norms
+  for (let e = 0; e < ne; e++) {
+    const base = e * ns * kmax;
+    for (let k = 0; k < graph.tripletCounts[e]; k++) {
+      const x = graph.tripletCosines[e * kmax + k];
+      let p0 = 1, p1 = x;
+      out[base + k] = norm[0];
+      if (ns > 1) out[base + kmax + k] = norm[1] * x;
+      for (let l = 2; l < ns; l++) {
+        const p2 = ((2 * l - 1) * x * p1 - (l - 1) * p0) / l;
+        out[base + l * kmax + k] = norm[l] * p2;
+        [p0, p1] = [p1, p2];
+      }
+    }
+  }
+  return out;
 }

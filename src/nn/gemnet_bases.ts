@@ -40,7 +40,9 @@ export function polynomialEnvelope(x: number, p: number): number {
  * @param envelopeExponent p of {@linkcode polynomialEnvelope}
  * @param centres μ_k (default k/(K−1)); the width Δ = 1/(K−1) stays (the reference fixes its
  *   `coeff` at construction, and keeps the centres as the `state_dict` buffer `rbf.offset`)
- * @returns `[E·K]` row-major
+ * @param out `[E·K]` to fill: a Float32Array receives the f64 values rounded to f32, and
+ *   exponentials that round to 0 there (exponent below −104) are skipped
+ * @returns `out` (default: a new Float64Array), row-major
  * @throws {RangeError} When `numRadial` < 2 (the width Δ is the centre spacing)
  *
  * @example One edge at the origin: only the first Gaussian is 1
@@ -51,13 +53,14 @@ export function polynomialEnvelope(x: number, p: number): number {
  * assertAlmostEquals(r[1], Math.exp(-0.5));
  * ```
  */
-export function gaussianRadialBasis(
+export function gaussianRadialBasis<T extends Float64Array | Float32Array = Float64Array>(
   distances: ArrayLike<number>,
   cutoff: number,
   numRadial: number,
   envelopeExponent: number,
   centres?: ArrayLike<number>,
-): Float64Array {
+  out?: T,
+): T {
   if (!Number.isInteger(numRadial) || numRadial < 2) {
     throw new RangeError(
       `Cannot build the radial basis: numRadial must be an integer ≥ 2, got "${numRadial}"`,
@@ -65,14 +68,16 @@ export function gaussianRadialBasis(
   }
   const step = 1 / (numRadial - 1);
   const coeff = -0.5 / (step * step);
-  const out = new Float64Array(distances.length * numRadial);
+  const o = out ?? new Float64Array(distances.length * numRadial);
+  // exp(−104) ≈ 6.8e-46 is below half the smallest f32 subnormal: it would be stored as 0.
+  const floor = o instanceof Float32Array ? -104 : -Infinity;
   for (let e = 0; e < distances.length; e++) {
     const x = distances[e] / cutoff;
     const env = polynomialEnvelope(x, envelopeExponent);
     for (let k = 0; k < numRadial; k++) {
-      const t = x - (centres ? centres[k] : k * step);
-      out[e * numRadial + k] = env * Math.exp(coeff * t * t);
+      const t = x - (centres ? centres[k] : k * step), a = coeff * t * t;
+      o[e * numRadial + k] = a < floor || env === 0 ? 0 : env * Math.exp(a);
     }
   }
-  return out;
+  return o as T;
 }

@@ -102,83 +102,92 @@ function imageEarlier(a: number, b: number, c: number): boolean {
 export function buildDecoderGraph(g: GraphBatch, opts: DecoderGraphOptions = {}): DecoderGraph {
   const n = atomTotal(g);
   const recv = g.edgeOffsets;
-  // Directed edges before grouping by target, as (source, target, image, D, V).
-  const src: number[] = [], tgt: number[] = [], img: number[] = [], dist: number[] = [], dir: number[] = [];
-  let swapOf: Int32Array;
-  const push = (s: number, t: number, e: number, sign: number) => {
-    src.push(s);
-    tgt.push(t);
-    for (let k = 0; k < 3; k++) {
-      img.push(sign * g.images[3 * e + k]);
-      // V = −r_ij / D for the edge as listed; the mirror points the other way.
-      dir.push((-sign * g.vectors[3 * e + k]) / g.distances[e]);
-    }
-    dist.push(g.distances[e]);
-  };
-  if (opts.symmetrize ?? true) {
-    const kept: number[] = [];
-    for (let i = 0; i < n; i++) {
-      for (let e = recv[i]; e < recv[i + 1]; e++) {
-        const j = g.senders[e];
-        if (j < i || (j === i && imageEarlier(g.images[3 * e], g.images[3 * e + 1], g.images[3 * e + 2]))) {
-          kept.push(e);
-          push(j, i, e, 1);
-        }
+  const symmetrize = opts.symmetrize ?? true;
+  // Which listed edges become directed edges: the reference's survivors (then mirrored), or all.
+  const kept: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let e = recv[i]; e < recv[i + 1]; e++) {
+      const j = g.senders[e];
+      if (
+        !symmetrize || j < i ||
+        (j === i && imageEarlier(g.images[3 * e], g.images[3 * e + 1], g.images[3 * e + 2]))
+      ) {
+        kept.push(e);
       }
     }
-    for (const e of kept) push(recvOf(recv, e), g.senders[e], e, -1);
-    const m = kept.length;
+  }
+  const m = kept.length, ne = symmetrize ? 2 * m : m;
+  // Directed edges before grouping by target, as (source, target, image, D, V).
+  const d: DirectedEdges = {
+    src: new Uint32Array(ne),
+    tgt: new Uint32Array(ne),
+    img: new Int32Array(3 * ne),
+    dist: new Float64Array(ne),
+    dir: new Float64Array(3 * ne),
+  };
+  let at = 0;
+  const push = (s: number, t: number, e: number, sign: number) => {
+    d.src[at] = s;
+    d.tgt[at] = t;
+    for (let k = 0; k < 3; k++) {
+      d.img[3 * at + k] = sign * g.images[3 * e + k];
+      // V = −r_ij / D for the edge as listed; the mirror points the other way.
+      d.dir[3 * at + k] = (-sign * g.vectors[3 * e + k]) / g.distances[e];
+    }
+    d.dist[at++] = g.distances[e];
+  };
+  let swapOf: Int32Array;
+  if (symmetrize) {
+    let i = 0;
+    for (const e of kept) {
+      while (recv[i + 1] <= e) i++;
+      push(g.senders[e], i, e, 1);
+    }
+    i = 0;
+    for (const e of kept) {
+      while (recv[i + 1] <= e) i++;
+      push(i, g.senders[e], e, -1);
+    }
     swapOf = new Int32Array(2 * m);
     for (let k = 0; k < m; k++) [swapOf[k], swapOf[m + k]] = [m + k, k];
   } else {
     const key = (s: number, t: number, a: number, b: number, c: number) => `${s},${t},${a},${b},${c}`;
     const index = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      for (let e = recv[i]; e < recv[i + 1]; e++) {
-        const im = g.images;
-        index.set(key(g.senders[e], i, im[3 * e], im[3 * e + 1], im[3 * e + 2]), src.length);
-        push(g.senders[e], i, e, 1);
-      }
+    let i = 0;
+    for (const e of kept) {
+      while (recv[i + 1] <= e) i++;
+      const im = g.images;
+      index.set(key(g.senders[e], i, im[3 * e], im[3 * e + 1], im[3 * e + 2]), at);
+      push(g.senders[e], i, e, 1);
     }
-    swapOf = new Int32Array(src.length);
-    for (let e = 0; e < src.length; e++) {
-      const r = index.get(key(tgt[e], src[e], -img[3 * e], -img[3 * e + 1], -img[3 * e + 2]));
+    swapOf = new Int32Array(ne);
+    for (let e = 0; e < ne; e++) {
+      const r = index.get(key(d.tgt[e], d.src[e], -d.img[3 * e], -d.img[3 * e + 1], -d.img[3 * e + 2]));
       if (r === undefined) {
         throw new RangeError(
-          `Cannot build the decoder graph: edge ${src[e]}→${tgt[e]} image [${
-            img.slice(3 * e, 3 * e + 3)
+          `Cannot build the decoder graph: edge ${d.src[e]}→${d.tgt[e]} image [${
+            d.img.slice(3 * e, 3 * e + 3)
           }] has no reverse edge, so the list is not symmetric (use symmetrize: true)`,
         );
       }
       swapOf[e] = r;
     }
   }
-  return groupByTarget(g, n, src, tgt, img, dist, dir, swapOf);
+  return groupByTarget(g, n, d, swapOf);
 }
 
-/** Receiver of edge e in a CSR by receiver (binary search). */
-function recvOf(offsets: Uint32Array, e: number): number {
-  let lo = 0, hi = offsets.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (offsets[mid] <= e) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+/** Directed edges in the order they were made, before grouping by target. */
+interface DirectedEdges {
+  src: Uint32Array;
+  tgt: Uint32Array;
+  img: Int32Array;
+  dist: Float64Array;
+  dir: Float64Array;
 }
 
 /** Stable counting sort of the edges by target, then the triplet slots of each edge. */
-function groupByTarget(
-  g: GraphBatch,
-  n: number,
-  src: number[],
-  tgt: number[],
-  img: number[],
-  dist: number[],
-  dir: number[],
-  swapOf: Int32Array,
-): DecoderGraph {
-  const ne = src.length;
+function groupByTarget(g: GraphBatch, n: number, d: DirectedEdges, swapOf: Int32Array): DecoderGraph {
+  const { src, tgt, img, dist, dir } = d, ne = src.length;
   const targetOffsets = new Uint32Array(n + 1);
   for (const t of tgt) targetOffsets[t + 1]++;
   for (let i = 0; i < n; i++) targetOffsets[i + 1] += targetOffsets[i];
