@@ -22,6 +22,7 @@ import {
   minImageDisplacementPacked,
   neighborListMany,
 } from "../src/core/geometry.ts";
+import { NeighborListPool } from "../src/core/neighbor_pool.ts";
 
 const fixture = JSON.parse(
   await Deno.readTextFile(new URL("../tests/fixtures/neighbors_datasets.json", import.meta.url)),
@@ -97,6 +98,16 @@ Deno.bench("neighborListMany, no vectors (pymatgen's outputs)", { group: ALL }, 
 });
 Deno.bench("neighborListMany, with vectors", { group: ALL }, () => {
   neighborListMany(crystals, { cutoff: 7 });
+});
+// Two workers (this machine's cores), started before the timings; the process ends with the
+// last bench, which leaves the pool open on purpose (Deno.bench has no teardown hook).
+const pool = new NeighborListPool({ workers: 2 });
+await pool.neighborListMany(crystals, { cutoff: 7 });
+Deno.bench("NeighborListPool (2 workers), no vectors", { group: ALL }, async () => {
+  await pool.neighborListMany(crystals, { cutoff: 7, vectors: false });
+});
+Deno.bench("NeighborListPool (2 workers), with vectors", { group: ALL }, async () => {
+  await pool.neighborListMany(crystals, { cutoff: 7 });
 });
 
 const TOP = `20 nearest within 7 Å, ${M} crystals`;

@@ -4,7 +4,8 @@ Both run on the 340 crystals of tests/fixtures/neighbors_datasets.json, on this 
 alternating rounds (so background load hits both alike). pymatgen: Structures are built once
 outside the timing; each sample times get_neighbor_list(7.0) over all 340 (5 warm-up passes,
 then samples until about 1 s). cdvae: `deno bench --json bench/neighbors_bench.ts`, where one
-iteration is one neighborListMany call over all 340 (Deno's own warm-up and sampling). On a
+iteration is one neighborListMany call over all 340 (Deno's own warm-up and sampling), or one
+NeighborListPool.neighborListMany call on two workers started beforehand. On a
 shared machine the minimum sample is the best estimate of undisturbed speed, so the headline is
 the ratio of the two minima over all rounds; per-round figures show the spread.
 
@@ -32,6 +33,8 @@ CUTOFF = 7.0
 OURS = {
     "neighborListMany, no vectors (pymatgen's outputs)": "cdvae, same outputs as pymatgen",
     "neighborListMany, with vectors": "cdvae, with edge vectors",
+    "NeighborListPool (2 workers), no vectors": "cdvae, 2 workers, same outputs",
+    "NeighborListPool (2 workers), with vectors": "cdvae, 2 workers, with vectors",
 }
 
 

@@ -14,11 +14,10 @@
 import type { Crystal } from "../crystal/crystal.ts";
 import { wrapFrac } from "../crystal/lattice.ts";
 import { callBatch, callChunks, callCore, GeometryError, packCrystals } from "./wasm.ts";
+import { neighborArgs, NL_ACTION, searchPacked } from "./_neighbors.ts";
 
 export { GeometryError } from "./wasm.ts";
-
-/** Default cap on the number of edges one neighbour-list call returns (48 bytes each). */
-export const DEFAULT_MAX_EDGES = 1 << 24;
+export { DEFAULT_MAX_EDGES } from "./_neighbors.ts";
 
 /**
  * Which periodic images a search considers:
@@ -85,18 +84,6 @@ export interface NeighborListBatch extends NeighborList {
   atomOffsets: Uint32Array;
 }
 
-const NL_ACTION = "build the neighbour list of";
-
-function checkCount(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new GeometryError(
-      "bad-parameter",
-      `Cannot ${NL_ACTION} crystals: ${name} must be an integer in 0..${max}, got "${value}"`,
-    );
-  }
-  return value;
-}
-
 /**
  * Periodic neighbour list of one crystal: every (sender, image) within `cutoff` of each atom, or
  * the `maxNeighbors` nearest. See the module comment for the edge convention.
@@ -148,54 +135,25 @@ export function neighborList(c: Crystal, opts: NeighborOptions): NeighborList {
  * ```
  */
 export function neighborListMany(crystals: readonly Crystal[], opts: NeighborOptions): NeighborListBatch {
-  const maxNeighbors = opts.maxNeighbors === undefined
-    ? -1
-    : checkCount("maxNeighbors", opts.maxNeighbors, 2 ** 31 - 1);
-  const maxEdges = checkCount("maxEdges", opts.maxEdges ?? DEFAULT_MAX_EDGES, 2 ** 32 - 1);
-  const images = opts.images ?? "all";
-  if (images !== "all" && images !== "cdvae") {
-    throw new GeometryError(
-      "bad-parameter",
-      `Cannot ${NL_ACTION} crystals: images must be "all" or "cdvae", got "${images}"`,
-    );
-  }
-  const vectors = opts.vectors ?? true;
+  const args = neighborArgs(opts);
   const parts: NeighborListBatch[] = [];
   let edges = 0;
   for (const [offset, batch] of callChunks(crystals)) {
-    const { lattices, frac, offsets } = packCrystals(batch, NL_ACTION);
-    const status = new Int32Array(batch.length);
-    let part: NeighborListBatch | undefined;
-    callBatch(NL_ACTION, status, (core) => {
-      const r = core.neighbor_lists(
-        lattices,
-        frac,
-        offsets,
-        opts.cutoff,
-        maxNeighbors,
-        images === "cdvae",
-        maxEdges - edges,
-        vectors,
-        status,
-      );
-      try {
-        if (r.failures === 0) {
-          part = {
-            atomOffsets: offsets,
-            offsets: r.take_offsets(),
-            senders: r.take_senders(),
-            images: r.take_images(),
-            distances: r.take_distances(),
-            vectors: r.take_vectors(),
-          };
-        }
-        return r.failures;
-      } finally {
-        r.free();
-      }
-    }, offset);
-    edges += part!.senders.length;
-    parts.push(part!);
+    const packed = packCrystals(batch, NL_ACTION);
+    const { result: r } = searchPacked(packed, args, args.maxEdges - edges, offset);
+    try {
+      parts.push({
+        atomOffsets: packed.offsets,
+        offsets: r.take_offsets(),
+        senders: r.take_senders(),
+        images: r.take_images(),
+        distances: r.take_distances(),
+        vectors: r.take_vectors(),
+      });
+    } finally {
+      r.free();
+    }
+    edges += parts[parts.length - 1].senders.length;
   }
   return parts.length === 1 ? parts[0] : concat(parts);
 }

@@ -45,6 +45,18 @@ export class NeighborListResult {
     free(): void;
     [Symbol.dispose](): void;
     /**
+     * Where the five arrays lie in linear memory (see [`wasm_memory`]): byte address and length
+     * in elements of offsets (u32), senders (u32), images (i32, 3 per edge), distances (f64)
+     * and vectors (f64, 3 per edge). A worker copies them straight into the caller's shared
+     * buffers, one copy instead of `take_*` plus another. Valid until the next call into wasm.
+     */
+    layout(): Uint32Array;
+    /**
+     * Adds `atom_base` to every sender and `edge_base` to every offset: the list of one part of
+     * a batch renumbered for its place in the whole batch.
+     */
+    shift(atom_base: number, edge_base: number): void;
+    /**
      * `[E]`: |r_ij| in Å.
      */
     take_distances(): Float64Array;
@@ -176,3 +188,9 @@ export function trap_for_tests(kind: number): void;
  * The crate version (`Cargo.toml`), so callers can tell which core they loaded.
  */
 export function version(): string;
+
+/**
+ * The linear memory of this instance, for reading a [`NeighborListResult`] in place by its
+ * [`NeighborListResult::layout`].
+ */
+export function wasm_memory(): any;

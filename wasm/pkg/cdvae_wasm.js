@@ -130,6 +130,28 @@ export class NeighborListResult {
         return ret;
     }
     /**
+     * Where the five arrays lie in linear memory (see [`wasm_memory`]): byte address and length
+     * in elements of offsets (u32), senders (u32), images (i32, 3 per edge), distances (f64)
+     * and vectors (f64, 3 per edge). A worker copies them straight into the caller's shared
+     * buffers, one copy instead of `take_*` plus another. Valid until the next call into wasm.
+     * @returns {Uint32Array}
+     */
+    layout() {
+        const ret = wasm.neighborlistresult_layout(this.__wbg_ptr);
+        var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v1;
+    }
+    /**
+     * Adds `atom_base` to every sender and `edge_base` to every offset: the list of one part of
+     * a batch renumbered for its place in the whole batch.
+     * @param {number} atom_base
+     * @param {number} edge_base
+     */
+    shift(atom_base, edge_base) {
+        wasm.neighborlistresult_shift(this.__wbg_ptr, atom_base, edge_base);
+    }
+    /**
      * `[E]`: |r_ij| in Å.
      * @returns {Float64Array}
      */
@@ -577,11 +599,25 @@ export function version() {
         wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
     }
 }
+
+/**
+ * The linear memory of this instance, for reading a [`NeighborListResult`] in place by its
+ * [`NeighborListResult::layout`].
+ * @returns {any}
+ */
+export function wasm_memory() {
+    const ret = wasm.wasm_memory();
+    return ret;
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
         __wbg___wbindgen_copy_to_typed_array_88899a52af046901: function(arg0, arg1, arg2) {
             new Uint8Array(arg2.buffer, arg2.byteOffset, arg2.byteLength).set(getArrayU8FromWasm0(arg0, arg1));
+        },
+        __wbg___wbindgen_memory_caa4a6165639c8b5: function() {
+            const ret = wasm.memory;
+            return ret;
         },
         __wbg___wbindgen_throw_41e9ee4f547fc59a: function(arg0, arg1) {
             throw new Error(getStringFromWasm0(arg0, arg1));

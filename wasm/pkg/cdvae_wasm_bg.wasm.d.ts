@@ -26,6 +26,8 @@ export const min_distances: (a: number, b: number, c: number, d: number, e: numb
 export const min_image_displacements: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: any) => number;
 export const neighbor_lists: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: any) => number;
 export const neighborlistresult_failures: (a: number) => number;
+export const neighborlistresult_layout: (a: number) => [number, number];
+export const neighborlistresult_shift: (a: number, b: number, c: number) => void;
 export const neighborlistresult_take_distances: (a: number) => [number, number];
 export const neighborlistresult_take_images: (a: number) => [number, number];
 export const neighborlistresult_take_offsets: (a: number) => [number, number];
@@ -35,6 +37,7 @@ export const niggli_reduce_lattices: (a: number, b: number, c: number, d: number
 export const niggli_reduce_structures: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: any, k: number, l: number, m: any, n: number, o: number, p: any, q: number, r: number, s: any) => number;
 export const trap_for_tests: (a: number) => void;
 export const version: () => [number, number];
+export const wasm_memory: () => any;
 export const __wbindgen_externrefs: WebAssembly.Table;
 export const __wbindgen_free: (a: number, b: number, c: number) => void;
 export const __wbindgen_malloc: (a: number, b: number) => number;

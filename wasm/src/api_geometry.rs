@@ -55,6 +55,41 @@ impl NeighborListResult {
     pub fn take_vectors(&mut self) -> Vec<f64> {
         std::mem::take(&mut self.list.vectors).into_flattened()
     }
+
+    /// Where the five arrays lie in linear memory (see [`wasm_memory`]): byte address and length
+    /// in elements of offsets (u32), senders (u32), images (i32, 3 per edge), distances (f64)
+    /// and vectors (f64, 3 per edge). A worker copies them straight into the caller's shared
+    /// buffers, one copy instead of `take_*` plus another. Valid until the next call into wasm.
+    pub fn layout(&self) -> Vec<u32> {
+        let l = &self.list;
+        let addr = |p: *const u8| p as usize as u32;
+        vec![
+            addr(l.offsets.as_ptr().cast()),
+            l.offsets.len() as u32,
+            addr(l.senders.as_ptr().cast()),
+            l.senders.len() as u32,
+            addr(l.images.as_ptr().cast()),
+            3 * l.images.len() as u32,
+            addr(l.distances.as_ptr().cast()),
+            l.distances.len() as u32,
+            addr(l.vectors.as_ptr().cast()),
+            3 * l.vectors.len() as u32,
+        ]
+    }
+
+    /// Adds `atom_base` to every sender and `edge_base` to every offset: the list of one part of
+    /// a batch renumbered for its place in the whole batch.
+    pub fn shift(&mut self, atom_base: u32, edge_base: u32) {
+        self.list.senders.iter_mut().for_each(|j| *j += atom_base);
+        self.list.offsets.iter_mut().for_each(|o| *o += edge_base);
+    }
+}
+
+/// The linear memory of this instance, for reading a [`NeighborListResult`] in place by its
+/// [`NeighborListResult::layout`].
+#[wasm_bindgen]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Neighbour lists of `M = status.len()` crystals within `cutoff` Å. `max_neighbors < 0` keeps
@@ -98,7 +133,7 @@ pub fn neighbor_lists(
         }
     };
     let mut builder = NeighborBuilder::default();
-    builder.list.offsets.reserve(frac.len() / 3 + 1);
+    builder.reserve_for(&batch, &opts);
     builder.list.offsets.push(0);
     let failures = run_batch(status, |b| match batch.crystal(b) {
         Ok(c) => builder.append(&c, &opts),

@@ -1,0 +1,270 @@
+/**
+ * Neighbour lists of large batches on several threads: {@linkcode NeighborListPool} splits a batch
+ * into contiguous parts of about equal estimated work, searches each in a Deno Worker that holds its
+ * own instance of the wasm geometry core, and has the workers copy their parts straight into the
+ * batch's arrays. The result is identical to {@linkcode neighborListMany}'s, whose synchronous API
+ * stays the default.
+ *
+ * Why this shape: each worker copies its part once, from its wasm memory into the final arrays
+ * (SharedArrayBuffers the main thread allocates once every part has reported its size), so the
+ * copy-out is split across threads and nothing is concatenated afterwards. Small batches run on the
+ * calling thread, where a round trip to the workers would cost more than it saves.
+ *
+ * @module
+ */
+
+import type { Crystal } from "../crystal/crystal.ts";
+import { latticeVolume } from "../crystal/lattice.ts";
+import { type NeighborListBatch, neighborListMany, type NeighborOptions } from "./geometry.ts";
+import { type NeighborArgs, neighborArgs, NL_ACTION } from "./_neighbors.ts";
+import { MAX_ATOMS_PER_CALL, MAX_CRYSTALS_PER_CALL, packCrystals, type PackedCrystals } from "./wasm.ts";
+import type { SharedOutputs, WorkerReply, WorkerRequest } from "./_neighbor_worker.ts";
+
+const WORKER_URL = new URL("./_neighbor_worker.ts", import.meta.url);
+
+/**
+ * Cost of one atom pair in the work estimate, in edges (the rows of images it walks); fitted so
+ * that the two halves of the 340 fixture crystals take the same time (2.77 / 2.71 ms).
+ */
+const PAIR_WORK = 13;
+
+/**
+ * Estimated work (see {@linkcode NeighborListPool}) below which a batch runs on the calling thread:
+ * about 1 ms of search on this project's machine (the 340 fixture crystals at 7 Å estimate
+ * 8.0e5 and take ~5.4 ms on one thread), where handing a batch to the workers costs ~0.5 ms.
+ */
+export const MIN_PARALLEL_WORK = 150_000;
+
+/** Options of {@linkcode NeighborListPool}. */
+export interface NeighborListPoolOptions {
+  /** Number of workers (default: `navigator.hardwareConcurrency`, at most 16). */
+  workers?: number;
+  /** Batches with less estimated work run on the calling thread (default {@linkcode MIN_PARALLEL_WORK}). */
+  minParallelWork?: number;
+}
+
+/** A worker, the promise of its start-up, and how to fail that promise when the pool closes. */
+interface PoolWorker {
+  worker: Worker;
+  ready: Promise<void>;
+  stop: (e: Error) => void;
+}
+
+interface Pending {
+  resolve: (r: WorkerReply) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Workers that build neighbour lists of large batches in parallel. Workers start on the first
+ * batch large enough to use them and live until {@linkcode NeighborListPool.close} (or the end of
+ * a `using` block): close the pool, since a live worker keeps Deno running.
+ *
+ * Results equal {@linkcode neighborListMany}'s bit for bit; their arrays (but `atomOffsets`) are
+ * views of SharedArrayBuffers when the batch ran on the workers. Errors are the same
+ * {@linkcode GeometryError}s: when a part fails, the batch is rerun on the calling thread, which
+ * throws exactly what the synchronous call throws (the first failing crystal of the whole batch).
+ *
+ * @example Two threads, same edges as the synchronous call
+ * ```ts
+ * import assert from "node:assert";
+ * import { neighborListMany } from "./geometry.ts";
+ * const c = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([55, 17]),
+ * };
+ * using pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
+ * const nl = await pool.neighborListMany([c, c, c], { cutoff: 5 });
+ * assert.deepStrictEqual([...nl.senders], [...neighborListMany([c, c, c], { cutoff: 5 }).senders]);
+ * ```
+ */
+export class NeighborListPool implements Disposable {
+  /** Number of workers. */
+  readonly size: number;
+  /** Estimated work from which batches go to the workers. */
+  readonly minParallelWork: number;
+  #workers: PoolWorker[] = [];
+  #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #closed = false;
+
+  /**
+   * @param opts Number of workers, threshold for small batches
+   * @throws {RangeError} For a worker count that is not an integer in 1..64
+   */
+  constructor(opts: NeighborListPoolOptions = {}) {
+    const size = opts.workers ?? Math.min(navigator.hardwareConcurrency || 1, 16);
+    if (!Number.isInteger(size) || size < 1 || size > 64) {
+      throw new RangeError(`NeighborListPool: workers must be an integer in 1..64, got "${size}"`);
+    }
+    this.size = size;
+    this.minParallelWork = opts.minParallelWork ?? MIN_PARALLEL_WORK;
+  }
+
+  /**
+   * {@linkcode neighborListMany} on the pool's workers (on the calling thread for small batches).
+   *
+   * @param crystals The crystals (each with at least one atom)
+   * @param opts As {@linkcode neighborListMany}
+   * @returns The same list as {@linkcode neighborListMany}
+   * @throws {GeometryError} The synchronous call's error
+   * @throws {Error} When the pool is closed, or closed or a worker dies during the call
+   */
+  async neighborListMany(crystals: readonly Crystal[], opts: NeighborOptions): Promise<NeighborListBatch> {
+    if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
+    const args = neighborArgs(opts);
+    const work = crystals.map((c) => workOf(c, args));
+    if (crystals.length < 2 || work.reduce((s, w) => s + w, 0) < this.minParallelWork) {
+      return neighborListMany(crystals, opts);
+    }
+    const packed = packCrystals(crystals, NL_ACTION);
+    const parts = splitByWork(work, packed.offsets, this.size);
+    const ids = parts.map(() => this.#nextId++);
+    const sizes = await Promise.all(parts.map(([a, b], p) => {
+      const part = slicePacked(packed, a, b);
+      const msg: WorkerRequest = { type: "search", id: ids[p], packed: part, args, offset: a };
+      // slicePacked's arrays are fresh, so their buffers can move to the worker.
+      const buffers = [part.lattices, part.frac, part.offsets].map((x) => x.buffer as ArrayBuffer);
+      return this.#request(p, msg, buffers);
+    }));
+    const edges = sizes.map((r) => "edges" in r ? r.edges : 0);
+    const total = edges.reduce((s, e) => s + e, 0);
+    if (sizes.some((r) => "failed" in r) || total > args.maxEdges) {
+      await Promise.all(ids.map((id, p) => this.#request(p, { type: "free", id })));
+      return neighborListMany(crystals, opts);
+    }
+    const n = packed.offsets[crystals.length];
+    const out = sharedOutputs(n, total, args.vectors);
+    let edgeBase = 0;
+    await Promise.all(parts.map(([a], p) => {
+      const msg: WorkerRequest = { type: "copy", id: ids[p], atomBase: packed.offsets[a], edgeBase, out };
+      edgeBase += edges[p];
+      return this.#request(p, msg);
+    }));
+    out.offsets[n] = total;
+    return { atomOffsets: packed.offsets, ...out };
+  }
+
+  /** Terminates the workers; calls in flight reject. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    const e = new Error("Cannot build neighbour lists: the NeighborListPool was closed");
+    for (const w of this.#workers) {
+      w.worker.terminate();
+      w.stop(e);
+    }
+    this.#workers = [];
+    this.#failAll(e);
+  }
+
+  /** As {@linkcode NeighborListPool.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Sends `msg` to the worker of part `p` and resolves with its reply. */
+  async #request(p: number, msg: WorkerRequest, transfer: Transferable[] = []): Promise<WorkerReply> {
+    const { worker, ready } = this.#worker(p % this.size);
+    await ready;
+    return await new Promise((resolve, reject) => {
+      if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
+      this.#pending.set(msg.id, { resolve, reject });
+      worker.postMessage(msg, transfer);
+    });
+  }
+
+  /** Worker `k`, started on first use. */
+  #worker(k: number): PoolWorker {
+    if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
+    while (this.#workers.length <= k) {
+      const worker = new Worker(WORKER_URL, { type: "module" });
+      let stop: (e: Error) => void = () => {};
+      const ready = new Promise<void>((resolve, reject) => {
+        stop = reject;
+        worker.onmessage = (e: MessageEvent<WorkerReply | { ready: true }>) => {
+          if ("ready" in e.data) return resolve();
+          const pending = this.#pending.get(e.data.id);
+          this.#pending.delete(e.data.id);
+          pending?.resolve(e.data);
+        };
+        worker.onerror = (e: ErrorEvent) => {
+          // A worker that cannot start or dies takes the pool with it; the callers get the reason.
+          e.preventDefault();
+          const error = new Error(`Cannot build neighbour lists: a pool worker failed (${e.message})`);
+          reject(error);
+          this.#failAll(error);
+          this.close();
+        };
+      });
+      // A start-up failure is reported to the calls waiting on `ready`, not as unhandled.
+      ready.catch(() => {});
+      this.#workers.push({ worker, ready, stop });
+    }
+    return this.#workers[k];
+  }
+
+  #failAll(e: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(e);
+  }
+}
+
+/**
+ * Estimated search work of one crystal: per atom pair, {@linkcode PAIR_WORK} plus the images it
+ * can hold (lattice points in the cutoff sphere, or CDVAE's 27). Only used to balance parts.
+ */
+function workOf(c: Crystal, args: NeighborArgs): number {
+  const n = c.numbers?.length ?? 0;
+  const images = args.cdvae
+    ? 27
+    : Math.min(4 / 3 * Math.PI * args.cutoff ** 3 / Math.abs(latticeVolume(c.lattice ?? [])), 1e6);
+  return n * n * (PAIR_WORK + (Number.isFinite(images) ? images : 0));
+}
+
+/**
+ * Contiguous `[start, end)` ranges of crystals: `parts` of about equal work (a crystal goes to the
+ * part that holds its midpoint of the running total), further split to the core's per-call limits.
+ */
+function splitByWork(work: number[], atomOffsets: Uint32Array, parts: number): [number, number][] {
+  const total = work.reduce((s, w) => s + w, 0);
+  const out: [number, number][] = [];
+  let start = 0, before = 0, k = 1;
+  for (let b = 0; b < work.length; b++) {
+    const overLimits = b - start >= MAX_CRYSTALS_PER_CALL ||
+      atomOffsets[b + 1] - atomOffsets[start] > MAX_ATOMS_PER_CALL;
+    const pastTarget = k < parts && before + work[b] / 2 > total * k / parts;
+    if (b > start && (overLimits || pastTarget)) {
+      out.push([start, b]);
+      start = b;
+      if (pastTarget) k++;
+    }
+    before += work[b];
+  }
+  out.push([start, work.length]);
+  return out;
+}
+
+/** Crystals `a..b` of a packed batch, as their own packed batch (fresh arrays, to transfer). */
+function slicePacked(p: PackedCrystals, a: number, b: number): PackedCrystals {
+  const first = p.offsets[a];
+  return {
+    lattices: p.lattices.slice(9 * a, 9 * b),
+    frac: p.frac.slice(3 * first, 3 * p.offsets[b]),
+    offsets: p.offsets.slice(a, b + 1).map((o) => o - first),
+  };
+}
+
+/** The arrays of a list of `n` receivers and `edges` edges over SharedArrayBuffers. */
+function sharedOutputs(n: number, edges: number, vectors: boolean): SharedOutputs {
+  const shared = <T>(ctor: new (b: SharedArrayBuffer) => T, bytes: number) =>
+    new ctor(new SharedArrayBuffer(bytes));
+  return {
+    offsets: shared(Uint32Array, 4 * (n + 1)),
+    senders: shared(Uint32Array, 4 * edges),
+    images: shared(Int32Array, 12 * edges),
+    distances: shared(Float64Array, 8 * edges),
+    vectors: vectors ? shared(Float64Array, 24 * edges) : new Float64Array(0),
+  };
+}

@@ -1,0 +1,148 @@
+import fc from "fast-check";
+import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
+import { arbitraryCrystal, PROPERTY_SEED } from "../_arbitrary.ts";
+import type { Crystal } from "../../src/crystal/crystal.ts";
+import {
+  CDVAE_DECODER_GRAPH,
+  GeometryError,
+  type NeighborListBatch,
+  neighborListMany,
+  type NeighborOptions,
+} from "../../src/core/geometry.ts";
+import { NeighborListPool } from "../../src/core/neighbor_pool.ts";
+
+/** Property cases (each starts no workers: one pool serves them all). */
+const RUNS = 40;
+
+const fixtureCrystals: Crystal[] = JSON.parse(
+  await Deno.readTextFile(new URL("../fixtures/neighbors_datasets.json", import.meta.url)),
+).crystals.map((c: { lattice: number[]; frac: number[]; numbers: number[] }) => ({
+  lattice: new Float64Array(c.lattice),
+  frac: new Float64Array(c.frac),
+  numbers: new Uint8Array(c.numbers),
+}));
+
+const cubic: Crystal = {
+  lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+  frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+  numbers: new Uint8Array([55, 17]),
+};
+
+const FIELDS = ["atomOffsets", "offsets", "senders", "images", "distances", "vectors"] as const;
+
+/** Same length and the same value (bit for bit, −0 included) in every array. */
+function assertSameList(got: NeighborListBatch, want: NeighborListBatch, msg = ""): void {
+  for (const k of FIELDS) {
+    assertEquals(got[k].length, want[k].length, `${msg} ${k} length`);
+    const i = want[k].findIndex((v, i) => !Object.is(v, got[k][i]));
+    assertEquals(i, -1, `${msg} ${k}[${i}]: ${got[k][i]} vs ${want[k][i]}`);
+  }
+}
+
+/** The error the synchronous call throws for the same input. */
+function syncError(crystals: Crystal[], opts: NeighborOptions): GeometryError {
+  return assertThrows(() => neighborListMany(crystals, opts), GeometryError);
+}
+
+async function assertSameError(pool: NeighborListPool, crystals: Crystal[], opts: NeighborOptions) {
+  const want = syncError(crystals, opts);
+  const got = await assertRejects(() => pool.neighborListMany(crystals, opts), GeometryError);
+  assertEquals([got.kind, got.index, got.message], [want.kind, want.index, want.message]);
+}
+
+Deno.test("NeighborListPool equals neighborListMany on the 340 fixture crystals", async (t) => {
+  using pool = new NeighborListPool({ workers: 2 });
+  const cases: [string, NeighborOptions][] = [
+    ["7 Å, no vectors", { cutoff: 7, vectors: false }],
+    ["7 Å, vectors", { cutoff: 7 }],
+    ["20 nearest, all images", { cutoff: 7, maxNeighbors: 20 }],
+    ["CDVAE decoder graph", CDVAE_DECODER_GRAPH],
+  ];
+  for (const [name, opts] of cases) {
+    await t.step(name, async () => {
+      const nl = await pool.neighborListMany(fixtureCrystals, opts);
+      assert(nl.senders.buffer instanceof SharedArrayBuffer, "the batch ran on the workers");
+      assertSameList(nl, neighborListMany(fixtureCrystals, opts), name);
+    });
+  }
+});
+
+Deno.test("NeighborListPool equals neighborListMany on random batches split across workers", async () => {
+  using pool = new NeighborListPool({ workers: 3, minParallelWork: 0 });
+  const crystal = arbitraryCrystal({ minAtoms: 1, maxAtoms: 6, minLength: 2.5, maxLength: 7, maxZ: 92 });
+  const opts = fc.record({
+    cutoff: fc.double({ min: 1, max: 6, noNaN: true }),
+    vectors: fc.boolean(),
+    images: fc.constantFrom("all" as const, "cdvae" as const),
+    maxNeighbors: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.array(crystal, { minLength: 2, maxLength: 12 }), opts, async (cs, o) => {
+      assertSameList(await pool.neighborListMany(cs, o), neighborListMany(cs, o));
+    }),
+    { seed: PROPERTY_SEED, numRuns: RUNS },
+  );
+});
+
+Deno.test("NeighborListPool serves concurrent calls", async () => {
+  using pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
+  const a = fixtureCrystals.slice(0, 100), b = fixtureCrystals.slice(100);
+  const [x, y] = await Promise.all([
+    pool.neighborListMany(a, { cutoff: 6 }),
+    pool.neighborListMany(b, { cutoff: 5, vectors: false }),
+  ]);
+  assertSameList(x, neighborListMany(a, { cutoff: 6 }));
+  assertSameList(y, neighborListMany(b, { cutoff: 5, vectors: false }));
+});
+
+Deno.test("NeighborListPool runs small batches on the calling thread", async () => {
+  using pool = new NeighborListPool({ workers: 2 });
+  const nl = await pool.neighborListMany([cubic, cubic], { cutoff: 5 });
+  assert(!(nl.senders.buffer instanceof SharedArrayBuffer));
+  assertSameList(nl, neighborListMany([cubic, cubic], { cutoff: 5 }));
+});
+
+Deno.test("NeighborListPool rejects with the synchronous call's GeometryError", async (t) => {
+  using pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
+  const many = fixtureCrystals.slice(0, 40);
+  const bad = { ...cubic, lattice: new Float64Array(9) };
+  const needle = { ...cubic, lattice: new Float64Array([1e-4, 0, 0, 0, 1e-4, 0, 0, 0, 30]) };
+  await t.step(
+    "degenerate lattice in the second part",
+    () => assertSameError(pool, [...many, bad], { cutoff: 7 }),
+  );
+  await t.step(
+    "failures in both parts: the first one",
+    () => assertSameError(pool, [...many.slice(0, 5), needle, ...many.slice(5), bad], { cutoff: 7 }),
+  );
+  await t.step("maxEdges crossed only by the whole batch", async () => {
+    const edges = neighborListMany(many, { cutoff: 7 }).senders.length;
+    await assertSameError(pool, many, { cutoff: 7, maxEdges: edges - 1 });
+    assertEquals((await pool.neighborListMany(many, { cutoff: 7, maxEdges: edges })).senders.length, edges);
+  });
+  await t.step("bad options", () => assertSameError(pool, many, { cutoff: 7, maxNeighbors: -1 }));
+  await t.step(
+    "bad shape",
+    () => assertSameError(pool, [...many, { ...cubic, frac: new Float64Array(5) }], { cutoff: 7 }),
+  );
+  await t.step("the pool still works afterwards", async () => {
+    assertSameList(await pool.neighborListMany(many, { cutoff: 7 }), neighborListMany(many, { cutoff: 7 }));
+  });
+});
+
+Deno.test("NeighborListPool refuses calls once closed and checks its worker count", async () => {
+  const pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
+  await pool.neighborListMany(fixtureCrystals.slice(0, 10), { cutoff: 5 });
+  pool.close();
+  pool.close();
+  await assertRejects(() => pool.neighborListMany(fixtureCrystals, { cutoff: 5 }), Error, /closed/);
+  assertThrows(() => new NeighborListPool({ workers: 0 }), RangeError);
+  assertThrows(() => new NeighborListPool({ workers: 1.5 }), RangeError);
+});
+
+Deno.test("NeighborListPool: closing during a call rejects it", async () => {
+  const pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
+  const call = pool.neighborListMany(fixtureCrystals, { cutoff: 7 });
+  pool.close();
+  await assertRejects(() => call, Error, /closed/);
+});
