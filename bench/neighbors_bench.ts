@@ -14,6 +14,7 @@
  */
 
 import type { Crystal } from "../src/crystal/crystal.ts";
+import { neighborFixtureCrystals } from "./_neighbors_fixture.ts";
 import { fracToCart, latticeVolume } from "../src/crystal/lattice.ts";
 import {
   CDVAE_DECODER_GRAPH,
@@ -24,16 +25,7 @@ import {
 } from "../src/core/geometry.ts";
 import { NeighborListPool } from "../src/core/neighbor_pool.ts";
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../tests/fixtures/neighbors_datasets.json", import.meta.url)),
-);
-const crystals: Crystal[] = fixture.crystals.map((
-  c: { lattice: number[]; frac: number[]; numbers: number[] },
-) => ({
-  lattice: new Float64Array(c.lattice),
-  frac: new Float64Array(c.frac),
-  numbers: new Uint8Array(c.numbers),
-}));
+const crystals: Crystal[] = await neighborFixtureCrystals();
 /** Number of crystals in one iteration (printed in the group names). */
 const M = crystals.length;
 

@@ -5,10 +5,14 @@
  * batch's arrays. The result is identical to {@linkcode neighborListMany}'s, whose synchronous API
  * stays the default.
  *
- * Why this shape: each worker copies its part once, from its wasm memory into the final arrays
- * (SharedArrayBuffers the main thread allocates once every part has reported its size), so the
- * copy-out is split across threads and nothing is concatenated afterwards. Small batches run on the
- * calling thread, where a round trip to the workers would cost more than it saves.
+ * Why this shape: each worker copies its part once, from its wasm memory into the final arrays, so
+ * the copy-out is split across threads and nothing is concatenated afterwards. The arrays are
+ * SharedArrayBuffers that the calling thread allocates from an edge estimate while the workers
+ * search; each worker learns where its part goes from the earlier parts' edge counts (a shared
+ * control array) and copies it in the same turn as its search, so a batch costs one round trip.
+ * When the estimate falls short, the arrays are grown once every part has reported (a second round
+ * trip). Small batches run on the calling thread, where a round trip to the workers would cost more
+ * than it saves.
  *
  * @module
  */
@@ -18,7 +22,7 @@ import { latticeVolume } from "../crystal/lattice.ts";
 import { type NeighborListBatch, neighborListMany, type NeighborOptions } from "./geometry.ts";
 import { type NeighborArgs, neighborArgs, NL_ACTION } from "./_neighbors.ts";
 import { MAX_ATOMS_PER_CALL, MAX_CRYSTALS_PER_CALL, packCrystals, type PackedCrystals } from "./wasm.ts";
-import type { SharedOutputs, WorkerReply, WorkerRequest } from "./_neighbor_worker.ts";
+import type { PartControl, SharedOutputs, WorkerReply, WorkerRequest } from "./_neighbor_worker.ts";
 
 const WORKER_URL = new URL("./_neighbor_worker.ts", import.meta.url);
 
@@ -29,9 +33,16 @@ const WORKER_URL = new URL("./_neighbor_worker.ts", import.meta.url);
 const PAIR_WORK = 13;
 
 /**
+ * Work (in {@linkcode workOf}'s units) of zero-filling the output of one edge, 24 bytes (twice
+ * that with vectors): fitted on the fixture, where the calling thread fills 9.8 MB in ~0.7 ms and
+ * the search does ~1.6e5 units per ms.
+ */
+const FILL_WORK_PER_EDGE = 0.28;
+
+/**
  * Estimated work (see {@linkcode NeighborListPool}) below which a batch runs on the calling thread:
  * about 1 ms of search on this project's machine (the 340 fixture crystals at 7 Å estimate
- * 8.0e5 and take ~5.4 ms on one thread), where handing a batch to the workers costs ~0.5 ms.
+ * 8.0e5 and take ~4.7 ms on one thread), where handing a batch to the workers costs ~0.5 ms.
  */
 export const MIN_PARALLEL_WORK = 150_000;
 
@@ -48,6 +59,8 @@ interface PoolWorker {
   worker: Worker;
   ready: Promise<void>;
   stop: (e: Error) => void;
+  /** `ready` has resolved: messages can be posted at once. */
+  started: boolean;
 }
 
 interface Pending {
@@ -61,9 +74,11 @@ interface Pending {
  * a `using` block): close the pool, since a live worker keeps Deno running.
  *
  * Results equal {@linkcode neighborListMany}'s bit for bit; their arrays (but `atomOffsets`) are
- * views of SharedArrayBuffers when the batch ran on the workers. Errors are the same
- * {@linkcode GeometryError}s: when a part fails, the batch is rerun on the calling thread, which
- * throws exactly what the synchronous call throws (the first failing crystal of the whole batch).
+ * views of SharedArrayBuffers when the batch ran on the workers, of exactly the batch's length,
+ * while the edge arrays' buffers may be a few percent longer (sized from the estimate). Errors
+ * are the same {@linkcode GeometryError}s: when a part fails, the batch is rerun on the calling
+ * thread, which throws exactly what the synchronous call throws (the first failing crystal of the
+ * whole batch).
  *
  * @example Two threads, same edges as the synchronous call
  * ```ts
@@ -119,31 +134,78 @@ export class NeighborListPool implements Disposable {
       return neighborListMany(crystals, opts);
     }
     const packed = packCrystals(crystals, NL_ACTION);
-    const parts = splitByWork(work, packed.offsets, this.size);
+    const capacity = edgeCapacity(crystals, args);
+    // The calling thread zero-fills the output while the workers search; with no core to spare,
+    // that holds back the worker posted to last, so the last part gets that much less work.
+    const contended = this.size >= (navigator.hardwareConcurrency || 1);
+    const fill = contended ? FILL_WORK_PER_EDGE * capacity * (args.vectors ? 2 : 1) : 0;
+    const parts = splitByWork(work, packed.offsets, this.size, fill);
     const ids = parts.map(() => this.#nextId++);
-    const sizes = await Promise.all(parts.map(([a, b], p) => {
+    const control = partControl(parts.length);
+    parts.forEach(([a, b], p) => {
       const part = slicePacked(packed, a, b);
-      const msg: WorkerRequest = { type: "search", id: ids[p], packed: part, args, offset: a };
+      const msg: WorkerRequest = {
+        type: "search",
+        id: ids[p],
+        packed: part,
+        args,
+        offset: a,
+        part: p,
+        control,
+      };
       // slicePacked's arrays are fresh, so their buffers can move to the worker.
-      const buffers = [part.lattices, part.frac, part.offsets].map((x) => x.buffer as ArrayBuffer);
-      return this.#request(p, msg, buffers);
+      this.#post(p, msg, [part.lattices, part.frac, part.offsets].map((x) => x.buffer as ArrayBuffer));
+    });
+    // While the workers search: the batch's arrays, sized from the estimate (zero-filling ~10 MB
+    // of fresh shared memory takes ~0.7 ms, hidden where a core is spare, else balanced above).
+    const n = packed.offsets[crystals.length];
+    let out = sharedOutputs(n, capacity, args.vectors);
+    const replies = await Promise.all(parts.map(([a], p) => {
+      const atomBase = packed.offsets[a];
+      return this.#request(p, { type: "place", id: ids[p], part: p, control, atomBase, out });
     }));
-    const edges = sizes.map((r) => "edges" in r ? r.edges : 0);
+    const edges = replies.map((r) => "edges" in r ? r.edges : 0);
     const total = edges.reduce((s, e) => s + e, 0);
-    if (sizes.some((r) => "failed" in r) || total > args.maxEdges) {
-      await Promise.all(ids.map((id, p) => this.#request(p, { type: "free", id })));
+    if (replies.some((r) => "failed" in r) || total > args.maxEdges) {
+      await Promise.all(
+        replies.map((r, p) => "placed" in r && !r.placed && this.#request(p, { type: "free", id: ids[p] })),
+      );
       return neighborListMany(crystals, opts);
     }
-    const n = packed.offsets[crystals.length];
-    const out = sharedOutputs(n, total, args.vectors);
-    let edgeBase = 0;
-    await Promise.all(parts.map(([a], p) => {
-      const msg: WorkerRequest = { type: "copy", id: ids[p], atomBase: packed.offsets[a], edgeBase, out };
-      edgeBase += edges[p];
-      return this.#request(p, msg);
-    }));
+    if (replies.some((r) => "placed" in r && !r.placed)) {
+      out = await this.#copyUnplaced(replies, ids, packed.offsets, parts, out, total);
+    }
     out.offsets[n] = total;
-    return { atomOffsets: packed.offsets, ...out };
+    return { atomOffsets: packed.offsets, ...exactViews(out, total) };
+  }
+
+  /**
+   * Copies the parts that the workers could not place: into `out` if it has room, else into new
+   * arrays of the exact size (after what the placed parts already wrote there).
+   */
+  async #copyUnplaced(
+    replies: WorkerReply[],
+    ids: number[],
+    atomOffsets: Uint32Array,
+    parts: [number, number][],
+    out: SharedOutputs,
+    total: number,
+  ): Promise<SharedOutputs> {
+    if (total > out.capacity) out = regrow(out, total);
+    let edgeBase = 0;
+    await Promise.all(replies.map((r, p) => {
+      const msg: WorkerRequest = {
+        type: "copy",
+        id: ids[p],
+        atomBase: atomOffsets[parts[p][0]],
+        edgeBase,
+        out,
+      };
+      const placed = "placed" in r && r.placed;
+      edgeBase += "edges" in r ? r.edges : 0;
+      return !placed && this.#request(p, msg);
+    }));
+    return out;
   }
 
   /** Terminates the workers; calls in flight reject. Idempotent. */
@@ -164,14 +226,22 @@ export class NeighborListPool implements Disposable {
   }
 
   /** Sends `msg` to the worker of part `p` and resolves with its reply. */
-  async #request(p: number, msg: WorkerRequest, transfer: Transferable[] = []): Promise<WorkerReply> {
-    const { worker, ready } = this.#worker(p % this.size);
-    await ready;
-    return await new Promise((resolve, reject) => {
-      if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
+  #request(p: number, msg: WorkerRequest, transfer: Transferable[] = []): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
       this.#pending.set(msg.id, { resolve, reject });
-      worker.postMessage(msg, transfer);
+      this.#post(p, msg, transfer);
     });
+  }
+
+  /**
+   * Sends `msg` to the worker of part `p`: at once when it has started (so that a search begins
+   * before the caller goes on), else once it has; messages to one worker keep their order.
+   */
+  #post(p: number, msg: WorkerRequest, transfer: Transferable[] = []): void {
+    const w = this.#worker(p % this.size);
+    if (w.started) return w.worker.postMessage(msg, transfer);
+    // A start-up failure reaches the caller through the pending replies (#failAll).
+    w.ready.then(() => this.#closed || w.worker.postMessage(msg, transfer), () => {});
   }
 
   /** Worker `k`, started on first use. */
@@ -179,11 +249,14 @@ export class NeighborListPool implements Disposable {
     if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
     while (this.#workers.length <= k) {
       const worker = new Worker(WORKER_URL, { type: "module" });
-      let stop: (e: Error) => void = () => {};
-      const ready = new Promise<void>((resolve, reject) => {
-        stop = reject;
+      const w: PoolWorker = { worker, ready: Promise.resolve(), stop: () => {}, started: false };
+      w.ready = new Promise<void>((resolve, reject) => {
+        w.stop = reject;
         worker.onmessage = (e: MessageEvent<WorkerReply | { ready: true }>) => {
-          if ("ready" in e.data) return resolve();
+          if ("ready" in e.data) {
+            w.started = true;
+            return resolve();
+          }
           const pending = this.#pending.get(e.data.id);
           this.#pending.delete(e.data.id);
           pending?.resolve(e.data);
@@ -198,8 +271,8 @@ export class NeighborListPool implements Disposable {
         };
       });
       // A start-up failure is reported to the calls waiting on `ready`, not as unhandled.
-      ready.catch(() => {});
-      this.#workers.push({ worker, ready, stop });
+      w.ready.catch(() => {});
+      this.#workers.push(w);
     }
     return this.#workers[k];
   }
@@ -224,17 +297,24 @@ function workOf(c: Crystal, args: NeighborArgs): number {
 }
 
 /**
- * Contiguous `[start, end)` ranges of crystals: `parts` of about equal work (a crystal goes to the
- * part that holds its midpoint of the running total), further split to the core's per-call limits.
+ * Contiguous `[start, end)` ranges of crystals: `parts` of about equal work, but the last one
+ * `lastShort` less (a crystal goes to the part that holds its midpoint of the running total),
+ * further split to the core's per-call limits.
  */
-function splitByWork(work: number[], atomOffsets: Uint32Array, parts: number): [number, number][] {
+function splitByWork(
+  work: number[],
+  atomOffsets: Uint32Array,
+  parts: number,
+  lastShort = 0,
+): [number, number][] {
   const total = work.reduce((s, w) => s + w, 0);
+  const share = (total + Math.min(lastShort, total / parts)) / parts;
   const out: [number, number][] = [];
   let start = 0, before = 0, k = 1;
   for (let b = 0; b < work.length; b++) {
     const overLimits = b - start >= MAX_CRYSTALS_PER_CALL ||
       atomOffsets[b + 1] - atomOffsets[start] > MAX_ATOMS_PER_CALL;
-    const pastTarget = k < parts && before + work[b] / 2 > total * k / parts;
+    const pastTarget = k < parts && before + work[b] / 2 > share * k;
     if (b > start && (overLimits || pastTarget)) {
       out.push([start, b]);
       start = b;
@@ -256,15 +336,62 @@ function slicePacked(p: PackedCrystals, a: number, b: number): PackedCrystals {
   };
 }
 
-/** The arrays of a list of `n` receivers and `edges` edges over SharedArrayBuffers. */
-function sharedOutputs(n: number, edges: number, vectors: boolean): SharedOutputs {
+/**
+ * Room for the edges of a batch, from the density of lattice points in the cutoff sphere (as the
+ * core's own reservation: n²·(4/3)πr³/V per crystal, capped by 27 images or `maxNeighbors`), 5 %
+ * and a few edges per crystal over: the 340 fixture crystals estimate 389 775 edges for 389 604.
+ * Crystals whose estimate alone exceeds `maxEdges` (cells the search refuses) count as none.
+ */
+export function edgeCapacity(crystals: readonly Crystal[], args: NeighborArgs): number {
+  const sphere = 4 / 3 * Math.PI * args.cutoff ** 3;
+  let total = 0;
+  for (const c of crystals) {
+    const n = c.numbers?.length ?? 0;
+    let perAtom = n * sphere / Math.abs(latticeVolume(c.lattice ?? []));
+    if (args.cdvae) perAtom = Math.min(perAtom, 27 * n);
+    if (args.maxNeighbors >= 0) perAtom = Math.min(perAtom, args.maxNeighbors);
+    if (n * perAtom <= args.maxEdges) total += n * perAtom;
+  }
+  return Math.min(Math.ceil(1.05 * total) + 4 * crystals.length, args.maxEdges);
+}
+
+/** A control array for `parts` parts, all queued (see `_neighbor_worker.ts`). */
+function partControl(parts: number): PartControl {
+  const buffer = new SharedArrayBuffer(8 * parts);
+  return { states: new Int32Array(buffer, 0, parts), edges: new Uint32Array(buffer, 4 * parts, parts) };
+}
+
+/** The arrays of a list of `n` receivers with room for `capacity` edges, over SharedArrayBuffers. */
+function sharedOutputs(n: number, capacity: number, vectors: boolean): SharedOutputs {
   const shared = <T>(ctor: new (b: SharedArrayBuffer) => T, bytes: number) =>
     new ctor(new SharedArrayBuffer(bytes));
   return {
+    capacity,
     offsets: shared(Uint32Array, 4 * (n + 1)),
-    senders: shared(Uint32Array, 4 * edges),
-    images: shared(Int32Array, 12 * edges),
-    distances: shared(Float64Array, 8 * edges),
-    vectors: vectors ? shared(Float64Array, 24 * edges) : new Float64Array(0),
+    senders: shared(Uint32Array, 4 * capacity),
+    images: shared(Int32Array, 12 * capacity),
+    distances: shared(Float64Array, 8 * capacity),
+    vectors: vectors ? shared(Float64Array, 24 * capacity) : new Float64Array(0),
+  };
+}
+
+/** `out` with room for `capacity` edges: the same offsets, new edge arrays holding the old ones' edges. */
+function regrow(out: SharedOutputs, capacity: number): SharedOutputs {
+  const grown = sharedOutputs(0, capacity, out.vectors.length > 0);
+  grown.senders.set(out.senders);
+  grown.images.set(out.images);
+  grown.distances.set(out.distances);
+  grown.vectors.set(out.vectors);
+  return { ...grown, offsets: out.offsets };
+}
+
+/** The first `edges` edges of `out`: views of exactly the batch's length (their buffers may be longer). */
+function exactViews(out: SharedOutputs, edges: number) {
+  return {
+    offsets: out.offsets,
+    senders: out.senders.subarray(0, edges),
+    images: out.images.subarray(0, 3 * edges),
+    distances: out.distances.subarray(0, edges),
+    vectors: out.vectors.subarray(0, out.vectors.length && 3 * edges),
   };
 }

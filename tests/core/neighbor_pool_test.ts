@@ -9,7 +9,8 @@ import {
   neighborListMany,
   type NeighborOptions,
 } from "../../src/core/geometry.ts";
-import { NeighborListPool } from "../../src/core/neighbor_pool.ts";
+import { edgeCapacity, NeighborListPool } from "../../src/core/neighbor_pool.ts";
+import { neighborArgs } from "../../src/core/_neighbors.ts";
 
 /** Property cases (each starts no workers: one pool serves them all). */
 const RUNS = 40;
@@ -93,6 +94,34 @@ Deno.test("NeighborListPool serves concurrent calls", async () => {
   ]);
   assertSameList(x, neighborListMany(a, { cutoff: 6 }));
   assertSameList(y, neighborListMany(b, { cutoff: 5, vectors: false }));
+});
+
+Deno.test("NeighborListPool: batches with more edges than estimated still come out exact", async (t) => {
+  using pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
+  // Eight atoms within 1 Å in a 5 Å cell: 56 edges at 1.5 Å where the density estimate gives ~7,
+  // so the arrays allocated from the estimate are too short and the pool must grow them.
+  const cluster: Crystal = {
+    lattice: new Float64Array([5, 0, 0, 0, 5, 0, 0, 0, 5]),
+    frac: new Float64Array(Array.from({ length: 24 }, (_, k) => 0.5 + 0.04 * Math.sin(3 * k + 1))),
+    numbers: new Uint8Array(8).fill(6),
+  };
+  const opts = { cutoff: 1.5 };
+  const cases: [string, Crystal[]][] = [
+    ["the first part fits, the second does not", [
+      ...fixtureCrystals.slice(0, 40),
+      ...Array(40).fill(cluster),
+    ]],
+    ["no part fits", Array(80).fill(cluster)],
+  ];
+  for (const [name, crystals] of cases) {
+    await t.step(name, async () => {
+      const want = neighborListMany(crystals, opts);
+      assert(want.senders.length > edgeCapacity(crystals, neighborArgs(opts)), "the estimate falls short");
+      const got = await pool.neighborListMany(crystals, opts);
+      assert(got.senders.buffer instanceof SharedArrayBuffer, "the batch ran on the workers");
+      assertSameList(got, want, name);
+    });
+  }
 });
 
 Deno.test("NeighborListPool runs small batches on the calling thread", async () => {

@@ -11,21 +11,16 @@ use crate::geometry::{image_shift, norm, CrystalView, Lattice};
 /// both ends instead of keeping an n²/2 table of mirrored blocks.
 const MAX_MIRRORED_ATOMS: usize = 512;
 
-/// One found image of a pair, kept until copied into the output (and mirrored).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Hit {
-    pub d: f64,
-    pub s: [i32; 3],
-    pub v: [f64; 3],
-}
-
-/// Hits of the pairs i < j of one crystal, kept for mirroring into receiver j.
+/// Where the edges of the pairs i < j of one crystal lie in the output, for mirroring into
+/// receiver j: pair k (order (0,1), (0,2), …, (1,2), …) owns edges `blocks[k].0..blocks[k].1`.
 #[derive(Default)]
 pub(super) struct PairScratch {
-    /// Block k (pair order (0,1), (0,2), …, (1,2), …) spans `bounds[k]..bounds[k + 1]`.
-    bounds: Vec<usize>,
-    hits: Vec<Hit>,
+    blocks: Vec<(usize, usize)>,
 }
+
+/// Largest image bound per pair for which [`CrystalSearch::all_direct`] reserves a pair's room at
+/// once (a 4 Å cube at 7 Å: ~170); thinner cells write edge by edge.
+const MAX_PAIR_ROOM: usize = 1 << 14;
 
 /// One crystal prepared for neighbour search.
 pub(super) struct CrystalSearch {
@@ -39,6 +34,9 @@ pub(super) struct CrystalSearch {
     r2: f64,
     /// Enumeration radius, padded for rounding.
     r_enum: f64,
+    /// Upper bound on the images one pair visits ([`SphereFrame::point_bound`], plus slack),
+    /// when small enough to reserve for every pair.
+    pair_room: Option<usize>,
     /// The 27 shifts S·L for [`ImageSearch::Cdvae27`] by component (x, y, z), S lexicographic
     /// as in [`SHIFTS27`].
     t27: [[f64; 27]; 3],
@@ -61,12 +59,17 @@ impl CrystalSearch {
             images: opts.images,
             r2: opts.cutoff * opts.cutoff,
             r_enum: 0.0,
+            pair_room: None,
             t27: [[0.0; 27]; 3],
         };
         match opts.images {
             ImageSearch::All => {
                 search.r2 += PYMATGEN_TOL;
                 search.r_enum = SphereFrame::padded_radius(search.r2.sqrt(), d_max);
+                let bound = search.frame.point_bound(search.r_enum);
+                if bound <= MAX_PAIR_ROOM as f64 {
+                    search.pair_room = Some(bound as usize + 8);
+                }
                 let lines = n * n * search.frame.line_bound(search.r_enum);
                 if !(lines <= MAX_LINES) {
                     return Err(GeomError::TooLarge {
@@ -132,7 +135,7 @@ impl CrystalSearch {
     fn pair<F: FnMut([i32; 3], [f64; 3], f64)>(&self, i: usize, j: usize, mut emit: F) {
         let f = &self.frame;
         let [ra, rb, rc] = f.rows;
-        let perm = f.perm;
+        let ua = f.units[0];
         let (xi, xj, pi, pj) = (self.cart[i], self.cart[j], self.proj[i], self.proj[j]);
         let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
         let p = [pj[0] - pi[0], pj[1] - pi[1], pj[2] - pi[2]];
@@ -145,12 +148,10 @@ impl CrystalSearch {
                 d[1] + fc * rc[1] + fb * rb[1] + fa * ra[1],
                 d[2] + fc * rc[2] + fb * rb[2] + fa * ra[2],
             ];
-            let mut s = [0i32; 3];
-            s[perm[2]] = sc;
-            s[perm[1]] = sb;
+            let base = f.image(sc, sb, 0);
             let skip_origin = same && sc == 0 && sb == 0;
             for sa in lo..hi + 1 {
-                s[perm[0]] = sa;
+                let s = [base[0] + sa * ua[0], base[1] + sa * ua[1], base[2] + sa * ua[2]];
                 let d2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
                 if d2 <= self.r2 && !(skip_origin && sa == 0) {
                     emit(s, v, d2);
@@ -167,7 +168,7 @@ impl CrystalSearch {
     fn self_half<F: FnMut([i32; 3], [f64; 3], f64)>(&self, mut emit: F) {
         let f = &self.frame;
         let [ra, rb, rc] = f.rows;
-        let perm = f.perm;
+        let ua = f.units[0];
         f.for_half_lines(self.r_enum, |sc, sb, lo, hi| {
             let (fc, fb, fa) = (sc as f64, sb as f64, lo as f64);
             let mut v = [
@@ -175,11 +176,9 @@ impl CrystalSearch {
                 fc * rc[1] + fb * rb[1] + fa * ra[1],
                 fc * rc[2] + fb * rb[2] + fa * ra[2],
             ];
-            let mut s = [0i32; 3];
-            s[perm[2]] = sc;
-            s[perm[1]] = sb;
+            let base = f.image(sc, sb, 0);
             for sa in lo..hi + 1 {
-                s[perm[0]] = sa;
+                let s = [base[0] + sa * ua[0], base[1] + sa * ua[1], base[2] + sa * ua[2]];
                 let d2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
                 if d2 <= self.r2 {
                     emit(s, v, d2);
@@ -192,49 +191,44 @@ impl CrystalSearch {
 
     /// Every edge of the crystal (all images, no cap) straight into `out`, receivers in order.
     /// Up to [`MAX_MIRRORED_ATOMS`] atoms, each pair i < j is enumerated once: receiver i takes
-    /// its hits as found, receiver j later takes them mirrored (sender i, image −S, vector −v).
-    pub fn all_direct(
+    /// its edges as found, receiver j later copies them from the output mirrored (sender i, image
+    /// −S, vector −v). Distances are written as d² and square-rooted once a receiver is complete,
+    /// in one pass the compiler vectorises (a square root per edge in the search loop stalled it).
+    pub fn all_direct<const VECTORS: bool>(
         &self,
         out: &mut NeighborList,
         first: u32,
-        vectors: bool,
         max_edges: usize,
         scratch: &mut PairScratch,
     ) -> Result<(), GeomError> {
         let n = self.cart.len();
         let mirror = n <= MAX_MIRRORED_ATOMS;
-        scratch.bounds.clear();
-        scratch.bounds.push(0);
-        scratch.hits.clear();
+        scratch.blocks.clear();
         for i in 0..n {
             if mirror {
                 // Block of pair (j, i), j < i: index j·n − j(j+1)/2 + (i − j − 1).
                 for j in 0..i {
                     let k = j * n - j * (j + 1) / 2 + (i - j - 1);
-                    let block = &scratch.hits[scratch.bounds[k]..scratch.bounds[k + 1]];
-                    out.extend_hits(first + j as u32, block, vectors, true);
+                    let (a, b) = scratch.blocks[k];
+                    out.extend_mirrored::<VECTORS>(first + j as u32, a, b);
                 }
             }
+            let searched = out.senders.len();
             for j in if mirror { i..n } else { 0..n } {
-                let start = scratch.hits.len();
-                let hits = &mut scratch.hits;
+                let start = out.senders.len();
+                let sender = first + j as u32;
                 if i == j {
                     // Self-images come in ±S pairs: enumerate half, emit both.
-                    self.self_half(|s, v, d2| hits.push(Hit { d: d2.sqrt(), s, v }));
-                    let half = &scratch.hits[start..];
-                    out.extend_hits(first + j as u32, half, vectors, false);
-                    out.extend_hits(first + j as u32, half, vectors, true);
-                    scratch.hits.truncate(start);
+                    self.emit_pair::<VECTORS, true>(out, i, i, sender);
+                    out.extend_mirrored::<VECTORS>(sender, start, out.senders.len());
                     continue;
                 }
-                self.pair(i, j, |s, v, d2| hits.push(Hit { d: d2.sqrt(), s, v }));
-                out.extend_hits(first + j as u32, &scratch.hits[start..], vectors, false);
+                self.emit_pair::<VECTORS, false>(out, i, j, sender);
                 if mirror && j > i {
-                    scratch.bounds.push(scratch.hits.len());
-                } else {
-                    scratch.hits.truncate(start);
+                    scratch.blocks.push((start, out.senders.len()));
                 }
             }
+            out.sqrt_distances(searched);
             let len = out.senders.len();
             if len > max_edges {
                 return Err(too_many(len as f64, max_edges));
@@ -242,6 +236,36 @@ impl CrystalSearch {
             out.offsets.push(len as u32);
         }
         Ok(())
+    }
+
+    /// Appends the edges of pair (i, j) (SELF: one of each ±S pair of atom i's own images) with
+    /// sender `sender` and d² as distance: through one [`NeighborList::with_writer`] when the
+    /// pair's image bound is small (every ordinary cell), else edge by edge.
+    #[inline(always)]
+    fn emit_pair<const VECTORS: bool, const SELF: bool>(
+        &self,
+        out: &mut NeighborList,
+        i: usize,
+        j: usize,
+        sender: u32,
+    ) {
+        if let Some(room) = self.pair_room {
+            out.with_writer::<VECTORS, _>(room, |w| {
+                let emit = |s, v, d2| w.push(sender, s, v, d2);
+                if SELF {
+                    self.self_half(emit)
+                } else {
+                    self.pair(i, j, emit)
+                }
+            });
+        } else {
+            let emit = |s, v, d2| out.push_edge::<VECTORS>(sender, s, v, d2);
+            if SELF {
+                self.self_half(emit)
+            } else {
+                self.pair(i, j, emit)
+            }
+        }
     }
 
     fn receiver_27(&self, i: usize, cands: &mut Vec<Edge>) {

@@ -182,3 +182,28 @@ fn rejects_bad_cutoffs() {
     }
     assert_eq!(run(&l, &[0.0; 3], &opts(0.0)).unwrap().senders.len(), 0);
 }
+
+#[test]
+fn cells_too_fine_to_reserve_per_pair_write_edge_by_edge() {
+    // A 0.5 Å cell at 7 Å bounds a pair by ~27 000 images, past the room reserved per pair, so
+    // the edges go through the edge-by-edge path: still every edge, mirrored pairs included.
+    let cell = [0.5, 0.0, 0.0, 0.1, 0.5, 0.0, 0.0, 0.05, 0.5];
+    let frac = [0.1, 0.2, 0.3, 0.6, 0.4, 0.9];
+    let got = run(&cell, &frac, &opts(7.0)).unwrap();
+    let want = brute(&cell, &frac, 7.0);
+    assert_eq!(triples(&got).len(), want.len());
+    for (g, w) in triples(&got).iter().zip(&want) {
+        assert_eq!(g.0, w.0);
+        assert!((g.1 - w.1).abs() < 1e-12);
+    }
+    // Mirrored pairs: receiver 1 holds receiver 0's edges to it, negated, in the same order.
+    let from0: Vec<_> = (got.offsets[0]..got.offsets[1]).filter(|&e| got.senders[e as usize] == 1).collect();
+    let to0: Vec<_> = (got.offsets[1]..got.offsets[2]).filter(|&e| got.senders[e as usize] == 0).collect();
+    assert_eq!(from0.len(), to0.len());
+    for (&a, &b) in from0.iter().zip(&to0) {
+        let (a, b) = (a as usize, b as usize);
+        assert_eq!(got.images[b], got.images[a].map(|x| -x));
+        assert_eq!(got.vectors[b], got.vectors[a].map(|x| -x));
+        assert_eq!(got.distances[b].to_bits(), got.distances[a].to_bits());
+    }
+}

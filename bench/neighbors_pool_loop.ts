@@ -1,0 +1,46 @@
+/**
+ * Best-of-N timing of one neighbour-list batch (the 340 crystals of
+ * tests/fixtures/neighbors_datasets.json, r = 7 Å): `neighborListMany` on the calling thread and
+ * `NeighborListPool` on two workers, each call awaited in a loop. `deno bench` runs few
+ * iterations of an async benchmark and its minima spread widely on a shared machine; the minimum
+ * of a few hundred calls is the steadier figure.
+ *
+ * Run: /work/bench_quiet.sh deno run -A bench/neighbors_pool_loop.ts [calls=300]
+ *
+ * @module
+ */
+
+import type { Crystal } from "../src/crystal/crystal.ts";
+import { neighborFixtureCrystals } from "./_neighbors_fixture.ts";
+import { neighborListMany, type NeighborOptions } from "../src/core/geometry.ts";
+import { NeighborListPool } from "../src/core/neighbor_pool.ts";
+
+const crystals: Crystal[] = await neighborFixtureCrystals();
+const calls = Number(Deno.args[0] ?? 300);
+
+/** Minimum and median of `calls` timed calls of `f`, in ms (after 20 untimed ones). */
+async function best(f: () => unknown): Promise<[number, number]> {
+  for (let k = 0; k < 20; k++) await f();
+  const t: number[] = [];
+  for (let k = 0; k < calls; k++) {
+    const t0 = performance.now();
+    await f();
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return [t[0], t[t.length >> 1]];
+}
+
+using pool = new NeighborListPool({ workers: 2 });
+const cases: [string, NeighborOptions][] = [["no vectors", { cutoff: 7, vectors: false }], [
+  "with vectors",
+  { cutoff: 7 },
+]];
+for (const [name, opts] of cases) {
+  const [s, sm] = await best(() => neighborListMany(crystals, opts));
+  const [p, pm] = await best(() => pool.neighborListMany(crystals, opts));
+  console.log(
+    `${name.padEnd(13)} neighborListMany min ${s.toFixed(2)} ms (median ${sm.toFixed(2)}), ` +
+      `pool min ${p.toFixed(2)} ms (median ${pm.toFixed(2)})`,
+  );
+}
