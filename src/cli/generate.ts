@@ -15,7 +15,7 @@ import { latticeParameters } from "../crystal/lattice.ts";
 import { structureValidity } from "../eval/validity.ts";
 import { densityOrNaN } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
-import type { GeneratedCrystal } from "../model/sampler.ts";
+import { type GeneratedCrystal, residentLoopOn } from "../model/sampler.ts";
 
 type BackendName = "webgpu" | "wasm" | "reference";
 
@@ -200,6 +200,8 @@ export const generate: Command = {
         model: String(args.values.model),
         seed,
         ...lf,
+        backend: model.backend.name,
+        loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
         seconds: +((performance.now() - t0) / 1000).toFixed(1),
       });
       console.error(

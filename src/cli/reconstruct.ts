@@ -12,6 +12,7 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { formatFromPath, FORMATS, readCrystalFolder } from "../crystal/formats.ts";
 import { isDatasetName, loadDataset, type Split, SPLITS } from "../data/datasets.ts";
 import { CDVAE } from "../model/cdvae.ts";
+import { residentLoopOn } from "../model/sampler.ts";
 
 /**
  * Reads `dataset:NAME:SPLIT`, a folder of crystal files or a crystal file: the crystals and their ids
@@ -89,6 +90,8 @@ export const reconstruct: Command = {
         ids,
         seed,
         ...lf,
+        backend: model.backend.name,
+        loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
       });
       console.error(
         `Wrote ${counted(out.length, "reconstruction")} to ${outDir}/ (${valid} structurally valid)`,

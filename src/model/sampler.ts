@@ -21,6 +21,7 @@
 
 import { crystalRanges, type DeviceDecoderGraph, symmetricDecoderGraph } from "../compute/decoder_edges.ts";
 import { randNormal } from "../compute/functional.ts";
+import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
 import { type LangevinState, langevinStep } from "../compute/langevin.ts";
 import { neighborTable } from "../compute/neighbors.ts";
@@ -176,7 +177,7 @@ export async function langevin(
       opts,
       trajectory,
     };
-    await (opts.resident ?? be.name === "webgpu" ? residentLoop(ctx) : hostLoop(ctx));
+    await (residentLoopOn(be, opts.resident) ? residentLoop(ctx) : hostLoop(ctx));
     const crystals: GeneratedCrystal[] = [];
     for (let b = 0; b < nCrystals; b++) {
       const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
@@ -193,6 +194,14 @@ export async function langevin(
     scope.dispose();
     zT.dispose();
   }
+}
+
+/**
+ * Whether {@linkcode langevin} runs the resident loop on `be`: as asked, else on WebGPU only (on
+ * the wasm backend the graph kernels run their TS references, and the host loop is faster).
+ */
+export function residentLoopOn(be: Backend, resident?: boolean): boolean {
+  return resident ?? be.name === "webgpu";
 }
 
 /** The sampler's host-side state: atoms of crystal b at atomOffsets[b]..atomOffsets[b + 1]. */

@@ -79,6 +79,7 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     assertEquals(recDir.value, 0, recDir.err);
     const rf = JSON.parse(await Deno.readTextFile(`${dir}/rec_folder/summary.json`));
     assertEquals(rf.ids, summary.crystals.map((c: { file: string }) => c.file));
+    assertEquals([rf.backend, rf.loop, summary.loop], ["wasm", "resident", "host"]);
     const evf = await quiet(() => main(["evaluate", `${dir}/rec_folder`]));
     assertEquals(evf.value, 0, evf.err);
     assertEquals(
