@@ -1,17 +1,20 @@
 /**
  * The decoder's graph built on a compute backend (`shaders/decoder_graph.wgsl`) instead of the
- * wasm geometry core: the first piece of a GPU-resident Langevin loop, where the graph is rebuilt
- * each step without leaving the device. Here the table is read back once and compacted into the
- * {@linkcode GraphBatch} that `buildGraph` (graphs.ts) returns, so the two can be compared.
+ * wasm geometry core. {@linkcode uploadBatch} puts a batch on the device once and
+ * {@linkcode decoderGraphResident} builds GemNet-T's graph of its current coordinates there (the
+ * resident Langevin loop's graph, src/model/sampler.ts); {@linkcode decoderGraphOnDevice} reads the
+ * neighbour table back and compacts it into the {@linkcode GraphBatch} that `buildGraph`
+ * (graphs.ts) returns, so the two can be compared.
  *
  * @module
  */
 
 import type { Backend } from "../compute/backend.ts";
-import { neighborTable, NO_SENDER } from "../compute/neighbors.ts";
+import { crystalRanges, type DeviceDecoderGraph, symmetricDecoderGraph } from "../compute/decoder_edges.ts";
+import { type NeighborTable, neighborTable, NO_SENDER } from "../compute/neighbors.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { CDVAE_DECODER_GRAPH } from "../core/geometry.ts";
-import type { GraphBatch } from "../nn/graph.ts";
+import { crystalOfAtoms, type GraphBatch } from "../nn/graph.ts";
 import type { HostCrystals } from "./graphs.ts";
 
 /** Options of {@linkcode decoderGraphOnDevice}: the decoder's cutoff (Å) and cap (≤ 32). */
@@ -56,30 +59,87 @@ export async function decoderGraphOnDevice(
   h: HostCrystals,
   opts: DeviceGraphOptions = {},
 ): Promise<GraphBatch> {
-  const cutoff = opts.cutoff ?? CDVAE_DECODER_GRAPH.cutoff;
   const k = opts.maxNeighbors ?? CDVAE_DECODER_GRAPH.maxNeighbors!;
-  const b = h.atomOffsets.length - 1, n = h.atomOffsets[b];
-  const crystal = new Uint32Array(n);
-  for (let c = 0; c < b; c++) crystal.fill(c, h.atomOffsets[c], h.atomOffsets[c + 1]);
-  const inputs = [
-    Tensor.from(be, Float32Array.from(h.frac), [n, 3]),
-    Tensor.from(be, crystal),
-    Tensor.from(be, h.atomOffsets.slice()),
-    Tensor.from(be, Float32Array.from(h.lattices), [b, 9]),
-  ];
-  const [frac, cry, offs, lat] = inputs;
+  const batch = uploadBatch(be, h);
   try {
-    const t = neighborTable(frac, cry, offs, lat, { cutoff, maxNeighbors: k });
-    inputs.push(t.edges, t.geom, t.count); // disposed below with the inputs
-    const [edges, geom, count] = await Promise.all([t.edges.read(), t.geom.read(), t.count.read()]);
-    return {
-      numCrystals: b,
-      atomOffsets: h.atomOffsets,
-      numbers: h.numbers,
-      ...compact(edges, geom, count, k),
-    };
+    const t = decoderTable(batch, opts);
+    try {
+      const [edges, geom, count] = await Promise.all([t.edges.read(), t.geom.read(), t.count.read()]);
+      return {
+        numCrystals: h.atomOffsets.length - 1,
+        atomOffsets: h.atomOffsets,
+        numbers: h.numbers,
+        ...compact(edges, geom, count, k),
+      };
+    } finally {
+      Object.values(t).forEach((x) => x.dispose());
+    }
   } finally {
-    inputs.forEach((x) => x.dispose());
+    batch.dispose();
+  }
+}
+
+/** A batch's geometry on a backend, as the graph kernels read it (f32 coordinates and cells). */
+export interface DeviceBatch {
+  /** `[N, 3]` f32 fractional coordinates. */
+  frac: Tensor;
+  /** `[N]` u32 crystal of each atom. */
+  crystal: Tensor;
+  /** `[B + 1]` u32 atom offsets. */
+  offsets: Tensor;
+  /** `[B, 9]` f32 lattices, rows = vectors. */
+  lattices: Tensor;
+  /** `[N, 2]` u32 first and one-past-last atom of each atom's crystal. */
+  range: Tensor;
+  /** Frees the tensors. */
+  dispose(): void;
+}
+
+/**
+ * Uploads a batch's coordinates, cells and atom indices once (the resident sampler keeps them and
+ * updates `frac` in place).
+ *
+ * @param be The backend
+ * @param h The crystals (their atomic numbers are not uploaded)
+ * @returns The tensors, freed by `dispose()`
+ */
+export function uploadBatch(be: Backend, h: Omit<HostCrystals, "numbers">): DeviceBatch {
+  const b = h.atomOffsets.length - 1, n = h.atomOffsets[b];
+  const t = {
+    frac: Tensor.from(be, Float32Array.from(h.frac), [n, 3]),
+    crystal: Tensor.from(be, crystalOfAtoms(h)),
+    offsets: Tensor.from(be, h.atomOffsets.slice()),
+    lattices: Tensor.from(be, Float32Array.from(h.lattices), [b, 9]),
+    range: Tensor.from(be, crystalRanges(h.atomOffsets)),
+  };
+  return { ...t, dispose: () => Object.values(t).forEach((x) => x.dispose()) };
+}
+
+/** The `[N, K]` neighbour table of the decoder's graph (defaults: 7 Å, 20 nearest). */
+function decoderTable(batch: DeviceBatch, opts: DeviceGraphOptions): NeighborTable {
+  return neighborTable(batch.frac, batch.crystal, batch.offsets, batch.lattices, {
+    cutoff: opts.cutoff ?? CDVAE_DECODER_GRAPH.cutoff,
+    maxNeighbors: opts.maxNeighbors ?? CDVAE_DECODER_GRAPH.maxNeighbors!,
+  });
+}
+
+/**
+ * GemNet-T's graph of the batch's current coordinates, built on the device without reading the
+ * table back: the neighbour table, then {@linkcode symmetricDecoderGraph}.
+ *
+ * @param batch The uploaded batch
+ * @param opts Cutoff and cap
+ * @returns The graph (the caller disposes it)
+ */
+export async function decoderGraphResident(
+  batch: DeviceBatch,
+  opts: DeviceGraphOptions = {},
+): Promise<DeviceDecoderGraph> {
+  const table = decoderTable(batch, opts);
+  try {
+    return await symmetricDecoderGraph(table, batch.range);
+  } finally {
+    Object.values(table).forEach((t) => t.dispose());
   }
 }
 

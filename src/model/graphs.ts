@@ -6,7 +6,7 @@
 
 import type { Crystal } from "../crystal/crystal.ts";
 import { neighborListMany, type NeighborOptions } from "../core/geometry.ts";
-import type { GraphBatch } from "../nn/graph.ts";
+import { crystalOfAtoms, type GraphBatch } from "../nn/graph.ts";
 import { crystalNNNeighborsMany } from "../core/crystalnn.ts";
 
 /** A minimal crystal batch on the host: atoms numbered globally, crystal after crystal. */
@@ -113,10 +113,7 @@ export function crystalNNGraph(h: HostCrystals): GraphBatch {
   const fill = edgeOffsets.slice(0, n);
   const senders = new Uint32Array(m), images = new Int32Array(3 * m);
   const vectors = new Float64Array(3 * m), distances = new Float64Array(m);
-  const crystalOf = new Uint32Array(n);
-  for (let b = 0; b + 1 < h.atomOffsets.length; b++) {
-    crystalOf.fill(b, h.atomOffsets[b], h.atomOffsets[b + 1]);
-  }
+  const crystalOf = crystalOfAtoms(h);
   for (let e = 0; e < m; e++) {
     const i = recv[e], j = send[e], k = fill[i]++;
     senders[k] = j;

@@ -19,18 +19,17 @@
  * @module
  */
 
-import { crystalRanges, type DeviceDecoderGraph, symmetricDecoderGraph } from "../compute/decoder_edges.ts";
 import { randNormal } from "../compute/functional.ts";
 import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
 import { type LangevinState, langevinStep } from "../compute/langevin.ts";
-import { neighborTable } from "../compute/neighbors.ts";
 import { TensorScope } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { cartToFrac, fracToCart, inverse3, wrapFrac } from "../crystal/lattice.ts";
 import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
 import type { CDVAE } from "./cdvae.ts";
+import { decoderGraphResident, uploadBatch } from "./decoder_graph.ts";
 import { buildGraph } from "./graphs.ts";
 import { softmaxRows } from "./losses.ts";
 
@@ -279,19 +278,15 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
   const { model, zT, state: st, schedule: sc, rng, scope, opts, trajectory } = ctx;
   const be = model.backend, c = model.config, { atomOffsets, lattices, numbers, frac } = st;
   const nCrystals = atomOffsets.length - 1, n = numbers.length;
-  const crystal = new Uint32Array(n), inverses = new Float32Array(9 * nCrystals);
-  for (let b = 0; b < nCrystals; b++) {
-    crystal.fill(b, atomOffsets[b], atomOffsets[b + 1]);
-    inverses.set(inverse3(lattices.subarray(9 * b, 9 * b + 9)), 9 * b);
-  }
-  const state: LangevinState = {
-    frac: Tensor.from(be, Float32Array.from(frac), [n, 3]),
+  const inverses = new Float32Array(9 * nCrystals);
+  for (let b = 0; b < nCrystals; b++) inverses.set(inverse3(lattices.subarray(9 * b, 9 * b + 9)), 9 * b);
+  const batch = uploadBatch(be, st);
+  const owned = {
     types: Tensor.from(be, Uint32Array.from(numbers, (z) => z - 1)),
-    lattices: Tensor.from(be, Float32Array.from(lattices), [nCrystals, 9]),
     inverses: Tensor.from(be, inverses, [nCrystals, 9]),
-    crystal: Tensor.from(be, crystal),
   };
-  const offsets = Tensor.from(be, atomOffsets.slice()), range = Tensor.from(be, crystalRanges(atomOffsets));
+  const state: LangevinState = { ...batch, ...owned };
+  const graphOpts = { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors };
   const noiseSeed = rng.next();
   const readBack = async () => {
     const [f, t] = await Promise.all([state.frac.read(), state.types.read()]);
@@ -303,16 +298,7 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
     for (const sigma of sc.sigmas) {
       const { stepSize, noiseStd } = levelStep(sc, sigma);
       for (let k = 0; k < sc.steps; k++) {
-        const table = neighborTable(state.frac, state.crystal, offsets, state.lattices, {
-          cutoff: c.decoder.cutoff,
-          maxNeighbors: c.decoder.maxNeighbors,
-        });
-        let graph: DeviceDecoderGraph;
-        try {
-          graph = await symmetricDecoderGraph(table, range);
-        } finally {
-          Object.values(table).forEach((t) => t.dispose());
-        }
+        const graph = await decoderGraphResident(batch, graphOpts);
         try {
           scope.run(() => {
             const out = model.decoder.forward(
@@ -336,7 +322,8 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
     }
     await readBack();
   } finally {
-    [...Object.values(state), offsets, range].forEach((t) => t.dispose());
+    batch.dispose();
+    Object.values(owned).forEach((t) => t.dispose());
   }
 }
 

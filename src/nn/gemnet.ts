@@ -22,6 +22,7 @@ import { Tensor } from "../compute/tensor.ts";
 import { sphericalHarmonicsY0 } from "./bases.ts";
 import { gaussianRadialBasis } from "./gemnet_bases.ts";
 import type { DecoderGraph } from "./gemnet_graph.ts";
+import { crystalOfAtoms } from "./graph.ts";
 import {
   cbfDownProjection,
   Dense,
@@ -276,10 +277,6 @@ export class GemNetT {
       );
     const sameCentres = this.rbfCenters.every((v, k) => v === this.cbfRbfCenters[k]);
     const cbf = sphericalBasisSlots(graph, ns); // [E, S, Kmax]
-    const atomCrystal = new Uint32Array(n);
-    for (let b = 0; b < graph.numCrystals; b++) {
-      atomCrystal.fill(b, graph.atomOffsets[b], graph.atomOffsets[b + 1]);
-    }
     const rbf = Tensor.from(be, radial(this.rbfCenters), [ne, c.numRadial]);
     const tensors = {
       numAtoms: n,
@@ -289,7 +286,7 @@ export class GemNetT {
       targetOffsets: indexTensor(be, graph.targetOffsets),
       idSwap: indexTensor(be, graph.idSwap),
       tripletEdges: indexTensor(be, graph.tripletEdges),
-      atomCrystal: indexTensor(be, atomCrystal),
+      atomCrystal: indexTensor(be, crystalOfAtoms(graph)),
       rbf,
       radCbf: sameCentres ? rbf : Tensor.from(be, radial(this.cbfRbfCenters), [ne, c.numRadial]),
       cbf: Tensor.from(be, cbf, [ne, ns, kmax]),

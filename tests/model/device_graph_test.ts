@@ -13,11 +13,9 @@ import { ignore } from "../_gpu.ts";
 import { assertClose } from "../compute/_op_helper.ts";
 import { tinyConfig } from "./_tiny.ts";
 import { type Backend, getBackend } from "../../src/compute/backend.ts";
-import { crystalRanges, symmetricDecoderGraph } from "../../src/compute/decoder_edges.ts";
-import { neighborTable } from "../../src/compute/neighbors.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
-import { decoderGraphOnDevice } from "../../src/model/decoder_graph.ts";
+import { decoderGraphOnDevice, decoderGraphResident, uploadBatch } from "../../src/model/decoder_graph.ts";
 import { type HostCrystals, packHost } from "../../src/model/graphs.ts";
 import { buildDecoderGraph } from "../../src/nn/gemnet_graph.ts";
 import type { GemNetInputs } from "../../src/nn/gemnet.ts";
@@ -30,26 +28,10 @@ const backends: Backend[] = [
   ...(ignore ? [] : [await getBackend({ prefer: "webgpu" })]),
 ];
 
-/** The batch's tensors on `be`: what a device-resident sampler holds. */
-function upload(be: Backend, h: HostCrystals) {
-  const b = h.atomOffsets.length - 1, n = h.atomOffsets[b];
-  const crystal = new Uint32Array(n);
-  for (let c = 0; c < b; c++) crystal.fill(c, h.atomOffsets[c], h.atomOffsets[c + 1]);
-  return {
-    frac: Tensor.from(be, Float32Array.from(h.frac), [n, 3]),
-    crystal: Tensor.from(be, crystal),
-    offsets: Tensor.from(be, h.atomOffsets.slice()),
-    lattices: Tensor.from(be, Float32Array.from(h.lattices), [b, 9]),
-    range: Tensor.from(be, crystalRanges(h.atomOffsets)),
-  };
-}
-
 async function deviceInputs(model: CDVAE, h: HostCrystals, k: number) {
-  const t = upload(model.backend, h);
-  const table = neighborTable(t.frac, t.crystal, t.offsets, t.lattices, { cutoff: CUTOFF, maxNeighbors: k });
-  const graph = await symmetricDecoderGraph(table, t.range);
-  Object.values(table).forEach((x) => x.dispose());
-  return { inputs: model.decoder.inputsOnDevice(graph, t.crystal), tensors: t };
+  const batch = uploadBatch(model.backend, h);
+  const graph = await decoderGraphResident(batch, { cutoff: CUTOFF, maxNeighbors: k });
+  return { inputs: model.decoder.inputsOnDevice(graph, batch.crystal), batch };
 }
 
 async function hostInputs(model: CDVAE, h: HostCrystals, k: number): Promise<GemNetInputs> {
@@ -97,7 +79,7 @@ for (const be of backends) {
             [z, types, od.scores, od.typeLogits, ow.scores, ow.typeLogits].forEach((x) => x.dispose());
           } finally {
             dev.inputs.dispose();
-            Object.values(dev.tensors).forEach((x) => x.dispose());
+            dev.batch.dispose();
             host.dispose();
           }
         }),
@@ -109,18 +91,17 @@ for (const be of backends) {
   });
 }
 
-Deno.test("symmetricDecoderGraph() of atoms out of each other's reach has no edges", async () => {
+Deno.test("decoderGraphResident() of atoms out of each other's reach has no edges", async () => {
   const be = backends[0];
   const far = packHost([{
     lattice: new Float64Array([9, 0, 0, 0, 9, 0, 0, 0, 9]),
     frac: new Float64Array([0, 0, 0]),
     numbers: new Uint8Array([6]),
   }]);
-  const t = upload(be, far);
-  const table = neighborTable(t.frac, t.crystal, t.offsets, t.lattices, { cutoff: CUTOFF, maxNeighbors: 12 });
-  const g = await symmetricDecoderGraph(table, t.range);
+  const batch = uploadBatch(be, far);
+  const g = await decoderGraphResident(batch, { cutoff: CUTOFF, maxNeighbors: 12 });
   assertEquals([g.numEdges, g.kmax], [0, 1]);
   assertEquals([...await g.targetOffsets.read()], [0, 0]);
   g.dispose();
-  [...Object.values(table), ...Object.values(t)].forEach((x) => x.dispose());
+  batch.dispose();
 });
