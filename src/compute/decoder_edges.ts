@@ -61,6 +61,8 @@ export async function symmetricDecoderGraph(
   const deg = out(be, [n], "u32"), sizes = out(be, [2], "u32");
   const targetOffsets = out(be, [n + 1], "u32");
   const temps = [deg, sizes];
+  // What the caller will own; freed here instead if a step fails.
+  const owned: Tensor[] = [targetOffsets];
   try {
     launch(be, "edges_degree", [table.edges, range, deg], { n, k }, grid1d(n));
     launch(be, "edges_offsets", [deg, targetOffsets, sizes], { n }, [1, 1]);
@@ -74,6 +76,7 @@ export async function symmetricDecoderGraph(
       tripletCosines: out(be, [e, kmax]),
       tripletCounts: out(be, [e], "u32"),
     };
+    owned.push(...Object.values(g));
     const slot = out(be, [n * k, 2], "u32");
     temps.push(slot);
     if (e > 0) {
@@ -99,15 +102,9 @@ export async function symmetricDecoderGraph(
       ];
       launch(be, "triplet_slots", tripBufs, { e, kmax }, grid1d(e));
     }
-    const all = { ...g, targetOffsets };
-    return {
-      numEdges: e,
-      kmax,
-      ...all,
-      dispose: () => Object.values(all).forEach((t) => t.dispose()),
-    };
+    return { numEdges: e, kmax, ...g, targetOffsets, dispose: () => owned.forEach((t) => t.dispose()) };
   } catch (err) {
-    targetOffsets.dispose();
+    owned.forEach((t) => t.dispose());
     throw err;
   } finally {
     temps.forEach((t) => t.dispose());
