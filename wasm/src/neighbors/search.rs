@@ -204,6 +204,9 @@ impl CrystalSearch {
         let n = self.cart.len();
         let mirror = n <= MAX_MIRRORED_ATOMS;
         scratch.blocks.clear();
+        // Every atom's own images are the same lattice points S (vector S·L, whatever the atom):
+        // the first receiver searches them, the others copy its finished block.
+        let mut own: Option<(usize, usize)> = None;
         for i in 0..n {
             if mirror {
                 // Block of pair (j, i), j < i: index j·n − j(j+1)/2 + (i − j − 1).
@@ -213,14 +216,27 @@ impl CrystalSearch {
                     out.extend_mirrored::<VECTORS>(first + j as u32, a, b);
                 }
             }
-            let searched = out.senders.len();
+            let mut searched = out.senders.len();
             for j in if mirror { i..n } else { 0..n } {
                 let start = out.senders.len();
                 let sender = first + j as u32;
                 if i == j {
+                    if let Some((a, b)) = own {
+                        // Already square-rooted: the search of this receiver starts after it
+                        // (with mirroring, the self block precedes every searched pair).
+                        out.extend_copied::<VECTORS>(sender, a, b);
+                        if mirror {
+                            searched = out.senders.len();
+                        } else {
+                            out.sqrt_range(searched, start);
+                            searched = out.senders.len();
+                        }
+                        continue;
+                    }
                     // Self-images come in ±S pairs: enumerate half, emit both.
                     self.emit_pair::<VECTORS, true>(out, i, i, sender);
                     out.extend_mirrored::<VECTORS>(sender, start, out.senders.len());
+                    own = Some((start, out.senders.len()));
                     continue;
                 }
                 self.emit_pair::<VECTORS, false>(out, i, j, sender);

@@ -21,6 +21,11 @@ use crate::geometry::{cross, dot, norm, Lattice};
 /// drops a point that the exact test in the original frame would keep.
 const RADIUS_SLACK: f64 = 1e-9;
 
+/// 1.5·2^52: adding it to an integral f64 of magnitude below 2^51 leaves the integer, in two's
+/// complement, in the low 32 bits of the sum.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+const MAGIC: f64 = 6755399441055744.0;
+
 /// A lattice prepared for sphere enumeration (see the module comment for the frame).
 #[derive(Clone, Debug)]
 pub struct SphereFrame {
@@ -249,12 +254,17 @@ impl SphereFrame {
             let rx = f64x2_sqrt(rem);
             let x0 = f64x2_add(f64x2_splat(x00), f64x2_mul(s, f64x2_splat(self.bx)));
             let inv = f64x2_splat(self.inv_ax);
-            let lo = i32x4_trunc_sat_f64x2_zero(f64x2_ceil(f64x2_mul(f64x2_sub(f64x2_neg(rx), x0), inv)));
-            let hi = i32x4_trunc_sat_f64x2_zero(f64x2_floor(f64x2_mul(f64x2_sub(rx, x0), inv)));
+            // Integral values to i32 by adding 1.5·2^52: the integer lands in the low bits of the
+            // mantissa (exact below 2^51 in magnitude). The saturating conversion compiles to a
+            // checked sequence per lane in V8; this is one add. Rows that miss the sphere give
+            // NaN here, and are dropped by the `rem` test.
+            let magic = f64x2_splat(MAGIC);
+            let lo = f64x2_add(f64x2_ceil(f64x2_mul(f64x2_sub(f64x2_neg(rx), x0), inv)), magic);
+            let hi = f64x2_add(f64x2_floor(f64x2_mul(f64x2_sub(rx, x0), inv)), magic);
             let row = |ok: bool, lo: i32, hi: i32| ok.then_some((lo, hi));
             [
                 row(f64x2_extract_lane::<0>(rem) >= 0.0, i32x4_extract_lane::<0>(lo), i32x4_extract_lane::<0>(hi)),
-                row(f64x2_extract_lane::<1>(rem) >= 0.0, i32x4_extract_lane::<1>(lo), i32x4_extract_lane::<1>(hi)),
+                row(f64x2_extract_lane::<1>(rem) >= 0.0, i32x4_extract_lane::<2>(lo), i32x4_extract_lane::<2>(hi)),
             ]
         }
         #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]

@@ -207,3 +207,28 @@ fn cells_too_fine_to_reserve_per_pair_write_edge_by_edge() {
         assert_eq!(got.distances[b].to_bits(), got.distances[a].to_bits());
     }
 }
+
+#[test]
+fn crystals_too_large_to_mirror_give_the_same_edges() {
+    // Above MAX_MIRRORED_ATOMS each pair is enumerated from both ends and the first receiver's
+    // own images are copied into the others in the middle of their senders: compare with the
+    // per-receiver path of the capped search (no mirroring, no copies), as sets.
+    // Thin along c, so that every atom has images of its own within the cutoff.
+    let l = [60.0, 0.0, 0.0, 2.0, 58.0, 0.0, 0.3, 0.2, 2.5];
+    let mut rng = Lcg(11);
+    let frac: Vec<f64> = (0..3 * 520).map(|_| rng.next()).collect();
+    let all = run(&l, &frac, &opts(3.0)).unwrap();
+    let mut capped = opts(3.0);
+    capped.max_neighbors = Some(1 << 20);
+    let want = triples(&run(&l, &frac, &capped).unwrap());
+    let got = triples(&all);
+    assert!(got.len() > 3000, "{}", got.len());
+    let own = got.iter().filter(|((i, j, _), _)| i == j).count();
+    assert!(own >= 2 * 520, "{own}");
+    assert_eq!(got, want);
+    // Within each receiver, senders in order (the documented order without a cap).
+    for i in 0..520 {
+        let (a, b) = (all.offsets[i] as usize, all.offsets[i + 1] as usize);
+        assert!(all.senders[a..b].windows(2).all(|w| w[0] <= w[1]), "receiver {i}");
+    }
+}
