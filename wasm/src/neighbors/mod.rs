@@ -113,7 +113,8 @@ impl NeighborList {
         let (len, m) = (self.senders.len(), b - a);
         let sign = if NEGATE { -1 } else { 1 };
         self.senders.reserve(m);
-        self.images.reserve(m);
+        // One more image: each is moved as 16 bytes, the last 4 landing in the next slot.
+        self.images.reserve(m + 1);
         self.distances.reserve(m);
         if VECTORS {
             self.vectors.reserve(m);
@@ -127,10 +128,17 @@ impl NeighborList {
         // SAFETY: every array holds `len` edges (vectors too when VECTORS) and has room for `m`
         // more after the reserves; sources `a..b` lie below `len`, destinations at or above it.
         unsafe {
+            if m > 0 {
+                // Initialise slot `len`: the 16-byte load of the last source may read into it.
+                ip.add(len).write([0; 3]);
+            }
             for k in 0..m {
                 *sp.add(len + k) = sender;
-                let s = *ip.add(a + k);
-                *ip.add(len + k) = [sign * s[0], sign * s[1], sign * s[2]];
+                // 16 bytes from slot a + k (< len, so the next slot is in the list or slot
+                // `len`) to slot len + k (the next slot is room): one vector load and store
+                // instead of three each; the 4th lane is never kept.
+                let s = ip.add(a + k).cast::<[i32; 4]>().read_unaligned();
+                ip.add(len + k).cast::<[i32; 4]>().write_unaligned(s.map(|x| sign * x));
                 *dp.add(len + k) = *dp.add(a + k);
                 if VECTORS {
                     let v = *vp.add(a + k);

@@ -23,8 +23,23 @@ const RADIUS_SLACK: f64 = 1e-9;
 
 /// 1.5·2^52: adding it to an integral f64 of magnitude below 2^51 leaves the integer, in two's
 /// complement, in the low 32 bits of the sum.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[cfg(target_arch = "wasm32")]
 const MAGIC: f64 = 6755399441055744.0;
+
+/// An integral `x` (a ceil or floor, |x| < 2^31: the callers bound the work first) as i32. In
+/// wasm by [`MAGIC`]: `as i32` saturates, which V8 compiles to a checked sequence with branches,
+/// on the longest dependency chain of the search.
+#[inline(always)]
+fn integral_to_i32(x: f64) -> i32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (x + MAGIC).to_bits() as u32 as i32
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        x as i32
+    }
+}
 
 /// A lattice prepared for sphere enumeration (see the module comment for the frame).
 #[derive(Clone, Debug)]
@@ -197,11 +212,11 @@ impl SphereFrame {
     ) -> bool {
         let [dx, dy, dz] = *p;
         let r2 = rr * rr;
-        let mut c_lo = ((-rr - dz) * self.inv_cz).ceil() as i32;
+        let mut c_lo = integral_to_i32(((-rr - dz) * self.inv_cz).ceil());
         if half {
             c_lo = c_lo.max(0);
         }
-        let c_hi = ((rr - dz) * self.inv_cz).floor() as i32;
+        let c_hi = integral_to_i32(((rr - dz) * self.inv_cz).floor());
         for sc in c_lo..c_hi + 1 {
             let z = dz + sc as f64 * self.cz;
             let rem_z = r2 - z * z;
@@ -211,11 +226,11 @@ impl SphereFrame {
             let ry = rem_z.sqrt();
             let y0 = dy + sc as f64 * self.cy;
             let x00 = dx + sc as f64 * self.cx;
-            let mut b_lo = ((-ry - y0) * self.inv_by).ceil() as i32;
+            let mut b_lo = integral_to_i32(((-ry - y0) * self.inv_by).ceil());
             if half && sc == 0 {
                 b_lo = b_lo.max(0);
             }
-            let b_hi = ((ry - y0) * self.inv_by).floor() as i32;
+            let b_hi = integral_to_i32(((ry - y0) * self.inv_by).floor());
             let mut sb = b_lo;
             while sb <= b_hi {
                 for (k, row) in self.two_rows(y0, x00, rem_z, sb).into_iter().enumerate() {
