@@ -148,15 +148,15 @@ impl CrystalSearch {
                 d[1] + fc * rc[1] + fb * rb[1] + fa * ra[1],
                 d[2] + fc * rc[2] + fb * rb[2] + fa * ra[2],
             ];
-            let base = f.image(sc, sb, 0);
+            let mut s = f.image(sc, sb, lo);
             let skip_origin = same && sc == 0 && sb == 0;
             for sa in lo..hi + 1 {
-                let s = [base[0] + sa * ua[0], base[1] + sa * ua[1], base[2] + sa * ua[2]];
                 let d2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
                 if d2 <= self.r2 && !(skip_origin && sa == 0) {
                     emit(s, v, d2);
                 }
                 v = [v[0] + ra[0], v[1] + ra[1], v[2] + ra[2]];
+                s = [s[0] + ua[0], s[1] + ua[1], s[2] + ua[2]];
             }
             true
         });
