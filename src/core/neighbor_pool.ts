@@ -21,7 +21,7 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { latticeVolume } from "../crystal/lattice.ts";
 import { type NeighborListBatch, neighborListMany, type NeighborOptions } from "./geometry.ts";
 import { type NeighborArgs, neighborArgs, NL_ACTION } from "./_neighbors.ts";
-import { MAX_ATOMS_PER_CALL, MAX_CRYSTALS_PER_CALL, packCrystals, type PackedCrystals } from "./wasm.ts";
+import { MAX_ATOMS_PER_CALL, MAX_CRYSTALS_PER_CALL, packCrystals } from "./wasm.ts";
 import type { PartControl, SharedOutputs, WorkerReply, WorkerRequest } from "./_neighbor_worker.ts";
 
 const WORKER_URL = new URL("./_neighbor_worker.ts", import.meta.url);
@@ -33,7 +33,7 @@ const WORKER_URL = new URL("./_neighbor_worker.ts", import.meta.url);
 const PAIR_WORK = 13;
 
 /**
- * Work (in {@linkcode workOf}'s units) of zero-filling the output of one edge, 24 bytes (twice
+ * Work (in {@linkcode surveyBatch}'s units) of zero-filling the output of one edge, 24 bytes (twice
  * that with vectors): fitted on the fixture, where the calling thread fills 9.8 MB in ~0.7 ms and
  * the search does ~1.6e5 units per ms.
  */
@@ -129,21 +129,24 @@ export class NeighborListPool implements Disposable {
   async neighborListMany(crystals: readonly Crystal[], opts: NeighborOptions): Promise<NeighborListBatch> {
     if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
     const args = neighborArgs(opts);
-    const work = crystals.map((c) => workOf(c, args));
-    if (crystals.length < 2 || work.reduce((s, w) => s + w, 0) < this.minParallelWork) {
+    const survey = surveyBatch(crystals, args);
+    // Malformed crystals go to the synchronous call too, which throws exactly its error.
+    if (!survey || crystals.length < 2 || survey.total < this.minParallelWork) {
       return neighborListMany(crystals, opts);
     }
-    const packed = packCrystals(crystals, NL_ACTION);
+    const { work, atomOffsets } = survey;
     const capacity = edgeCapacity(crystals, args);
     // The calling thread zero-fills the output while the workers search; with no core to spare,
     // that holds back the worker posted to last, so the last part gets that much less work.
     const contended = this.size >= (navigator.hardwareConcurrency || 1);
     const fill = contended ? FILL_WORK_PER_EDGE * capacity * (args.vectors ? 2 : 1) : 0;
-    const parts = splitByWork(work, packed.offsets, this.size, fill);
+    const parts = splitByWork(work, atomOffsets, this.size, fill);
     const ids = parts.map(() => this.#nextId++);
     const control = partControl(parts.length);
     parts.forEach(([a, b], p) => {
-      const part = slicePacked(packed, a, b);
+      // Packed per part (fresh arrays, so their buffers can move to the worker), each posted as
+      // soon as it is ready: the first worker starts before the others' parts are packed.
+      const part = packCrystals(crystals.slice(a, b), NL_ACTION);
       const msg: WorkerRequest = {
         type: "search",
         id: ids[p],
@@ -153,15 +156,14 @@ export class NeighborListPool implements Disposable {
         part: p,
         control,
       };
-      // slicePacked's arrays are fresh, so their buffers can move to the worker.
       this.#post(p, msg, [part.lattices, part.frac, part.offsets].map((x) => x.buffer as ArrayBuffer));
     });
     // While the workers search: the batch's arrays, sized from the estimate (zero-filling ~10 MB
     // of fresh shared memory takes ~0.7 ms, hidden where a core is spare, else balanced above).
-    const n = packed.offsets[crystals.length];
+    const n = atomOffsets[crystals.length];
     let out = sharedOutputs(n, capacity, args.vectors);
     const replies = await Promise.all(parts.map(([a], p) => {
-      const atomBase = packed.offsets[a];
+      const atomBase = atomOffsets[a];
       return this.#request(p, { type: "place", id: ids[p], part: p, control, atomBase, out });
     }));
     const edges = replies.map((r) => "edges" in r ? r.edges : 0);
@@ -173,10 +175,10 @@ export class NeighborListPool implements Disposable {
       return neighborListMany(crystals, opts);
     }
     if (replies.some((r) => "placed" in r && !r.placed)) {
-      out = await this.#copyUnplaced(replies, ids, packed.offsets, parts, out, total);
+      out = await this.#copyUnplaced(replies, ids, atomOffsets, parts, out, total);
     }
     out.offsets[n] = total;
-    return { atomOffsets: packed.offsets, ...exactViews(out, total) };
+    return { atomOffsets, ...exactViews(out, total) };
   }
 
   /**
@@ -285,15 +287,31 @@ export class NeighborListPool implements Disposable {
 }
 
 /**
- * Estimated search work of one crystal: per atom pair, {@linkcode PAIR_WORK} plus the images it
- * can hold (lattice points in the cutoff sphere, or CDVAE's 27). Only used to balance parts.
+ * Per crystal, its estimated search work (per atom pair, {@linkcode PAIR_WORK} plus the images it
+ * can hold: lattice points in the cutoff sphere, or CDVAE's 27; only used to balance parts), with
+ * the batch's atom offsets and total work; `undefined` when a crystal's arrays have the wrong shape
+ * (as {@linkcode packCrystals} checks them).
  */
-function workOf(c: Crystal, args: NeighborArgs): number {
-  const n = c.numbers?.length ?? 0;
-  const images = args.cdvae
-    ? 27
-    : Math.min(4 / 3 * Math.PI * args.cutoff ** 3 / Math.abs(latticeVolume(c.lattice ?? [])), 1e6);
-  return n * n * (PAIR_WORK + (Number.isFinite(images) ? images : 0));
+function surveyBatch(
+  crystals: readonly Crystal[],
+  args: NeighborArgs,
+): { work: number[]; atomOffsets: Uint32Array; total: number } | undefined {
+  const work: number[] = [];
+  const atomOffsets = new Uint32Array(crystals.length + 1);
+  let total = 0;
+  for (let i = 0; i < crystals.length; i++) {
+    const c = crystals[i];
+    const n = c.numbers?.length ?? 0;
+    if (c.lattice?.length !== 9 || c.frac?.length !== 3 * n) return undefined;
+    atomOffsets[i + 1] = atomOffsets[i] + n;
+    const images = args.cdvae
+      ? 27
+      : Math.min(4 / 3 * Math.PI * args.cutoff ** 3 / Math.abs(latticeVolume(c.lattice)), 1e6);
+    const w = n * n * (PAIR_WORK + (Number.isFinite(images) ? images : 0));
+    work.push(w);
+    total += w;
+  }
+  return { work, atomOffsets, total };
 }
 
 /**
@@ -324,16 +342,6 @@ function splitByWork(
   }
   out.push([start, work.length]);
   return out;
-}
-
-/** Crystals `a..b` of a packed batch, as their own packed batch (fresh arrays, to transfer). */
-function slicePacked(p: PackedCrystals, a: number, b: number): PackedCrystals {
-  const first = p.offsets[a];
-  return {
-    lattices: p.lattices.slice(9 * a, 9 * b),
-    frac: p.frac.slice(3 * first, 3 * p.offsets[b]),
-    offsets: p.offsets.slice(a, b + 1).map((o) => o - first),
-  };
 }
 
 /**
