@@ -214,6 +214,12 @@ pub(crate) struct EdgeWriter<'a, const VECTORS: bool> {
 }
 
 impl<const VECTORS: bool> EdgeWriter<'_, VECTORS> {
+    /// Edges written so far.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Writes one edge, its squared length as distance; panics past the room asked for.
     #[inline(always)]
     pub(crate) fn push(&mut self, sender: u32, s: [i32; 3], v: [f64; 3], d2: f64) {

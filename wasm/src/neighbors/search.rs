@@ -22,6 +22,10 @@ pub(super) struct PairScratch {
 /// once (a 4 Å cube at 7 Å: ~170); thinner cells write edge by edge.
 const MAX_PAIR_ROOM: usize = 1 << 14;
 
+/// Largest room (edges) reserved at once for all the searched pairs of one receiver; above it,
+/// pair by pair.
+const MAX_RECEIVER_ROOM: usize = 1 << 16;
+
 /// One crystal prepared for neighbour search.
 pub(super) struct CrystalSearch {
     lattice: Lattice,
@@ -217,7 +221,14 @@ impl CrystalSearch {
                 }
             }
             let mut searched = out.senders.len();
+            let batched = match self.pair_room {
+                Some(room) if mirror && (n - i) * room <= MAX_RECEIVER_ROOM => Some(room),
+                _ => None,
+            };
             for j in if mirror { i..n } else { 0..n } {
+                if batched.is_some() && j > i {
+                    break;
+                }
                 let start = out.senders.len();
                 let sender = first + j as u32;
                 if i == j {
@@ -243,6 +254,18 @@ impl CrystalSearch {
                 if mirror && j > i {
                     scratch.blocks.push((start, out.senders.len()));
                 }
+            }
+            if let Some(room) = batched {
+                // The pairs (i, j > i) through one writer for the whole receiver: one capacity
+                // check per array, not one per pair.
+                let base = out.senders.len();
+                out.with_writer::<VECTORS, _>((n - i - 1) * room, |w| {
+                    for j in i + 1..n {
+                        let (start, sender) = (w.len(), first + j as u32);
+                        self.pair(i, j, |s, v, d2| w.push(sender, s, v, d2));
+                        scratch.blocks.push((base + start, base + w.len()));
+                    }
+                });
             }
             out.sqrt_distances(searched);
             let len = out.senders.len();
