@@ -5,7 +5,8 @@
  * iterations of an async benchmark and its minima spread widely on a shared machine; the minimum
  * of a few hundred calls is the steadier figure.
  *
- * Run: /work/bench_quiet.sh deno run -A bench/neighbors_pool_loop.ts [calls=300]
+ * Run: deno run -A bench/neighbors_pool_loop.ts [calls=300] [--json]
+ * (`--json`: one JSON object of minima and medians in ms, for bench/neighbors_compare.py)
  *
  * @module
  */
@@ -16,7 +17,8 @@ import { neighborListMany, type NeighborOptions } from "../src/core/geometry.ts"
 import { NeighborListPool } from "../src/core/neighbor_pool.ts";
 
 const crystals: Crystal[] = await neighborFixtureCrystals();
-const calls = Number(Deno.args[0] ?? 300);
+const json = Deno.args.includes("--json");
+const calls = Number(Deno.args.find((a) => a !== "--json") ?? 300);
 
 /** Minimum and median of `calls` timed calls of `f`, in ms (after 20 untimed ones). */
 async function best(f: () => unknown): Promise<[number, number]> {
@@ -36,11 +38,17 @@ const cases: [string, NeighborOptions][] = [["no vectors", { cutoff: 7, vectors:
   "with vectors",
   { cutoff: 7 },
 ]];
+const report: Record<string, { min: number; median: number }> = {};
 for (const [name, opts] of cases) {
   const [s, sm] = await best(() => neighborListMany(crystals, opts));
   const [p, pm] = await best(() => pool.neighborListMany(crystals, opts));
-  console.log(
-    `${name.padEnd(13)} neighborListMany min ${s.toFixed(2)} ms (median ${sm.toFixed(2)}), ` +
-      `pool min ${p.toFixed(2)} ms (median ${pm.toFixed(2)})`,
-  );
+  report[`neighborListMany, ${name}`] = { min: s, median: sm };
+  report[`NeighborListPool (2 workers), ${name}`] = { min: p, median: pm };
+  if (!json) {
+    console.log(
+      `${name.padEnd(13)} neighborListMany min ${s.toFixed(2)} ms (median ${sm.toFixed(2)}), ` +
+        `pool min ${p.toFixed(2)} ms (median ${pm.toFixed(2)})`,
+    );
+  }
 }
+if (json) console.log(JSON.stringify(report));
