@@ -43,6 +43,7 @@ OURS = {
 LOOPED = {
     "neighborListMany, no vectors": "cdvae, same outputs, loop of 300",
     "NeighborListPool (2 workers), no vectors": "cdvae, 2 workers, same outputs, loop of 300",
+    "NeighborListPool (2 workers, reuse), no vectors": "cdvae, 2 workers, reusing outputs, loop",
 }
 
 

@@ -1,7 +1,8 @@
 /**
  * Best-of-N timing of one neighbour-list batch (the 340 crystals of
  * tests/fixtures/neighbors_datasets.json, r = 7 Å): `neighborListMany` on the calling thread and
- * `NeighborListPool` on two workers, each call awaited in a loop. `deno bench` runs few
+ * `NeighborListPool` on two workers, each call awaited in a loop (and the pool again with each call
+ * handing the previous result back as `reuse`). `deno bench` runs few
  * iterations of an async benchmark and its minima spread widely on a shared machine; the minimum
  * of a few hundred calls is the steadier figure.
  *
@@ -13,7 +14,7 @@
 
 import type { Crystal } from "../src/crystal/crystal.ts";
 import { neighborFixtureCrystals } from "./_neighbors_fixture.ts";
-import { neighborListMany, type NeighborOptions } from "../src/core/geometry.ts";
+import { type NeighborListBatch, neighborListMany, type NeighborOptions } from "../src/core/geometry.ts";
 import { NeighborListPool } from "../src/core/neighbor_pool.ts";
 
 const crystals: Crystal[] = await neighborFixtureCrystals();
@@ -42,12 +43,17 @@ const report: Record<string, { min: number; median: number }> = {};
 for (const [name, opts] of cases) {
   const [s, sm] = await best(() => neighborListMany(crystals, opts));
   const [p, pm] = await best(() => pool.neighborListMany(crystals, opts));
+  // Each call hands the previous result back (`reuse`), as a loop done with it would.
+  let last: NeighborListBatch | undefined;
+  const [r, rm] = await best(async () => last = await pool.neighborListMany(crystals, opts, { reuse: last }));
   report[`neighborListMany, ${name}`] = { min: s, median: sm };
   report[`NeighborListPool (2 workers), ${name}`] = { min: p, median: pm };
+  report[`NeighborListPool (2 workers, reuse), ${name}`] = { min: r, median: rm };
   if (!json) {
     console.log(
       `${name.padEnd(13)} neighborListMany min ${s.toFixed(2)} ms (median ${sm.toFixed(2)}), ` +
-        `pool min ${p.toFixed(2)} ms (median ${pm.toFixed(2)})`,
+        `pool min ${p.toFixed(2)} ms (median ${pm.toFixed(2)}), ` +
+        `pool reusing min ${r.toFixed(2)} ms (median ${rm.toFixed(2)})`,
     );
   }
 }

@@ -96,6 +96,37 @@ Deno.test("NeighborListPool serves concurrent calls", async () => {
   assertSameList(y, neighborListMany(b, { cutoff: 5, vectors: false }));
 });
 
+Deno.test("NeighborListPool: a result handed back as reuse holds the next one, exactly", async (t) => {
+  using pool = new NeighborListPool({ workers: 2 });
+  const noVectors: NeighborOptions = { cutoff: 7, vectors: false };
+  const first = await pool.neighborListMany(fixtureCrystals, noVectors);
+  await t.step("same batch: same memory, same list", async () => {
+    const second = await pool.neighborListMany(fixtureCrystals, noVectors, { reuse: first });
+    assert(second.senders.buffer === first.senders.buffer, "the memory is reused");
+    assertSameList(second, neighborListMany(fixtureCrystals, noVectors));
+    // A smaller batch (other offsets) with vectors: the edge arrays have room, vectors do not.
+    const half = fixtureCrystals.slice(0, 170);
+    const third = await pool.neighborListMany(half, { cutoff: 7 }, { reuse: second });
+    assertSameList(third, neighborListMany(half, { cutoff: 7 }));
+    assert(third.senders.buffer !== second.senders.buffer, "no room for vectors: fresh memory");
+    const fourth = await pool.neighborListMany(half, noVectors, { reuse: third });
+    assert(fourth.senders.buffer === third.senders.buffer);
+    assertSameList(fourth, neighborListMany(half, noVectors));
+  });
+  await t.step("another pool's result is reused too; a synchronous one is left alone", async () => {
+    const want = neighborListMany(fixtureCrystals, noVectors);
+    using other = new NeighborListPool({ workers: 2 });
+    const foreign = await other.neighborListMany(fixtureCrystals, noVectors);
+    const got = await pool.neighborListMany(fixtureCrystals, noVectors, { reuse: foreign });
+    assert(got.senders.buffer === foreign.senders.buffer);
+    assertSameList(got, want);
+    const sync = neighborListMany(fixtureCrystals, noVectors);
+    const again = await pool.neighborListMany(fixtureCrystals, noVectors, { reuse: sync });
+    assert(again.senders.buffer !== sync.senders.buffer);
+    assertSameList(sync, want);
+  });
+});
+
 Deno.test("NeighborListPool: batches with more edges than estimated still come out exact", async (t) => {
   using pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
   // Eight atoms within 1 Å in a 5 Å cell: 56 edges at 1.5 Å where the density estimate gives ~7,
