@@ -196,8 +196,9 @@ impl CrystalSearch {
     /// Every edge of the crystal (all images, no cap) straight into `out`, receivers in order.
     /// Up to [`MAX_MIRRORED_ATOMS`] atoms, each pair i < j is enumerated once: receiver i takes
     /// its edges as found, receiver j later copies them from the output mirrored (sender i, image
-    /// −S, vector −v). Distances are written as d² and square-rooted once a receiver is complete,
-    /// in one pass the compiler vectorises (a square root per edge in the search loop stalled it).
+    /// −S, vector −v). An atom's own images are searched for the first atom only and copied into
+    /// the others. Distances are written as d² and square-rooted once a receiver is complete, in
+    /// one pass the compiler vectorises (a square root per edge in the search loop stalled it).
     pub fn all_direct<const VECTORS: bool>(
         &self,
         out: &mut NeighborList,
@@ -221,27 +222,26 @@ impl CrystalSearch {
                 }
             }
             let mut searched = out.senders.len();
+            // With mirroring and room for them, the pairs j > i go through one writer below.
             let batched = match self.pair_room {
                 Some(room) if mirror && (n - i) * room <= MAX_RECEIVER_ROOM => Some(room),
                 _ => None,
             };
-            for j in if mirror { i..n } else { 0..n } {
-                if batched.is_some() && j > i {
-                    break;
-                }
+            let senders = match (mirror, batched) {
+                (false, _) => 0..n,
+                (true, None) => i..n,
+                (true, Some(_)) => i..i + 1,
+            };
+            for j in senders {
                 let start = out.senders.len();
                 let sender = first + j as u32;
                 if i == j {
                     if let Some((a, b)) = own {
-                        // Already square-rooted: the search of this receiver starts after it
-                        // (with mirroring, the self block precedes every searched pair).
+                        // Already square-rooted: finish what this receiver searched before it
+                        // (nothing, with mirroring), copy it, and go on searching after it.
+                        out.sqrt_range(searched, start);
                         out.extend_copied::<VECTORS>(sender, a, b);
-                        if mirror {
-                            searched = out.senders.len();
-                        } else {
-                            out.sqrt_range(searched, start);
-                            searched = out.senders.len();
-                        }
+                        searched = out.senders.len();
                         continue;
                     }
                     // Self-images come in ±S pairs: enumerate half, emit both.
