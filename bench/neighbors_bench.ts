@@ -21,6 +21,7 @@ import {
   densities,
   minDistanceMany,
   minImageDisplacementPacked,
+  type NeighborListBatch,
   neighborListMany,
 } from "../src/core/geometry.ts";
 import { NeighborListPool } from "../src/core/neighbor_pool.ts";
@@ -100,6 +101,11 @@ Deno.bench("NeighborListPool (2 workers), no vectors", { group: ALL }, async () 
 });
 Deno.bench("NeighborListPool (2 workers), with vectors", { group: ALL }, async () => {
   await pool.neighborListMany(crystals, { cutoff: 7 });
+});
+// Each call hands the previous result back, as a loop done with it would (no zero-filled memory).
+let last: NeighborListBatch | undefined;
+Deno.bench("NeighborListPool (2 workers), reusing the last result, no vectors", { group: ALL }, async () => {
+  last = await pool.neighborListMany(crystals, { cutoff: 7, vectors: false }, { reuse: last });
 });
 
 const TOP = `20 nearest within 7 Å, ${M} crystals`;
