@@ -6,8 +6,9 @@ outside the timing; each sample times get_neighbor_list(7.0) over all 340 (5 war
 then samples until about 1 s). cdvae: `deno bench --json bench/neighbors_bench.ts`, where one
 iteration is one neighborListMany call over all 340 (Deno's own warm-up and sampling), or one
 NeighborListPool.neighborListMany call on two workers started beforehand; and
-`bench/neighbors_pool_loop.ts --json`, the best of 300 awaited calls of each (deno bench runs an
-async benchmark only a few times, so its minima spread widely). On a shared machine the minimum
+`bench/neighbors_pool_loop.ts --json`, the best of 300 awaited calls of each, the pool also in a
+loop that hands each result back (`reuse`: no zero-filled fresh memory per call); deno bench runs
+an async benchmark only a few times, so its minima spread widely. On a shared machine the minimum
 sample is the best estimate of undisturbed speed, so the headline is the ratio of the two minima
 over all rounds; per-round figures show the spread.
 
