@@ -212,9 +212,9 @@ export class NeighborListPool implements Disposable {
   }
 
   /**
-   * The whole arrays behind `reuse` when they are a pool's (views of distinct SharedArrayBuffers,
-   * which the workers can write) with room for `capacity` edges (and vectors if needed); new
-   * offsets if `n` differs.
+   * The whole arrays behind `reuse` when they are a pool's (each the start of its own
+   * SharedArrayBuffer, which the workers can write) with room for `capacity` edges (and vectors if
+   * needed), as views of all the room there is; new offsets if `n` differs.
    */
   #reusable(
     reuse: NeighborListBatch | undefined,
@@ -223,27 +223,24 @@ export class NeighborListPool implements Disposable {
     vectors: boolean,
   ): SharedOutputs | undefined {
     if (!reuse) return undefined;
-    const buffers = [reuse.offsets, reuse.senders, reuse.images, reuse.distances, reuse.vectors].map((a) =>
-      a.buffer
-    );
-    const used = vectors ? buffers : buffers.slice(0, 4);
-    if (!used.every((b) => b instanceof SharedArrayBuffer) || new Set(used).size !== used.length) {
-      return undefined;
-    }
+    const arrays = [reuse.offsets, reuse.senders, reuse.images, reuse.distances, reuse.vectors];
+    const used = vectors ? arrays : arrays.slice(0, 4);
+    const buffers = used.map((a) => a.buffer);
+    const own = used.every((a) => a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0);
+    if (!own || new Set(buffers).size !== buffers.length) return undefined;
     const [offsets, senders, images, distances, vecs] = buffers as SharedArrayBuffer[];
-    const room = Math.floor(
-      Math.min(senders.byteLength / 4, images.byteLength / 12, distances.byteLength / 8),
-    );
-    if (room < capacity || (vectors && vecs.byteLength < 24 * capacity)) return undefined;
+    let room = Math.floor(Math.min(senders.byteLength / 4, images.byteLength / 12, distances.byteLength / 8));
+    if (vectors) room = Math.min(room, Math.floor(vecs.byteLength / 24));
+    if (room < capacity) return undefined;
     return {
-      capacity,
+      capacity: room,
       offsets: offsets.byteLength === 4 * (n + 1)
         ? new Uint32Array(offsets)
         : sharedOutputs(n, 0, false).offsets,
-      senders: new Uint32Array(senders, 0, capacity),
-      images: new Int32Array(images, 0, 3 * capacity),
-      distances: new Float64Array(distances, 0, capacity),
-      vectors: vectors ? new Float64Array(vecs, 0, 3 * capacity) : new Float64Array(0),
+      senders: new Uint32Array(senders, 0, room),
+      images: new Int32Array(images, 0, 3 * room),
+      distances: new Float64Array(distances, 0, room),
+      vectors: vectors ? new Float64Array(vecs, 0, 3 * room) : new Float64Array(0),
     };
   }
 

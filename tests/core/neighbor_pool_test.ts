@@ -124,6 +124,11 @@ Deno.test("NeighborListPool: a result handed back as reuse holds the next one, e
     const again = await pool.neighborListMany(fixtureCrystals, noVectors, { reuse: sync });
     assert(again.senders.buffer !== sync.senders.buffer);
     assertSameList(sync, want);
+    // Shared memory that holds something else before the array: not taken either.
+    const shared = new Uint32Array(new SharedArrayBuffer(4 * (again.senders.length + 2))).fill(7);
+    const offset = { ...again, senders: shared.subarray(2) };
+    const third = await pool.neighborListMany(fixtureCrystals, noVectors, { reuse: offset });
+    assert(third.senders.buffer !== shared.buffer && shared.every((x) => x === 7));
   });
 });
 
