@@ -136,22 +136,51 @@ impl CrystalSearch {
     /// Calls `emit(S, v, d²)` for every image S of atom j within the cutoff of atom i
     /// (v = x_j − x_i + S·L), except (i, i, 0).
     #[inline(always)]
-    fn pair<F: FnMut([i32; 3], [f64; 3], f64)>(&self, i: usize, j: usize, mut emit: F) {
-        let f = &self.frame;
-        let [ra, rb, rc] = f.rows;
-        let ua = f.units[0];
+    fn pair<F: FnMut([i32; 3], [f64; 3], f64)>(&self, i: usize, j: usize, emit: F) {
         let (xi, xj, pi, pj) = (self.cart[i], self.cart[j], self.proj[i], self.proj[j]);
         let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
         let p = [pj[0] - pi[0], pj[1] - pi[1], pj[2] - pi[2]];
-        let same = i == j;
-        f.for_lines(&p, self.r_enum, |sc, sb, lo, hi| {
+        self.points::<false, F>(&p, &d, i == j, emit);
+    }
+
+    /// Calls `emit(S, v, d²)` for one of each ±S pair of atom i's own images within the cutoff
+    /// (v = S·L); the others are (−S, −v).
+    #[inline(always)]
+    fn self_half<F: FnMut([i32; 3], [f64; 3], f64)>(&self, emit: F) {
+        self.points::<true, F>(&[0.0; 3], &[0.0; 3], false, emit);
+    }
+
+    /// The images on the lines of [`SphereFrame::for_lines`] around projected displacement `p`
+    /// (Cartesian `d`; HALF: [`SphereFrame::for_half_lines`], own images, v = S·L) that pass the
+    /// exact test, skipping S = 0 when `same`.
+    #[inline(always)]
+    fn points<const HALF: bool, F: FnMut([i32; 3], [f64; 3], f64)>(
+        &self,
+        p: &[f64; 3],
+        d: &[f64; 3],
+        same: bool,
+        mut emit: F,
+    ) {
+        let f = &self.frame;
+        let [ra, rb, rc] = f.rows;
+        let ua = f.units[0];
+        let line = |sc: i32, sb: i32, lo: i32, hi: i32| {
             let (fc, fb, fa) = (sc as f64, sb as f64, lo as f64);
-            // v = d + S·L at the start of the line, then step by A.
-            let mut v = [
-                d[0] + fc * rc[0] + fb * rb[0] + fa * ra[0],
-                d[1] + fc * rc[1] + fb * rb[1] + fa * ra[1],
-                d[2] + fc * rc[2] + fb * rb[2] + fa * ra[2],
-            ];
+            // v = d + S·L at the start of the line, then step by A (own images: S·L alone, with
+            // no d = 0 added, which would turn a −0 component into +0).
+            let mut v = if HALF {
+                [
+                    fc * rc[0] + fb * rb[0] + fa * ra[0],
+                    fc * rc[1] + fb * rb[1] + fa * ra[1],
+                    fc * rc[2] + fb * rb[2] + fa * ra[2],
+                ]
+            } else {
+                [
+                    d[0] + fc * rc[0] + fb * rb[0] + fa * ra[0],
+                    d[1] + fc * rc[1] + fb * rb[1] + fa * ra[1],
+                    d[2] + fc * rc[2] + fb * rb[2] + fa * ra[2],
+                ]
+            };
             let mut s = f.image(sc, sb, lo);
             let skip_origin = same && sc == 0 && sb == 0;
             for sa in lo..hi + 1 {
@@ -163,34 +192,12 @@ impl CrystalSearch {
                 s = [s[0] + ua[0], s[1] + ua[1], s[2] + ua[2]];
             }
             true
-        });
-    }
-
-    /// Calls `emit(S, v, d²)` for one of each ±S pair of atom i's own images within the cutoff
-    /// (v = S·L); the others are (−S, −v).
-    #[inline(always)]
-    fn self_half<F: FnMut([i32; 3], [f64; 3], f64)>(&self, mut emit: F) {
-        let f = &self.frame;
-        let [ra, rb, rc] = f.rows;
-        let ua = f.units[0];
-        f.for_half_lines(self.r_enum, |sc, sb, lo, hi| {
-            let (fc, fb, fa) = (sc as f64, sb as f64, lo as f64);
-            let mut v = [
-                fc * rc[0] + fb * rb[0] + fa * ra[0],
-                fc * rc[1] + fb * rb[1] + fa * ra[1],
-                fc * rc[2] + fb * rb[2] + fa * ra[2],
-            ];
-            let base = f.image(sc, sb, 0);
-            for sa in lo..hi + 1 {
-                let s = [base[0] + sa * ua[0], base[1] + sa * ua[1], base[2] + sa * ua[2]];
-                let d2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-                if d2 <= self.r2 {
-                    emit(s, v, d2);
-                }
-                v = [v[0] + ra[0], v[1] + ra[1], v[2] + ra[2]];
-            }
-            true
-        });
+        };
+        if HALF {
+            f.for_half_lines(self.r_enum, line);
+        } else {
+            f.for_lines(p, self.r_enum, line);
+        }
     }
 
     /// Every edge of the crystal (all images, no cap) straight into `out`, receivers in order.
