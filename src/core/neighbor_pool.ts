@@ -21,7 +21,7 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { latticeVolume } from "../crystal/lattice.ts";
 import { type NeighborListBatch, neighborListMany, type NeighborOptions } from "./geometry.ts";
 import { type NeighborArgs, neighborArgs, NL_ACTION } from "./_neighbors.ts";
-import { MAX_ATOMS_PER_CALL, MAX_CRYSTALS_PER_CALL, packCrystals } from "./wasm.ts";
+import { crystalAtoms, MAX_ATOMS_PER_CALL, MAX_CRYSTALS_PER_CALL, packCrystals } from "./wasm.ts";
 import type { PartControl, SharedOutputs, WorkerReply, WorkerRequest } from "./_neighbor_worker.ts";
 
 const WORKER_URL = new URL("./_neighbor_worker.ts", import.meta.url);
@@ -158,12 +158,8 @@ export class NeighborListPool implements Disposable {
   ): Promise<NeighborListBatch> {
     if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
     const args = neighborArgs(opts);
-    const survey = surveyBatch(crystals, args);
-    // Malformed crystals go to the synchronous call too, which throws exactly its error.
-    if (!survey || crystals.length < 2 || survey.total < this.minParallelWork) {
-      return neighborListMany(crystals, opts);
-    }
-    const { work, atomOffsets } = survey;
+    const { work, atomOffsets, total: totalWork } = surveyBatch(crystals, args);
+    if (crystals.length < 2 || totalWork < this.minParallelWork) return neighborListMany(crystals, opts);
     const capacity = edgeCapacity(crystals, args);
     // The calling thread zero-fills the output while the workers search; with no core to spare,
     // that holds back the worker posted to last, so the last part gets that much less work.
@@ -352,20 +348,20 @@ export class NeighborListPool implements Disposable {
 /**
  * Per crystal, its estimated search work (per atom pair, {@linkcode PAIR_WORK} plus the images it
  * can hold: lattice points in the cutoff sphere, or CDVAE's 27; only used to balance parts), with
- * the batch's atom offsets and total work; `undefined` when a crystal's arrays have the wrong shape
- * (as {@linkcode packCrystals} checks them).
+ * the batch's atom offsets and total work.
+ *
+ * @throws {GeometryError} `"bad-shape"` for a crystal's arrays, as {@linkcode packCrystals}
  */
 function surveyBatch(
   crystals: readonly Crystal[],
   args: NeighborArgs,
-): { work: number[]; atomOffsets: Uint32Array; total: number } | undefined {
+): { work: number[]; atomOffsets: Uint32Array; total: number } {
   const work: number[] = [];
   const atomOffsets = new Uint32Array(crystals.length + 1);
   let total = 0;
   for (let i = 0; i < crystals.length; i++) {
     const c = crystals[i];
-    const n = c.numbers?.length ?? 0;
-    if (c.lattice?.length !== 9 || c.frac?.length !== 3 * n) return undefined;
+    const n = crystalAtoms(c, i, NL_ACTION);
     atomOffsets[i + 1] = atomOffsets[i] + n;
     const images = args.cdvae
       ? 27

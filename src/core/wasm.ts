@@ -231,6 +231,28 @@ export function* callChunks<T extends { numbers: Uint8Array }>(
 }
 
 /**
+ * The atom count of crystal `i` of a batch, after checking the shapes of its arrays.
+ *
+ * @throws {GeometryError} Of kind `"bad-shape"` if the lattice is not 9 numbers or `frac` is not 3 per atom
+ */
+export function crystalAtoms(c: Crystal, i: number, action: string): number {
+  if (c.lattice?.length !== 9) {
+    throw new GeometryError("bad-shape", `Cannot ${action} crystal ${i}: lattice must have 9 numbers`, {
+      index: i,
+    });
+  }
+  const n = c.numbers?.length ?? 0;
+  if (c.frac?.length !== 3 * n) {
+    throw new GeometryError(
+      "bad-shape",
+      `Cannot ${action} crystal ${i}: frac has "${c.frac?.length}" values for "${n}" atoms, expected 3 per atom`,
+      { index: i },
+    );
+  }
+  return n;
+}
+
+/**
  * Packs crystals into flat arrays for a batch export, checking array shapes.
  *
  * @param crystals The crystals, in order
@@ -241,23 +263,7 @@ export function* callChunks<T extends { numbers: Uint8Array }>(
 export function packCrystals(crystals: readonly Crystal[], action: string): PackedCrystals {
   const m = crystals.length;
   const offsets = new Uint32Array(m + 1);
-  for (let i = 0; i < m; i++) {
-    const c = crystals[i];
-    if (c.lattice?.length !== 9) {
-      throw new GeometryError("bad-shape", `Cannot ${action} crystal ${i}: lattice must have 9 numbers`, {
-        index: i,
-      });
-    }
-    const n = c.numbers?.length ?? 0;
-    if (c.frac?.length !== 3 * n) {
-      throw new GeometryError(
-        "bad-shape",
-        `Cannot ${action} crystal ${i}: frac has "${c.frac?.length}" values for "${n}" atoms, expected 3 per atom`,
-        { index: i },
-      );
-    }
-    offsets[i + 1] = offsets[i] + n;
-  }
+  for (let i = 0; i < m; i++) offsets[i + 1] = offsets[i] + crystalAtoms(crystals[i], i, action);
   const lattices = new Float64Array(9 * m);
   const frac = new Float64Array(3 * offsets[m]);
   for (let i = 0; i < m; i++) {
