@@ -34,7 +34,7 @@ export const DEFAULT_MODEL_URL: URL = new URL("../../data/models/perov_5/", impo
 
 /** Options of {@linkcode CDVAE.generate}. */
 export interface GenerateOptions extends Omit<LangevinOptions, "seed" | "numAtoms"> {
-  /** Number of crystals. */
+  /** Number of crystals (those of index firstIndex … firstIndex + n − 1 of the run). */
   n: number;
   /** Seed of the latents and of the dynamics (default 0). */
   seed?: number;
@@ -175,18 +175,22 @@ export class CDVAE {
   }
 
   /**
-   * Samples crystals from the prior N(0, I) with annealed Langevin dynamics.
+   * Samples crystals from the prior N(0, I) with annealed Langevin dynamics. Crystal i is a
+   * function of the seed and its index (`firstIndex` + i) only: `n` and `batchSize` do not change
+   * it, so a run can be split into ranges of indices (shards) that together make the same crystals.
    *
    * @param opts Count, seed, schedule
    * @returns The crystals, each with a `problem` when it could not be built properly
    */
   generate(opts: GenerateOptions): Promise<GeneratedCrystal[]> {
-    return this.decodeLatents(priorLatents(opts.n, this.config.latentDim, opts.seed ?? 0), opts);
+    const z = priorLatents(opts.n, this.config.latentDim, opts.seed ?? 0, opts.firstIndex ?? 0);
+    return this.decodeLatents(z, opts);
   }
 
   /**
-   * Decodes latents with annealed Langevin dynamics, `batchSize` crystals at a time (batch b runs
-   * with seed `seed·7919 + b`); `onStep` counts the steps of all batches.
+   * Decodes latents with annealed Langevin dynamics, `batchSize` crystals at a time; row i of `z`
+   * draws from the streams of (seed, firstIndex + i) whatever its batch. `onStep` counts the steps
+   * of all batches.
    *
    * @param z `[n·D]` latents (row-major)
    * @param opts Seed, schedule, batch size
@@ -197,7 +201,8 @@ export class CDVAE {
     for (let b = 0; b < total; b++) {
       const r = await langevin(this, z.subarray(b * bs * d, Math.min(n, (b + 1) * bs) * d), {
         ...opts,
-        seed: seed * 7919 + b,
+        seed,
+        firstIndex: (opts.firstIndex ?? 0) + b * bs,
         onStep: opts.onStep && ((k, t) => opts.onStep!(b * t + k, total * t)),
       });
       out.push(...r.crystals);
@@ -248,7 +253,8 @@ export class CDVAE {
       const { z } = await this.encode(part, seed + b);
       const r = await langevin(this, z, {
         ...opts,
-        seed: seed * 7919 + b,
+        seed,
+        firstIndex: (opts.firstIndex ?? 0) + b,
         onStep: opts.onStep && ((k, t) => opts.onStep!((b / bs) * t + k, total * t)),
       });
       out.push(...r.crystals);

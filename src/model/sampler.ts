@@ -16,12 +16,16 @@
  *   trajectory is asked for). f32 throughout and Philox noise, so its samples differ from the
  *   host loop's draw for draw, not in distribution.
  *
+ * Every draw of a crystal (initial composition and coordinates, each step's noise) comes from its
+ * own streams, keyed by the seed and the crystal's index in the run (`streams.ts`), never from its
+ * place in the batch: a crystal comes out the same whatever batch or shard it is sampled in.
+ *
  * @module
  */
 
-import { randNormal } from "../compute/functional.ts";
+import { concat, gather, randNormal } from "../compute/functional.ts";
 import type { Backend } from "../compute/backend.ts";
-import { HostRng } from "../compute/host_rng.ts";
+import type { HostRng } from "../compute/host_rng.ts";
 import { type LangevinState, langevinStep } from "../compute/langevin.ts";
 import { TensorScope } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
@@ -32,11 +36,18 @@ import type { CDVAE } from "./cdvae.ts";
 import { decoderGraphResident, uploadBatch } from "./decoder_graph.ts";
 import { buildGraph } from "./graphs.ts";
 import { softmaxRows } from "./losses.ts";
+import { crystalRng, crystalSeed, STREAM } from "./streams.ts";
+
+export { priorLatents } from "./streams.ts";
 
 /** Knobs of {@linkcode langevin}. */
 export interface LangevinOptions {
-  /** Seed of every draw (initial state and noise). */
+  /** Seed of every draw (initial state and noise): crystal b draws from the streams of
+   * (seed, firstIndex + b). */
   seed: number;
+  /** Index in the run of the first crystal of `z` (default 0), so that a crystal's draws follow
+   * its index, not its batch. */
+  firstIndex?: number;
   /** Steps per σ level (reference: 100). */
   stepsPerLevel?: number;
   /** Base step size (reference: 1e-4). */
@@ -109,8 +120,9 @@ export async function langevin(
   z: Float32Array,
   opts: LangevinOptions,
 ): Promise<LangevinResult> {
-  const c = model.config, be = model.backend, rng = new HostRng(opts.seed);
-  const nCrystals = z.length / c.latentDim;
+  const c = model.config, be = model.backend;
+  const nCrystals = z.length / c.latentDim, first = opts.firstIndex ?? 0;
+  const rngs = Array.from({ length: nCrystals }, (_, b) => crystalRng(opts.seed, first + b, STREAM.dynamics));
   const zT = Tensor.from(be, z, [nCrystals, c.latentDim]);
   const scope = new TensorScope();
   try {
@@ -154,12 +166,12 @@ export async function langevin(
     }
     // Initial types from the composition (softmax of the per-atom logits, averaged per crystal:
     // all atoms of a crystal share z, so one row is the average), coordinates uniform.
-    const numbers = new Uint8Array(nAtoms);
+    const numbers = new Uint8Array(nAtoms), frac = new Float64Array(3 * nAtoms);
     for (let b = 0; b < nCrystals; b++) {
       const row = comp.subarray(atomOffsets[b] * c.numTypes, (atomOffsets[b] + 1) * c.numTypes);
-      numbers.set(sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rng), atomOffsets[b]);
+      numbers.set(sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rngs[b]), atomOffsets[b]);
+      for (let j = 3 * atomOffsets[b]; j < 3 * atomOffsets[b + 1]; j++) frac[j] = rngs[b].uniform();
     }
-    const frac = Float64Array.from({ length: 3 * nAtoms }, () => rng.uniform());
 
     const steps = opts.stepsPerLevel ?? 100, stepLr = opts.stepLr ?? 1e-4;
     const sigmas = scheduleSigmas(model.sigmas, opts);
@@ -171,7 +183,8 @@ export async function langevin(
       zT,
       state: { atomOffsets, lattices, numbers, frac },
       schedule: { sigmas, steps, stepLr, sigmaLast, total },
-      rng,
+      rngs,
+      streams: { seed: opts.seed, first },
       scope,
       opts,
       trajectory,
@@ -226,7 +239,10 @@ interface LoopContext {
   zT: Tensor;
   state: HostState;
   schedule: Schedule;
-  rng: HostRng;
+  /** Crystal b's dynamics stream (the host loop's noise). */
+  rngs: HostRng[];
+  /** Seed and index of the first crystal, which key the resident loop's noise. */
+  streams: { seed: number; first: number };
   /** Owns each step's tensors (freed after the step, except zT). */
   scope: TensorScope;
   opts: LangevinOptions;
@@ -241,7 +257,7 @@ function levelStep(sc: Schedule, sigma: number): { stepSize: number; noiseStd: n
 
 /** The host loop: f64 state and update, the wasm core's graph, host noise. */
 async function hostLoop(ctx: LoopContext): Promise<void> {
-  const { model, zT, state: st, schedule: sc, rng, scope, opts, trajectory } = ctx;
+  const { model, zT, state: st, schedule: sc, rngs, scope, opts, trajectory } = ctx;
   const c = model.config, { atomOffsets, lattices, numbers, frac } = st;
   const nCrystals = atomOffsets.length - 1, nAtoms = numbers.length;
   let done = 0;
@@ -261,7 +277,7 @@ async function hostLoop(ctx: LoopContext): Promise<void> {
         const cart = fracToCart(frac.subarray(3 * a0, 3 * a1), L);
         for (let j = 0; j < cart.length; j++) {
           const s = score[3 * a0 + j] / sigma;
-          cart[j] += stepSize * (Number.isFinite(s) ? s : 0) + noiseStd * rng.normal();
+          cart[j] += stepSize * (Number.isFinite(s) ? s : 0) + noiseStd * rngs[b].normal();
         }
         const f = cartToFrac(cart, L);
         for (let j = 0; j < f.length; j++) frac[3 * a0 + j] = wrapFrac(f[j]);
@@ -275,7 +291,7 @@ async function hostLoop(ctx: LoopContext): Promise<void> {
 
 /** The resident loop (module comment): state, graph, noise and update on the device. */
 async function residentLoop(ctx: LoopContext): Promise<void> {
-  const { model, zT, state: st, schedule: sc, rng, scope, opts, trajectory } = ctx;
+  const { model, zT, state: st, schedule: sc, streams, scope, opts, trajectory } = ctx;
   const be = model.backend, c = model.config, { atomOffsets, lattices, numbers, frac } = st;
   const nCrystals = atomOffsets.length - 1, n = numbers.length;
   const inverses = new Float32Array(9 * nCrystals);
@@ -287,7 +303,8 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
   };
   const state: LangevinState = { ...batch, ...owned };
   const graphOpts = { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors };
-  const noiseSeed = rng.next();
+  // Row k of a level's noise picks step k's noise of every atom (one index tensor per step).
+  const stepRows = Array.from({ length: sc.steps }, (_, k) => Tensor.from(be, Uint32Array.of(k)));
   const readBack = async () => {
     const [f, t] = await Promise.all([state.frac.read(), state.types.read()]);
     frac.set(f);
@@ -295,8 +312,9 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
   };
   try {
     let done = 0;
-    for (const sigma of sc.sigmas) {
+    for (const [level, sigma] of sc.sigmas.entries()) {
       const { stepSize, noiseStd } = levelStep(sc, sigma);
+      const levelNoise = residentLevelNoise(be, atomOffsets, sc.steps, streams, level);
       for (let k = 0; k < sc.steps; k++) {
         const graph = await decoderGraphResident(batch, graphOpts);
         try {
@@ -306,7 +324,7 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
               model.decoder.inputsOnDevice(graph, state.crystal),
               state.types,
             );
-            const noise = randNormal(be, [n, 3], { seed: noiseSeed, offset: done });
+            const noise = gather(levelNoise, stepRows[k]).view([n, 3]);
             langevinStep(state, out.scores, out.typeLogits, noise, { stepSize, noiseStd, sigma });
           });
         } finally {
@@ -319,11 +337,40 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
         }
         opts.onStep?.(++done, sc.total);
       }
+      levelNoise.dispose();
     }
     await readBack();
   } finally {
     batch.dispose();
     Object.values(owned).forEach((t) => t.dispose());
+    stepRows.forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * The resident loop's noise for one σ level, `[steps, 3·atoms]` (row k: step k, atoms in batch
+ * order): each crystal's block is Philox under its own key (seed and index, {@linkcode crystalSeed})
+ * at counter offset `level`, so it does not depend on the batch. 2 dispatches per crystal and level.
+ */
+function residentLevelNoise(
+  be: Backend,
+  atomOffsets: Uint32Array,
+  steps: number,
+  streams: LoopContext["streams"],
+  level: number,
+): Tensor {
+  const blocks = Array.from(
+    { length: atomOffsets.length - 1 },
+    (_, b) =>
+      randNormal(be, [steps, 3 * (atomOffsets[b + 1] - atomOffsets[b])], {
+        seed: crystalSeed(streams.seed, streams.first + b, STREAM.deviceNoise),
+        offset: level,
+      }),
+  );
+  try {
+    return concat(blocks);
+  } finally {
+    blocks.forEach((t) => t.dispose());
   }
 }
 
@@ -351,10 +398,4 @@ export function scheduleSigmas(
     : Array.from({ length: nLevels }, (_, k) =>
       all[nLevels === 1 ? 0 : Math.round(k * (all.length - 1) / (nLevels - 1))]);
   return picked.filter((s, i) => s >= minSigma || i === 0);
-}
-
-/** `n·D` standard normal latents from a seed (the prior N(0, I)). */
-export function priorLatents(n: number, latentDim: number, seed: number): Float32Array {
-  const rng = new HostRng(seed ^ 0x5eed);
-  return Float32Array.from({ length: n * latentDim }, () => rng.normal());
 }
