@@ -9,7 +9,7 @@
 import { type Command, counted, intFlag, type OptionSpec, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import type { Crystal } from "../crystal/crystal.ts";
-import { readCrystalFolder } from "../crystal/formats.ts";
+import { readCrystalSet } from "./crystal_sets.ts";
 import { readCrystalInput } from "./reconstruct.ts";
 import {
   type DatasetName,
@@ -100,18 +100,6 @@ const PAPER: Record<
   },
 };
 
-/** Reads a folder of crystals and, when there is one, the summary.json the CLI wrote with them. */
-async function readFolder(
-  dir: string,
-): Promise<{ crystals: Crystal[]; ids: string[]; summary: Record<string, unknown> }> {
-  const { crystals, ids } = await readCrystalFolder(dir, "evaluate");
-  let summary: Record<string, unknown> = {};
-  try {
-    summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
-  } catch { /* a plain folder of crystals */ }
-  return { crystals, ids, summary };
-}
-
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : "—");
 const num = (
   x: number | null | undefined,
@@ -121,13 +109,14 @@ const num = (
 export const evaluate: Command = {
   name: "evaluate",
   summary: "Compute the paper's metrics for generated or reconstructed crystals against a dataset split",
-  usage: "DIR",
+  usage: "DIR [DIR…]",
   description:
     "DIR is a folder written by `generate` (generation metrics: validity, EMD of density and of the " +
     "number of elements on up to 1 000 valid samples) or by `reconstruct` (match rate and RMS against the " +
     "originals named in its summary.json), coverage COV-R/COV-P with the reference's cutoffs. Writes " +
     "OUT/metrics.json, metrics.md and histogram SVGs. The property EMD uses an independent property model " +
-    "(--property-model).",
+    "(--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
+    "of one input); a crystal that would be in it twice (overlapping shards, the same seed twice) is refused.",
   options: {
     dataset: {
       type: "string",
@@ -136,7 +125,11 @@ export const evaluate: Command = {
       description: `Reference dataset: ${Object.keys(DATASETS).join(", ")}`,
     },
     split: { type: "string", value: "SPLIT", default: "test", description: "Reference split" },
-    out: { type: "string", value: "DIR", description: "Report folder (default: DIR/eval)" },
+    out: {
+      type: "string",
+      value: "DIR",
+      description: "Report folder (default: DIR/eval; required with several folders)",
+    },
     samples: {
       type: "string",
       value: "N",
@@ -147,15 +140,19 @@ export const evaluate: Command = {
     "property-model": PROPERTY_MODEL_OPTION,
   },
   async run(args) {
-    const dir = args.positionals[0];
-    if (!dir) throw new UsageError("Give the folder to evaluate");
+    const dirs = args.positionals, dir = dirs.join(", ");
+    if (dirs.length === 0) throw new UsageError("Give the folder to evaluate");
+    if (dirs.length > 1 && args.values.out === undefined) {
+      throw new UsageError("Give --out for the report on several folders");
+    }
     const dataset = String(args.values.dataset), split = String(args.values.split);
     if (!isDatasetName(dataset)) throw new UsageError(`Unknown dataset "${dataset}"`);
     if (!SPLITS.includes(split as Split)) throw new UsageError(`Unknown split "${split}"`);
     const samples = intFlag(args, "samples", { min: 1 })!, seed = intFlag(args, "seed", { min: 0 })!;
     const outDir = String(args.values.out ?? `${dir}/eval`);
-    const { crystals, ids: files, summary } = await readFolder(dir);
+    const { crystals, ids: files, summary, note } = await readCrystalSet(dirs);
     if (crystals.length === 0) throw new Error(`No crystal files in "${dir}"`);
+    if (note) console.error(`Note: ${note}`);
     await Deno.mkdir(outDir, { recursive: true });
     const paper = PAPER[dataset];
     const isRecon = typeof summary.input === "string" && Array.isArray(summary.ids);

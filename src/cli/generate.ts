@@ -8,6 +8,7 @@
 import { type Command, counted, intFlag, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
 import { progressCallback } from "./progress.ts";
+import { parseShard } from "./shard.ts";
 import { getBackend } from "../compute/backend.ts";
 import { formula } from "../crystal/crystal.ts";
 import { FORMATS, isFormatName } from "../crystal/formats.ts";
@@ -134,6 +135,8 @@ export const SAMPLING_OPTIONS: Command["options"] = {
  * @param prefix File names `<prefix><index>`, or a function giving the name (without extension)
  * @param extra Fields of summary.json besides the crystals
  * @param rowExtra Fields added to each crystal's row of summary.json
+ * @param numbering With a string prefix: crystals[i] is number `first + i` of a run of `total`
+ * (a shard), which sets its name and the zero padding (default: these crystals alone)
  */
 export async function writeCrystals(
   crystals: GeneratedCrystal[],
@@ -142,6 +145,7 @@ export async function writeCrystals(
   prefix: string | ((i: number) => string),
   extra: Record<string, unknown> = {},
   rowExtra?: (i: number) => Record<string, unknown>,
+  numbering: { first: number; total: number } = { first: 0, total: crystals.length },
 ): Promise<number> {
   if (!isFormatName(format)) {
     throw new UsageError(`Unknown format "${format}": expected one of ${Object.keys(FORMATS).join(", ")}`);
@@ -150,11 +154,12 @@ export async function writeCrystals(
   const f = FORMATS[format];
   const rows = [];
   for (let i = 0; i < crystals.length; i++) {
+    const k = numbering.first + i;
     const stem = typeof prefix === "string"
-      ? `${prefix}${String(i).padStart(String(crystals.length - 1).length, "0")}`
+      ? `${prefix}${String(k).padStart(String(numbering.total - 1).length, "0")}`
       : prefix(i);
     const name = `${stem}.${f.extension}`;
-    const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${i}` : stem };
+    const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${k}` : stem };
     await writeTextAtomic(`${outDir}/${name}`, f.write([c]));
     rows.push({ ...describeCrystal(crystals[i], name), ...rowExtra?.(i) });
   }
@@ -172,14 +177,23 @@ export const generate: Command = {
   summary: "Sample new crystals from a trained model (annealed Langevin dynamics) and write them to files",
   usage: "",
   description: "Writes OUT/gen_000.cif … and OUT/summary.json (formula, atoms, lattice, density, minimum " +
-    "distance and structural validity of each crystal).",
+    "distance and structural validity of each crystal). Crystal k depends only on the model, the seed, " +
+    "the schedule and k, so `--shard i/n` in n processes (each with its own --out) writes exactly the " +
+    "files of one run with the same -n and --seed; `evaluate` takes the n folders as one set.",
   options: {
     n: { type: "string", short: "n", value: "N", default: "16", description: "Number of crystals" },
     out: { type: "string", value: "DIR", default: "generated", description: "Output folder" },
+    shard: {
+      type: "string",
+      value: "I/K",
+      description:
+        "Make only shard I of K (I = 0 … K−1): crystals ⌊I·n/K⌋ … ⌊(I+1)·n/K⌋ − 1, named as in the whole run",
+    },
     ...SAMPLING_OPTIONS,
   },
   async run(args) {
     const n = intFlag(args, "n", { min: 1 })!;
+    const shard = parseShard(args.values.shard as string | undefined, n);
     const seed = intFlag(args, "seed", { min: 0 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const format = formatFlag(args);
@@ -189,23 +203,37 @@ export const generate: Command = {
     const t0 = performance.now();
     try {
       const crystals = await model.generate({
-        n,
+        n: shard.end - shard.first,
+        firstIndex: shard.first,
         seed,
         batchSize,
         ...lf,
         onStep: progressCallback("generate (Langevin steps)"),
       });
       const outDir = String(args.values.out);
-      const valid = await writeCrystals(crystals, outDir, format, "gen_", {
-        model: String(args.values.model),
-        seed,
-        ...lf,
-        backend: model.backend.name,
-        loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
-        seconds: +((performance.now() - t0) / 1000).toFixed(1),
-      });
+      const valid = await writeCrystals(
+        crystals,
+        outDir,
+        format,
+        "gen_",
+        {
+          model: String(args.values.model),
+          seed,
+          // Crystals first … end − 1 of a run of `total` (`evaluate` merges shards by these).
+          shard,
+          ...lf,
+          backend: model.backend.name,
+          loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
+          seconds: +((performance.now() - t0) / 1000).toFixed(1),
+        },
+        (i) => ({ index: shard.first + i }),
+        shard,
+      );
+      const part = shard.count > 1
+        ? ` (shard ${shard.index}/${shard.count}: from index ${shard.first} of ${n})`
+        : "";
       console.error(
-        `Wrote ${counted(crystals.length, "crystal")} to ${outDir}/ (${valid} structurally valid)`,
+        `Wrote ${counted(crystals.length, "crystal")}${part} to ${outDir}/ (${valid} structurally valid)`,
       );
       return 0;
     } finally {
