@@ -310,11 +310,13 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
     frac.set(f);
     for (let i = 0; i < n; i++) numbers[i] = t[i] + 1;
   };
+  let heldNoise: Tensor | undefined; // the current level's, freed by the next level or at the end
   try {
     let done = 0;
     for (const [level, sigma] of sc.sigmas.entries()) {
       const { stepSize, noiseStd } = levelStep(sc, sigma);
-      const levelNoise = residentLevelNoise(be, atomOffsets, sc.steps, streams, level);
+      heldNoise?.dispose();
+      const levelNoise = heldNoise = residentLevelNoise(be, atomOffsets, sc.steps, streams, level);
       for (let k = 0; k < sc.steps; k++) {
         const graph = await decoderGraphResident(batch, graphOpts);
         try {
@@ -337,10 +339,10 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
         }
         opts.onStep?.(++done, sc.total);
       }
-      levelNoise.dispose();
     }
     await readBack();
   } finally {
+    heldNoise?.dispose();
     batch.dispose();
     Object.values(owned).forEach((t) => t.dispose());
     stepRows.forEach((t) => t.dispose());
