@@ -20,6 +20,7 @@ import type { EncoderConfig } from "./config.ts";
 import { folderUrl, readModelFolder } from "./files.ts";
 import { encoderGraph, packHost } from "./graphs.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
+import { isCheckpointPath, loadReferenceWeights, readReferenceCheckpoint } from "./torch/reference.ts";
 
 /** A property model's config (JSON beside its weights). */
 export interface PropertyModelConfig {
@@ -75,13 +76,22 @@ export class PropertyModel {
   }
 
   /**
-   * Loads a property model folder (config.json + weights), or `"default"` for the shipped model of
-   * `dataset`.
+   * Loads a property model folder (config.json + weights), `"default"` for the shipped model of
+   * `dataset`, or a reference PyTorch checkpoint (`epoch=…ckpt` with `hparams.yaml` and
+   * `prop_scaler.pt` beside it).
    */
   static async load(
     source: string | URL,
     opts: { backend?: Backend; dataset?: string } = {},
   ): Promise<PropertyModel> {
+    if (source !== "default" && isCheckpointPath(source)) {
+      // A reference CrystGNN_Supervise checkpoint, with hparams.yaml and prop_scaler.pt beside it.
+      const ref = await readReferenceCheckpoint(source);
+      if (ref.kind !== "property") throw new Error(`${source} is a CDVAE model: load it with CDVAE.load`);
+      const model = new PropertyModel(opts.backend ?? await getBackend(), ref.config);
+      loadReferenceWeights(model.store, ref.tensors, String(source));
+      return model;
+    }
     const base = source === "default"
       ? defaultPropertyModelUrl(opts.dataset ?? "perov_5")
       : folderUrl(source);
