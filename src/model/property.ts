@@ -38,6 +38,14 @@ export function defaultPropertyModelUrl(dataset: string): URL {
   return new URL(`../../data/models/${dataset}-prop/`, import.meta.url);
 }
 
+/**
+ * Where `PropertyModel.load("reference", dataset)` looks: `data/models/<dataset>-prop-reference/`,
+ * the CDVAE authors' property model converted from PyTorch (the paper's evaluator).
+ */
+export function referencePropertyModelUrl(dataset: string): URL {
+  return new URL(`../../data/models/${dataset}-prop-reference/`, import.meta.url);
+}
+
 /** A supervised property predictor. */
 export class PropertyModel {
   readonly store: ParamStore;
@@ -76,8 +84,8 @@ export class PropertyModel {
   }
 
   /**
-   * Loads a property model folder (config.json + weights), `"default"` for the shipped model of
-   * `dataset`, or a reference PyTorch checkpoint (`epoch=…ckpt` with `hparams.yaml` and
+   * Loads a property model folder (config.json + weights), `"default"` for our shipped model of
+   * `dataset`, `"reference"` for the CDVAE authors' one (converted), or a reference PyTorch checkpoint (`epoch=…ckpt` with `hparams.yaml` and
    * `prop_scaler.pt` beside it).
    */
   static async load(
@@ -94,6 +102,8 @@ export class PropertyModel {
     }
     const base = source === "default"
       ? defaultPropertyModelUrl(opts.dataset ?? "perov_5")
+      : source === "reference"
+      ? referencePropertyModelUrl(opts.dataset ?? "perov_5")
       : folderUrl(source);
     const { config, weights } = await readModelFolder<PropertyModelConfig>(base, "cdvae-property-config/1");
     const model = new PropertyModel(opts.backend ?? await getBackend(), config);

@@ -4,7 +4,8 @@ import { CDVAE } from "../../../src/model/cdvae.ts";
 import { DATASET_DEFAULTS, defaultConfig, REFERENCE_ENCODER } from "../../../src/model/config.ts";
 import { HparamsError, parseHparams } from "../../../src/model/torch/hparams.ts";
 import { cdvaeConfigFromHparams, readReferenceCheckpoint } from "../../../src/model/torch/reference.ts";
-import { TorchFileError } from "../../../src/model/torch/checkpoint.ts";
+import { readTorchFile, stateDictOf, TorchFileError } from "../../../src/model/torch/checkpoint.ts";
+import { decodeSafetensors } from "../../../src/model/safetensors.ts";
 import type { Crystal } from "../../../src/crystal/crystal.ts";
 import { main } from "../../../src/cli/main.ts";
 import { quiet } from "../../cli/_cli.ts";
@@ -225,7 +226,7 @@ Deno.test("cdvaeConfigFromHparams() maps the reference's configuration onto defa
 /** Where the CDVAE authors' property models are (see the issue; override with CDVAE_REFERENCE_MODELS). */
 const REFERENCE_MODELS = Deno.env.get("CDVAE_REFERENCE_MODELS") ?? "/work/shared/reference-models";
 
-Deno.test("PropertyModel.load() reads the CDVAE authors' three property checkpoints strictly", async (t) => {
+Deno.test("PropertyModel.load() reads the CDVAE authors' three property checkpoints strictly, as shipped", async (t) => {
   const models: [string, string, keyof typeof DATASET_DEFAULTS, string][] = [
     ["perovskite", "epoch=2664-step=61294.ckpt", "perov_5", "heat_ref"],
     ["carbon", "epoch=2364-step=56759.ckpt", "carbon_24", "energy_per_atom"],
@@ -255,6 +256,21 @@ Deno.test("PropertyModel.load() reads the CDVAE authors' three property checkpoi
             Math.abs(scaler.std[0] - expected.std[0]) < 1e-6,
           `${dataset} scaler ${JSON.stringify(scaler)}`,
         );
+        // The shipped evaluator (data/models/<dataset>-prop-reference/) is this checkpoint, exactly.
+        const shipped = await PropertyModel.load("reference", { dataset });
+        try {
+          assertEquals(shipped.config, model.config);
+          const weights = decodeSafetensors(
+            await Deno.readFile(
+              new URL(`../../../data/models/${dataset}-prop-reference/weights.safetensors`, import.meta.url),
+            ),
+          ).tensors;
+          const sd = stateDictOf(readTorchFile(await Deno.readFile(path), path).value, path);
+          assertEquals([...weights.keys()].sort(), [...sd.keys()].sort());
+          for (const [k, t] of sd) assertEquals(weights.get(k)!.data, t.data, k);
+        } finally {
+          shipped.dispose();
+        }
       } finally {
         model.dispose();
       }
