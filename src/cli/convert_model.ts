@@ -11,9 +11,15 @@ import { writeTextAtomic } from "./_io.ts";
 import { writeFileAtomic } from "../train/checkpoint.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import { PropertyModel } from "../model/property.ts";
-import { storeToSafetensors } from "../model/safetensors.ts";
+import { decodeSafetensors, storeToSafetensors } from "../model/safetensors.ts";
+import { encodeTorchStateDict } from "../model/torch/writer.ts";
 import { convertedModelCard } from "../model/torch/card.ts";
-import { checkpointUrl, isCheckpointPath, readReferenceCheckpoint } from "../model/torch/reference.ts";
+import {
+  checkpointUrl,
+  isCheckpointPath,
+  readReferenceCheckpoint,
+  toReferenceStateDict,
+} from "../model/torch/reference.ts";
 
 /** Names of licence and notice files looked for beside the checkpoint and one folder up. */
 const LICENCE_FILE = /^(LICEN[CS]E|NOTICE|COPYING)([.-].*)?$/i;
@@ -33,25 +39,66 @@ async function licenceFiles(ckptPath: string): Promise<string[]> {
   return found;
 }
 
+/** Writes our model folder `input` as a PyTorch state_dict file `output` (`--to pt`). */
+async function exportStateDict(input: string, output: string, force: boolean): Promise<number> {
+  if (!force && await Deno.stat(output).then(() => true, () => false)) {
+    throw new UsageError(`"${output}" exists: give --force to overwrite it`);
+  }
+  let format: string | undefined;
+  if (input !== "default") {
+    try {
+      format = JSON.parse(await Deno.readTextFile(`${input}/config.json`)).format;
+    } catch (e) {
+      throw new Error(`Cannot read "${input}/config.json": ${(e as Error).message}`);
+    }
+  }
+  const model = format === "cdvae-property-config/1"
+    ? await PropertyModel.load(input)
+    : await CDVAE.load(input);
+  try {
+    const tensors = decodeSafetensors(await storeToSafetensors(model.store)).tensors;
+    const centres = model instanceof CDVAE
+      ? { rbf: model.decoder.rbfCenters, cbf: model.decoder.cbfRbfCenters }
+      : undefined;
+    const entries = toReferenceStateDict(tensors, model.store.entries.keys(), centres);
+    await writeFileAtomic(output, encodeTorchStateDict(entries));
+    console.error(`Wrote a state_dict of ${entries.length} tensors to ${output}`);
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
+
 /** The `convert-model` command. */
 export const convertModel: Command = {
   name: "convert-model",
-  summary: "Convert a reference PyTorch checkpoint (.ckpt) into a model folder",
-  usage: "IN.ckpt OUT_DIR",
+  summary: "Convert a reference PyTorch checkpoint (.ckpt) into a model folder, or back (--to pt)",
+  usage: "IN.ckpt OUT_DIR | --to pt MODEL_DIR OUT.pt",
   description: [
     "IN is a PyTorch Lightning checkpoint of the reference CDVAE or of its property model",
     "(CrystGNN_Supervise), with hparams.yaml, lattice_scaler.pt and prop_scaler.pt beside it. The",
     "checkpoint is read without Python and without running any of its pickle's code. OUT_DIR gets",
     "config.json, weights.safetensors, card.md and the LICENSE/NOTICE files found beside IN or one",
     "folder up; `CDVAE.load(OUT_DIR)` / `PropertyModel.load(OUT_DIR)` then read it.",
+    "With --to pt, a model folder of ours becomes a PyTorch state_dict file with the reference's names.",
   ].join("\n"),
   options: {
-    force: { type: "boolean", description: "Overwrite files already in OUT_DIR" },
+    to: {
+      type: "string",
+      value: "folder|pt",
+      default: "folder",
+      description:
+        'folder: IN.ckpt → our model folder; pt: our model folder IN (or "default") → OUT.pt, a state_dict ' +
+        "that torch.load(OUT, weights_only=True) reads and the reference's load_state_dict(strict=True) accepts",
+    },
+    force: { type: "boolean", description: "Overwrite existing output files" },
   },
   async run(args) {
     const [input, output] = args.positionals;
-    if (!input || !output || args.positionals.length > 2) {
-      throw new UsageError("Expected IN.ckpt and OUT_DIR");
+    if (!input || !output || args.positionals.length > 2) throw new UsageError("Expected IN and OUT");
+    if (args.values.to === "pt") return await exportStateDict(input, output, args.values.force === true);
+    if (args.values.to !== "folder") {
+      throw new UsageError(`Invalid --to "${args.values.to}": expected folder or pt`);
     }
     if (!isCheckpointPath(input)) {
       throw new UsageError(`Expected a .ckpt, .pt or .pth checkpoint, got "${input}"`);

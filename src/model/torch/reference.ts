@@ -317,3 +317,43 @@ export function loadReferenceWeights(
 export function isIgnoredCDVAEBuffer(name: string): boolean {
   return /^decoder\.gemnet\.out_blocks\.\d+\.seq_energy\./.test(name) || /\.rbf\.offset$/.test(name);
 }
+
+/**
+ * Our model's parameters as the reference's `state_dict` (what its `load_state_dict(strict=True)`
+ * expects): the store's tensors in PyTorch's layout and registration order, plus, for a CDVAE, the
+ * entries the reference has twice or as buffers (each GemNet output block's `seq_energy.*`, the
+ * same tensors as its `layers.*`; the two radial-basis `rbf.offset` centre vectors).
+ *
+ * @param tensors The store's tensors by name in PyTorch's layout (e.g. decoded `storeToSafetensors`)
+ * @param order Names in registration order (`store.entries.keys()`)
+ * @param centres For a CDVAE, the decoder's radial-basis centres (`rbfCenters`, `cbfRbfCenters`)
+ * @returns Names and f32 tensors in state_dict order
+ */
+export function toReferenceStateDict(
+  tensors: Map<string, HostTensor>,
+  order: Iterable<string>,
+  centres?: { rbf: ArrayLike<number>; cbf: ArrayLike<number> },
+): [string, { shape: number[]; data: Float32Array }][] {
+  const out: [string, { shape: number[]; data: Float32Array }][] = [];
+  const aliases: typeof out = [];
+  for (const name of order) {
+    const t = tensors.get(name);
+    if (!t) throw new TorchFileError(`Tensor ${name} is missing from the model's weights`);
+    const entry = { shape: [...t.shape], data: Float32Array.from(t.data) };
+    out.push([name, entry]);
+    const m = /^(decoder\.gemnet\.out_blocks\.\d+)\.layers\.(.+)$/.exec(name);
+    if (m && centres) aliases.push([`${m[1]}.seq_energy.${m[2]}`, entry]);
+  }
+  if (centres) {
+    out.push(...aliases);
+    out.push(["decoder.gemnet.radial_basis.rbf.offset", {
+      shape: [centres.rbf.length],
+      data: Float32Array.from(centres.rbf),
+    }]);
+    out.push([
+      "decoder.gemnet.cbf_basis3.radial_basis.rbf.offset",
+      { shape: [centres.cbf.length], data: Float32Array.from(centres.cbf) },
+    ]);
+  }
+  return out;
+}
