@@ -177,3 +177,42 @@ Deno.test("ZipArchive reports a damaged entry by its CRC", async () => {
   const err = assertThrows(() => new ZipArchive(bytes, "z.pt").read("archive/byteorder"));
   assert((err as Error).message.includes("CRC-32"), (err as Error).message);
 });
+
+Deno.test("readTorchFile() reads what torch.save 2.5.1 itself wrote, as PyTorch reads it", async (t) => {
+  const fx = JSON.parse(await Deno.readTextFile(new URL("real_torch_2.5.1.json", DIR)));
+  const asNumbers = (d: ArrayLike<number | bigint>) => Array.from(d, Number);
+  for (const file of ["real_torch_2.5.1.pt", "real_torch_2.5.1_protocol4.pt"]) {
+    await t.step(file, async () => {
+      const { value } = readTorchFile(await read(file), file);
+      const v = value as Map<string, unknown>;
+      const sd = stateDictOf(v, file);
+      for (
+        const [k, e] of Object.entries(
+          fx.expected.state_dict as Record<string, { shape: number[]; values: number[] }>,
+        )
+      ) {
+        assertEquals([[...tensor(sd, k).shape], asNumbers(tensor(sd, k).data)], [e.shape, e.values], k);
+      }
+      for (
+        const [k, e] of Object.entries(fx.expected as Record<string, { shape: number[]; values: number[] }>)
+      ) {
+        if (k === "state_dict") continue;
+        const got = v.get(k) as TorchTensor;
+        assertEquals([[...got.shape], asNumbers(got.data)], [e.shape, e.values], k);
+      }
+      assertEquals((v.get("weight_parameter") as TorchTensor).requiresGrad, true);
+      assertEquals(
+        v.get("meta"),
+        new Map<string, unknown>([["epoch", 3], ["name", "tiny"], ["lr", 1e-3], ["list", [1, 2]], ["tuple", [
+          1,
+          "a",
+        ]]]),
+      );
+    });
+  }
+  await t.step("real_torch_2.5.1_legacy.pt (_use_new_zipfile_serialization=False)", async () => {
+    const bytes = await read("real_torch_2.5.1_legacy.pt");
+    const e = assertThrows(() => readTorchFile(bytes, "legacy.pt"), TorchFileError);
+    assert(e.message.includes('"legacy.pt": it is in the legacy torch.save format'), e.message);
+  });
+});
