@@ -3,9 +3,15 @@ import { PropertyModel } from "../../../src/model/property.ts";
 import { CDVAE } from "../../../src/model/cdvae.ts";
 import { DATASET_DEFAULTS, defaultConfig, REFERENCE_ENCODER } from "../../../src/model/config.ts";
 import { HparamsError, parseHparams } from "../../../src/model/torch/hparams.ts";
-import { cdvaeConfigFromHparams, readReferenceCheckpoint } from "../../../src/model/torch/reference.ts";
+import {
+  cdvaeConfigFromHparams,
+  readReferenceCheckpoint,
+  toReferenceStateDict,
+} from "../../../src/model/torch/reference.ts";
 import { readTorchFile, stateDictOf, TorchFileError } from "../../../src/model/torch/checkpoint.ts";
-import { decodeSafetensors } from "../../../src/model/safetensors.ts";
+import { decodeSafetensors, storeToSafetensors } from "../../../src/model/safetensors.ts";
+import { encodeTorchStateDict } from "../../../src/model/torch/writer.ts";
+import { getBackend } from "../../../src/compute/backend.ts";
 import type { Crystal } from "../../../src/crystal/crystal.ts";
 import { main } from "../../../src/cli/main.ts";
 import { quiet } from "../../cli/_cli.ts";
@@ -221,6 +227,45 @@ Deno.test("cdvaeConfigFromHparams() maps the reference's configuration onto defa
   const scalers = structuredClone(DATASET_DEFAULTS.perov_5.scalers);
   const config = cdvaeConfigFromHparams(parseHparams(CDVAE_HPARAMS), scalers);
   assertEquals(config, defaultConfig("perov_5"));
+});
+
+Deno.test("CDVAE.load() reads a reference-size CDVAE checkpoint with its hparams.yaml and scalers", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cdvae-ckpt-" });
+  const be = await getBackend({ prefer: "wasm" });
+  const original = new CDVAE(be, defaultConfig("perov_5"), 5);
+  try {
+    // A run folder as the reference leaves it: the weights (exported here), hparams.yaml, scalers.
+    const tensors = decodeSafetensors(await storeToSafetensors(original.store)).tensors;
+    const centres = { rbf: original.decoder.rbfCenters, cbf: original.decoder.cbfRbfCenters };
+    const sd = toReferenceStateDict(tensors, original.store.entries.keys(), centres);
+    await Deno.writeFile(`${dir}/epoch=9-step=90.ckpt`, encodeTorchStateDict(sd));
+    await Deno.writeTextFile(`${dir}/hparams.yaml`, CDVAE_HPARAMS);
+    const fixtures = new URL("../../fixtures/torch/", import.meta.url);
+    await Deno.writeFile(
+      `${dir}/prop_scaler.pt`,
+      await Deno.readFile(new URL("prop_scaler_perovskite.pt", fixtures)),
+    );
+    await Deno.writeFile(
+      `${dir}/lattice_scaler.pt`,
+      await Deno.readFile(new URL("tiny_property/lattice_scaler.pt", fixtures)),
+    );
+    const loaded = await CDVAE.load(`${dir}/epoch=9-step=90.ckpt`, { backend: be });
+    try {
+      assertEquals(loaded.config.scalers.lattice.mean.length, 6);
+      assertEquals({ ...loaded.config, scalers: original.config.scalers }, original.config);
+      const back = decodeSafetensors(await storeToSafetensors(loaded.store)).tensors;
+      for (const [k, t] of tensors) assertEquals(back.get(k)!.data, t.data, k);
+      assertEquals(
+        loaded.decoder.rbfCenters,
+        Float64Array.from(Float32Array.from(original.decoder.rbfCenters)),
+      );
+    } finally {
+      loaded.dispose();
+    }
+  } finally {
+    original.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 /** Where the CDVAE authors' property models are (see the issue; override with CDVAE_REFERENCE_MODELS). */
