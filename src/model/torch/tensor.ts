@@ -69,6 +69,9 @@ export const TORCH_DTYPES: Readonly<Record<string, TorchDtype>> = {
   bool: "bool",
 };
 
+/** Most elements a view may have beyond its storage's size (stride-0 expansion): 2^24. */
+export const MAX_EXPANDED_ELEMENTS = 2 ** 24;
+
 /** Decoded element arrays by dtype (half precision widened to f32). */
 export type TorchData =
   | Float64Array
@@ -169,6 +172,12 @@ export function viewOfStorage(
     }
     count *= shape[d];
     last += (shape[d] - 1) * stride[d];
+  }
+  if (count > capacity && count > MAX_EXPANDED_ELEMENTS) {
+    // Stride-0 (expanded) views are legal but rare; a huge one would be a memory bomb.
+    throw new RangeError(
+      `Tensor [${shape}] of storage "${storage.key}" expands ${capacity} elements to ${count}, more than ${MAX_EXPANDED_ELEMENTS}`,
+    );
   }
   if (!Number.isInteger(offset) || offset < 0 || (count > 0 && last >= capacity)) {
     throw new RangeError(

@@ -99,7 +99,8 @@ export class ZipArchive {
     if (e.method === 0) data = raw;
     else if (e.method === 8) {
       try {
-        data = new Uint8Array(inflateRawSync(raw));
+        // Inflate no further than the size the directory declares (a zip bomb stops there).
+        data = new Uint8Array(inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) }));
       } catch (err) {
         throw new ZipError(`Cannot inflate "${this.label}" entry "${name}": ${(err as Error).message}`);
       }

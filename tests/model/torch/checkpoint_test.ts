@@ -216,3 +216,25 @@ Deno.test("readTorchFile() reads what torch.save 2.5.1 itself wrote, as PyTorch 
     assert(e.message.includes('"legacy.pt": it is in the legacy torch.save format'), e.message);
   });
 });
+
+Deno.test("ZipArchive inflates no more than the directory declares", async () => {
+  const bytes = (await read("tiny_state_dict_deflated.pt")).slice();
+  const e = new ZipArchive(bytes, "bomb.pt").entries.get("archive/data.pkl")!;
+  assertEquals(e.method, 8);
+  // Find the entry's central-directory record and declare a 16-byte uncompressed size.
+  const dv = new DataView(bytes.buffer);
+  let p = bytes.length - 22;
+  p = dv.getUint32(p + 16, true);
+  while (
+    new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + dv.getUint16(p + 28, true))) !==
+      "archive/data.pkl"
+  ) {
+    p += 46 + dv.getUint16(p + 28, true) + dv.getUint16(p + 30, true) + dv.getUint16(p + 32, true);
+  }
+  dv.setUint32(p + 24, 16, true);
+  const err = assertThrows(() => new ZipArchive(bytes, "bomb.pt").read("archive/data.pkl"));
+  assert(
+    /Cannot inflate "bomb\.pt" entry "archive\/data\.pkl"|16/.test((err as Error).message),
+    (err as Error).message,
+  );
+});

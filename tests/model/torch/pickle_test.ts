@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { PickleError, PickleObject, unpickle, UnsafePickleError } from "../../../src/model/torch/pickle.ts";
+import { viewOfStorage } from "../../../src/model/torch/tensor.ts";
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -109,4 +110,16 @@ Deno.test("unpickle() ends every random byte string with a value or a PickleErro
       assert(e instanceof PickleError, `seed 7 trial ${trial} [${bytes}]: ${e}`);
     }
   }
+});
+
+Deno.test("viewOfStorage() copies an expanded (stride-0) view and refuses a huge one", () => {
+  const storage = {
+    key: "0",
+    dtype: "float32" as const,
+    bytes: new Uint8Array(new Float32Array([7]).buffer),
+    littleEndian: true,
+  };
+  assertEquals(viewOfStorage(storage, "float32", 0, [2, 3], [0, 0], false).data, new Float32Array(6).fill(7));
+  assertThrows(() => viewOfStorage(storage, "float32", 0, [2 ** 16, 2 ** 16], [0, 0], false), RangeError);
+  assertThrows(() => viewOfStorage(storage, "float32", 1, [1], [1], false), RangeError);
 });
