@@ -234,7 +234,7 @@ Deno.test("ZipArchive inflates no more than the directory declares", async () =>
   dv.setUint32(p + 24, 16, true);
   const err = assertThrows(() => new ZipArchive(bytes, "bomb.pt").read("archive/data.pkl"));
   assert(
-    /Cannot inflate "bomb\.pt" entry "archive\/data\.pkl"|16/.test((err as Error).message),
+    /Cannot inflate "bomb\.pt" entry "archive\/data\.pkl": .*16 bytes/.test((err as Error).message),
     (err as Error).message,
   );
 });
