@@ -45,6 +45,8 @@ export type { OptimizationDecode, OptimizationResult, OptimizeOptions } from "./
 export { loadCustomData, loadTrainingData, train } from "./src/train/trainer.ts";
 export { PropertyModel } from "./src/model/property.ts";
 export type { PropertyModelConfig } from "./src/model/property.ts";
+export * from "./src/model/torch/checkpoint.ts";
+export { encodeTorchStateDict } from "./src/model/torch/writer.ts";
 export { trainPropertyModel } from "./src/train/property.ts";
 export type { TrainOptions, TrainSummary } from "./src/train/trainer.ts";
 

@@ -31,13 +31,21 @@ import { progressCallback } from "./progress.ts";
 import { densityOrNaN, wasserstein1 } from "../eval/metrics.ts";
 import { PropertyModel } from "../model/property.ts";
 
-/** The property model the flag names ("default": the shipped one of the dataset, if any; "none"). */
+/**
+ * The property model the flag names: "reference" (also "default"): the CDVAE authors' evaluator of
+ * the dataset, converted from PyTorch (`data/models/<dataset>-prop-reference/`), which makes the
+ * property metrics the paper's; "ours": the one we trained (`data/models/<dataset>-prop/`); a
+ * folder or a reference `.ckpt`; or "none". The shipped choices give undefined for a dataset
+ * without one (no property EMD); a path that cannot be read is an error.
+ */
 export async function loadPropertyModel(flag: string, dataset: string): Promise<PropertyModel | undefined> {
   if (flag === "none") return undefined;
+  const shipped = flag === "reference" || flag === "default" || flag === "ours";
+  const source = flag === "ours" ? "default" : flag === "default" ? "reference" : flag;
   try {
-    return await PropertyModel.load(flag, { dataset });
+    return await PropertyModel.load(source, { dataset });
   } catch (e) {
-    if (flag === "default") return undefined; // nothing shipped for this dataset: no property EMD
+    if (shipped) return undefined; // nothing shipped for this dataset: no property EMD
     throw e;
   }
 }
@@ -45,9 +53,10 @@ export async function loadPropertyModel(flag: string, dataset: string): Promise<
 /** `--property-model` of the commands that score crystals with {@linkcode loadPropertyModel}. */
 export const PROPERTY_MODEL_OPTION: OptionSpec = {
   type: "string",
-  value: "DIR|default|none",
-  default: "default",
-  description: "Independent property predictor (default: data/models/<dataset>-prop/ when shipped)",
+  value: "reference|ours|DIR|none",
+  default: "reference",
+  description:
+    "Independent property predictor: the paper's (the CDVAE authors' model, data/models/<dataset>-prop-reference/), ours (data/models/<dataset>-prop/), a folder or .ckpt, or none",
 };
 
 /** The paper's CDVAE rows (Tables 2 and 3). */
@@ -219,6 +228,7 @@ export const evaluate: Command = {
           ...cov,
           wdistProperty: Number.isFinite(wdistProperty) ? wdistProperty : null,
           property: propertyName || null,
+          propertyModel: propertyName ? String(args.values["property-model"]) : null,
         },
         crystals: files.map((f, i) => ({ file: f, ...perCrystal[i], fingerprint: genFps[i] !== null })),
       };

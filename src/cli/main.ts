@@ -8,6 +8,7 @@
 import { type Command, helpText, parseCommandArgs, UsageError } from "./command.ts";
 import { info } from "./info.ts";
 import { convert } from "./convert.ts";
+import { convertModel } from "./convert_model.ts";
 import { train } from "./train.ts";
 import { generate } from "./generate.ts";
 import { reconstruct } from "./reconstruct.ts";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   serve,
   info,
   convert,
+  convertModel,
 ];
 
 function mainHelp(): string {

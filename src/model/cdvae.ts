@@ -26,6 +26,12 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { preprocessCrystals } from "../data/preprocess.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
 import { folderUrl, readModelFolder } from "./files.ts";
+import {
+  isCheckpointPath,
+  isIgnoredCDVAEBuffer,
+  loadReferenceWeights,
+  readReferenceCheckpoint,
+} from "./torch/reference.ts";
 import { type GeneratedCrystal, langevin, type LangevinOptions, priorLatents } from "./sampler.ts";
 import { encoderGraph, packHost } from "./graphs.ts";
 
@@ -161,12 +167,26 @@ export class CDVAE {
 
   /**
    * Loads a model folder (config.json + weights.safetensors, or best.safetensors of a run):
-   * a path, a URL, or "default" for the shipped Perov-5 model.
+   * a path, a URL, or "default" for the shipped Perov-5 model; or a reference PyTorch checkpoint
+   * (`run/epoch=…ckpt`, with `hparams.yaml`, `lattice_scaler.pt` and `prop_scaler.pt` beside it).
    *
-   * @param source Folder path or URL (with or without a trailing slash), or "default"
+   * @param source Folder path or URL (with or without a trailing slash), "default", or a `.ckpt`
    * @param opts Backend to run on (default: the fastest here)
    */
   static async load(source: string | URL, opts: { backend?: Backend } = {}): Promise<CDVAE> {
+    if (source !== "default" && isCheckpointPath(source)) {
+      // A reference PyTorch Lightning checkpoint, with hparams.yaml and the scalers beside it.
+      const ref = await readReferenceCheckpoint(source);
+      if (ref.kind !== "cdvae") {
+        throw new Error(`${source} is a property model: load it with PropertyModel.load`);
+      }
+      const model = new CDVAE(opts.backend ?? await getBackend(), ref.config);
+      loadReferenceWeights(model.store, ref.tensors, String(source), isIgnoredCDVAEBuffer);
+      const offsets = (k: string) => ref.tensors.get(`decoder.gemnet.${k}radial_basis.rbf.offset`)?.data;
+      model.decoder.rbfCenters = Float64Array.from(offsets("") ?? model.decoder.rbfCenters);
+      model.decoder.cbfRbfCenters = Float64Array.from(offsets("cbf_basis3.") ?? model.decoder.cbfRbfCenters);
+      return model;
+    }
     const base = source === "default" ? DEFAULT_MODEL_URL : folderUrl(source);
     const { config, weights } = await readModelFolder<CDVAEConfig>(base, "cdvae-config/1");
     const model = new CDVAE(opts.backend ?? await getBackend(), config);

@@ -20,6 +20,7 @@ import type { EncoderConfig } from "./config.ts";
 import { folderUrl, readModelFolder } from "./files.ts";
 import { encoderGraph, packHost } from "./graphs.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
+import { isCheckpointPath, loadReferenceWeights, readReferenceCheckpoint } from "./torch/reference.ts";
 
 /** A property model's config (JSON beside its weights). */
 export interface PropertyModelConfig {
@@ -35,6 +36,14 @@ export interface PropertyModelConfig {
 /** Where `PropertyModel.load("default", dataset)` looks: `data/models/<dataset>-prop/`. */
 export function defaultPropertyModelUrl(dataset: string): URL {
   return new URL(`../../data/models/${dataset}-prop/`, import.meta.url);
+}
+
+/**
+ * Where `PropertyModel.load("reference", dataset)` looks: `data/models/<dataset>-prop-reference/`,
+ * the CDVAE authors' property model converted from PyTorch (the paper's evaluator).
+ */
+export function referencePropertyModelUrl(dataset: string): URL {
+  return new URL(`../../data/models/${dataset}-prop-reference/`, import.meta.url);
 }
 
 /** A supervised property predictor. */
@@ -75,15 +84,26 @@ export class PropertyModel {
   }
 
   /**
-   * Loads a property model folder (config.json + weights), or `"default"` for the shipped model of
-   * `dataset`.
+   * Loads a property model folder (config.json + weights), `"default"` for our shipped model of
+   * `dataset`, `"reference"` for the CDVAE authors' one (converted), or a reference PyTorch checkpoint (`epoch=…ckpt` with `hparams.yaml` and
+   * `prop_scaler.pt` beside it).
    */
   static async load(
     source: string | URL,
     opts: { backend?: Backend; dataset?: string } = {},
   ): Promise<PropertyModel> {
+    if (source !== "default" && isCheckpointPath(source)) {
+      // A reference CrystGNN_Supervise checkpoint, with hparams.yaml and prop_scaler.pt beside it.
+      const ref = await readReferenceCheckpoint(source);
+      if (ref.kind !== "property") throw new Error(`${source} is a CDVAE model: load it with CDVAE.load`);
+      const model = new PropertyModel(opts.backend ?? await getBackend(), ref.config);
+      loadReferenceWeights(model.store, ref.tensors, String(source));
+      return model;
+    }
     const base = source === "default"
       ? defaultPropertyModelUrl(opts.dataset ?? "perov_5")
+      : source === "reference"
+      ? referencePropertyModelUrl(opts.dataset ?? "perov_5")
       : folderUrl(source);
     const { config, weights } = await readModelFolder<PropertyModelConfig>(base, "cdvae-property-config/1");
     const model = new PropertyModel(opts.backend ?? await getBackend(), config);
