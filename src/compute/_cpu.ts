@@ -7,10 +7,9 @@
  * @module
  */
 
-import type { HostArray } from "./backend.ts";
+import type { CpuKernel } from "./backend_interface.ts";
 
-/** A reference kernel: buffers in binding order (outputs are written in place) and parameters. */
-export type CpuKernel = (bufs: HostArray[], p: Record<string, number>) => void;
+export type { CpuKernel } from "./backend_interface.ts";
 
 /** Activation codes shared by `matmul`, `unary` and their backwards (`ACT` constant). */
 export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4, sin: 5, exp: 6, ssilu: 7 } as const;

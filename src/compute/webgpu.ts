@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { Backend, BufferView, DeviceBuffer, DType, HostArray } from "./backend.ts";
-import { hostArray } from "./backend.ts";
+import type { Backend, BufferView, DeviceBuffer, DType, HostArray } from "./backend_interface.ts";
+import { hostArray } from "./backend_interface.ts";
 import { type OpDef, OPS } from "./ops.ts";
 
 /** Thrown when `navigator.gpu` gives no adapter; says what to install. */
