@@ -44,21 +44,36 @@ export interface ImportEdge {
   typeOnly: boolean;
 }
 
-/** Replaces comments by spaces (newlines kept, so offsets and lines stay), leaving strings intact. */
-export function stripComments(src: string): string {
+/**
+ * Replaces comments (and, with `blankStrings`, the contents of string literals) by spaces, keeping
+ * newlines, so offsets and line numbers stay those of the source.
+ *
+ * @param src TypeScript source
+ * @param blankStrings Whether to blank string contents too (quotes stay)
+ * @returns The source with comments blanked
+ */
+export function stripComments(src: string, blankStrings = false): string {
   const out = src.split("");
+  const blank = (from: number, to: number) => {
+    for (let j = from; j < to; j++) if (src[j] !== "\n") out[j] = " ";
+  };
   let i = 0;
   while (i < src.length) {
     const c = src[i], next = src[i + 1];
     if (c === "/" && next === "/") {
-      while (i < src.length && src[i] !== "\n") out[i++] = " ";
+      const end = src.indexOf("\n", i);
+      const stop = end < 0 ? src.length : end;
+      blank(i, stop);
+      i = stop;
     } else if (c === "/" && next === "*") {
       const end = src.indexOf("*/", i + 2);
       const stop = end < 0 ? src.length : end + 2;
-      for (; i < stop; i++) if (src[i] !== "\n") out[i] = " ";
+      blank(i, stop);
+      i = stop;
     } else if (c === '"' || c === "'" || c === "`") {
-      i++;
+      const start = ++i;
       while (i < src.length && src[i] !== c) i += src[i] === "\\" ? 2 : 1;
+      if (blankStrings) blank(start, Math.min(i, src.length));
       i++;
     } else {
       i++;
@@ -95,9 +110,12 @@ function resolve(from: string, specifier: string): string {
  */
 export function importsOf(from: string, text: string): ImportEdge[] {
   const code = stripComments(text);
+  // The same with string contents blanked: a match that starts inside a string is no import.
+  const skeleton = stripComments(text, true);
   const found = new Map<number, ImportEdge>();
   for (const re of IMPORT_PATTERNS) {
     for (const m of code.matchAll(re)) {
+      if (skeleton[m.index!] !== code[m.index!]) continue;
       const specifier = m[2];
       if (!specifier.startsWith("./") && !specifier.startsWith("../")) continue;
       const at = m.index! + m[0].lastIndexOf(specifier);

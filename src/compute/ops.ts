@@ -15,9 +15,6 @@
 
 import * as cpu from "./_cpu.ts";
 import type { CpuKernel, KernelDef } from "./backend_interface.ts";
-import { decoderGraph } from "./_cpu_graph.ts";
-import * as edges from "./_cpu_edges.ts";
-import { langevinStep } from "./_cpu_sampler.ts";
 
 export type { KernelDef } from "./backend_interface.ts";
 
@@ -114,16 +111,6 @@ const COPY_COLS = [
 ] as const;
 const GATHER = ["gather.wgsl", "gather_rows", "x idx out", "r c n"] as const;
 const GATHER_CONSTS = "VEC";
-const GRAPH_BINDINGS = "frac crystal offsets lattices edges geom count";
-const DECODER_EDGES = "decoder_edges.wgsl";
-
-/**
- * Entries for kernels of the device-resident sampler; the wasm backend runs their references (the
- * CPU sampler builds its graph with the wasm geometry core instead).
- */
-function deviceOnly(defs: KernelDef[]): KernelDef[] {
-  return defs.map((d) => ({ ...d, wasmUsesReference: true }));
-}
 
 /** The runtime's own kernels, in registry order. */
 const OWN: KernelDef[] = [
@@ -222,59 +209,6 @@ const OWN: KernelDef[] = [
   k("mse", "loss.wgsl", "mse", "a b out", "n", cpu.mse),
   k("mse_backward", "loss.wgsl", "mse_backward", "g a b out", "n", cpu.mseBackward),
   k("sum_all", "reduce.wgsl", "sum_all", "x out", "n", cpu.sumAll, "MEAN"),
-
-  // geometry: the decoder's periodic k-nearest graph (one invocation per receiver)
-  ...deviceOnly([
-    k(
-      "decoder_graph",
-      "decoder_graph.wgsl",
-      "decoder_graph",
-      GRAPH_BINDINGS,
-      "n k r2:f32",
-      decoderGraph,
-      "K",
-    ),
-  ]),
-  // geometry: GemNet-T's re-symmetrised graph, triplets and bases from that table
-  ...deviceOnly([
-    k("edges_degree", DECODER_EDGES, "edges_degree", "edges range deg", "n k", edges.edgesDegree),
-    k("edges_offsets", DECODER_EDGES, "edges_offsets", "deg offsets sizes", "n", edges.edgesOffsets),
-    k(
-      "edges_fill",
-      DECODER_EDGES,
-      "edges_fill",
-      "edges geom range offsets src tgt egeom slot",
-      "n k",
-      edges.edgesFill,
-    ),
-    k("edges_swap", DECODER_EDGES, "edges_swap", "slot swap", "n k", edges.edgesSwap),
-    k(
-      "triplet_slots",
-      DECODER_EDGES,
-      "triplet_slots",
-      "tgt offsets egeom trip cos count",
-      "e kmax",
-      edges.tripletSlots,
-    ),
-    k(
-      "gemnet_rbf",
-      DECODER_EDGES,
-      "gemnet_rbf",
-      "egeom centres out",
-      "e r p inv_cutoff:f32 coeff:f32",
-      edges.gemnetRbf,
-    ),
-    k("gemnet_cbf", DECODER_EDGES, "gemnet_cbf", "cos count out", "e s kmax", edges.gemnetCbf),
-    // sampler: one Langevin update per atom
-    k(
-      "langevin_step",
-      "langevin.wgsl",
-      "langevin_step",
-      "frac scores logits noise lattices inverses crystal types",
-      "n t step:f32 noise_std:f32 inv_sigma:f32",
-      langevinStep,
-    ),
-  ]),
 
   // optimiser
   k(

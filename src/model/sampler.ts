@@ -10,8 +10,8 @@
  *   the scores and logits back.
  * - **resident** (default on WebGPU, `resident: true` elsewhere): coordinates, types and noise stay
  *   on the device; each step runs the neighbour-table kernel, GemNet's re-symmetrised graph,
- *   triplets and bases (src/compute/decoder_edges.ts), the decoder and the update kernel
- *   (src/compute/langevin.ts). The one value read back per step is the pair (edge count, triplet
+ *   triplets and bases (src/model/device/decoder_edges.ts, src/nn/device/gemnet_bases.ts), the decoder and the update kernel
+ *   (src/model/device/langevin.ts). The one value read back per step is the pair (edge count, triplet
  *   width) that sizes the edge tensors; coordinates come back at the end (every step only when a
  *   trajectory is asked for). f32 throughout and Philox noise, so its samples differ from the
  *   host loop's draw for draw, not in distribution.
@@ -22,7 +22,7 @@
 import { randNormal } from "../compute/functional.ts";
 import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
-import { type LangevinState, langevinStep } from "../compute/langevin.ts";
+import { type LangevinState, langevinStep } from "./device/langevin.ts";
 import { TensorScope } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
 import type { Crystal } from "../crystal/crystal.ts";

@@ -16,7 +16,7 @@ import {
   type DeviceDecoderGraph,
   gaussianRadialBasisOnDevice,
   sphericalBasisOnDevice,
-} from "../compute/decoder_edges.ts";
+} from "./device/gemnet_bases.ts";
 import { add, concat, gather, mul, segmentSum, split } from "../compute/functional.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { sphericalHarmonicsY0 } from "./bases.ts";
@@ -160,7 +160,7 @@ export interface GemNetOutput {
  * import { getBackend } from "../compute/backend.ts";
  * import { Tensor } from "../compute/tensor.ts";
  * import { ParamStore, indexTensor } from "./module.ts";
- * import { decoderGraphOf } from "./gemnet_graph.ts";
+ * import { decoderGraphOf } from "../model/graphs.ts";
  * import { GEMNET_T_DEFAULTS, GemNetT } from "./gemnet.ts";
  * import { assertEquals } from "../../tests/_assert.ts";
  * const be = await getBackend({ prefer: "reference" });

@@ -16,12 +16,8 @@ import {
 import { sphericalHarmonicsY0 } from "../../src/nn/bases.ts";
 import { gaussianRadialBasis } from "../../src/nn/gemnet_bases.ts";
 import { cbfDownProjection } from "../../src/nn/gemnet_layers.ts";
-import {
-  buildDecoderGraph,
-  type DecoderGraph,
-  decoderGraphOf,
-  tripletLists,
-} from "../../src/nn/gemnet_graph.ts";
+import { buildDecoderGraph, type DecoderGraph, tripletLists } from "../../src/nn/gemnet_graph.ts";
+import { decoderGraphOf } from "../../src/model/graphs.ts";
 import { indexTensor, ParamStore } from "../../src/nn/module.ts";
 import { arbitraryCrystal, arbitraryRotation, PROPERTY_SEED } from "../_arbitrary.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
