@@ -9,8 +9,6 @@
 
 import type { CpuKernel } from "./backend_interface.ts";
 
-export type { CpuKernel } from "./backend_interface.ts";
-
 /** Activation codes shared by `matmul`, `unary` and their backwards (`ACT` constant). */
 export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4, sin: 5, exp: 6, ssilu: 7 } as const;
 

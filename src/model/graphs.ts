@@ -5,9 +5,10 @@
  */
 
 import type { Crystal } from "../crystal/crystal.ts";
-import { CDVAE_DECODER_GRAPH, neighborListMany, type NeighborOptions } from "../core/geometry.ts";
+import { neighborListMany, type NeighborOptions } from "../core/geometry.ts";
 import { crystalOfAtoms, type GraphBatch } from "../nn/graph.ts";
 import { buildDecoderGraph, type DecoderGraph, type DecoderGraphOptions } from "../nn/gemnet_graph.ts";
+import { CDVAE_DECODER_GRAPH } from "./config.ts";
 import { crystalNNNeighborsMany } from "../core/crystalnn.ts";
 
 /** A minimal crystal batch on the host: atoms numbered globally, crystal after crystal. */

@@ -31,6 +31,7 @@ import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
 import type { CDVAE } from "./cdvae.ts";
 import { decoderGraphResident, uploadBatch } from "./decoder_graph.ts";
 import { buildGraph } from "./graphs.ts";
+import { decoderGraphOptions } from "./config.ts";
 import { softmaxRows } from "./losses.ts";
 
 /** Knobs of {@linkcode langevin}. */
@@ -250,7 +251,7 @@ async function hostLoop(ctx: LoopContext): Promise<void> {
     for (let k = 0; k < sc.steps; k++) {
       const g = buildGraph(
         { atomOffsets, numbers, frac, lattices },
-        { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors, images: "cdvae" },
+        decoderGraphOptions(c.decoder),
       );
       const out = scope.run(() => model.decode(zT, g));
       const [score, logits] = [await out.scores.read(), await out.typeLogits.read()];
