@@ -12,7 +12,7 @@
 
 import { getBackend } from "../src/compute/backend.ts";
 import { fill } from "../src/compute/functional.ts";
-import { neighborTable } from "../src/compute/neighbors.ts";
+import { neighborTable } from "../src/model/device/neighbors.ts";
 import { Tensor } from "../src/compute/tensor.ts";
 import { latticeFromParameters } from "../src/crystal/lattice.ts";
 import { decoderGraphOnDevice } from "../src/model/decoder_graph.ts";

@@ -17,7 +17,6 @@ import type { Crystal } from "../src/crystal/crystal.ts";
 import { neighborFixtureCrystals } from "./_neighbors_fixture.ts";
 import { fracToCart, latticeVolume } from "../src/crystal/lattice.ts";
 import {
-  CDVAE_DECODER_GRAPH,
   densities,
   minDistanceMany,
   minImageDisplacementPacked,
@@ -25,6 +24,7 @@ import {
   neighborListMany,
 } from "../src/core/geometry.ts";
 import { NeighborListPool } from "../src/core/neighbor_pool.ts";
+import { CDVAE_DECODER_GRAPH } from "../src/model/config.ts";
 
 const crystals: Crystal[] = await neighborFixtureCrystals();
 /** Number of crystals in one iteration (printed in the group names). */

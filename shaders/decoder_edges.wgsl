@@ -1,5 +1,5 @@
 // decoder_edges.wgsl: GemNet-T's decoder graph and bases on the device, from the neighbour table
-// of decoder_graph.wgsl, so a Langevin step needs no host graph (src/compute/decoder_edges.ts).
+// of decoder_graph.wgsl, so a Langevin step needs no host graph (src/model/device/decoder_edges.ts).
 // The same graph as the host's buildDecoderGraph (src/nn/gemnet_graph.ts), in the same order:
 //   re-symmetrisation (audit D2): table slot (receiver i, sender j, image S) is kept iff j < i, or
 //   j = i and S is lexicographically negative (image code < 13); every kept slot gives the edge

@@ -7,10 +7,7 @@
  * @module
  */
 
-import type { HostArray } from "./backend.ts";
-
-/** A reference kernel: buffers in binding order (outputs are written in place) and parameters. */
-export type CpuKernel = (bufs: HostArray[], p: Record<string, number>) => void;
+import type { CpuKernel } from "./backend_interface.ts";
 
 /** Activation codes shared by `matmul`, `unary` and their backwards (`ACT` constant). */
 export const ACT = { none: 0, relu: 1, silu: 2, sigmoid: 3, softplus: 4, sin: 5, exp: 6, ssilu: 7 } as const;

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Backend, BufferView, DeviceBuffer } from "./backend.ts";
-import { OPS } from "./ops.ts";
+import type { Backend, BufferView, DeviceBuffer } from "./backend_interface.ts";
+import { kernelDef } from "./ops.ts";
 import { numel, Tensor } from "./tensor.ts";
 
 /** Invocations per workgroup of the 1-D kernels (elementwise, gathers, segments). */
@@ -43,7 +43,7 @@ export function launch(
   consts: Record<string, number> = {},
 ): void {
   const buffers = bufs.map((b) => (b instanceof Tensor ? b.buffer : b));
-  be.dispatch({ kernel: OPS[name], buffers, params, consts, grid });
+  be.dispatch({ kernel: kernelDef(name), buffers, params, consts, grid });
 }
 
 /**

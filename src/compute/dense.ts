@@ -19,7 +19,7 @@ import {
 } from "./_launch.ts";
 import { OPS } from "./ops.ts";
 import { copyColumns } from "./rows.ts";
-import { recordOp, willRecord } from "./tape.ts";
+import { recordOp, willRecord } from "./recording.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Rows and columns of the output block one invocation of the vec4 matmul computes (matmul.wgsl). */

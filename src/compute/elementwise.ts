@@ -18,7 +18,7 @@ import {
   splitBoxes,
 } from "./_launch.ts";
 import { OPS } from "./ops.ts";
-import { recordOp } from "./tape.ts";
+import { recordOp } from "./recording.ts";
 import type { Tensor } from "./tensor.ts";
 
 /**

@@ -8,10 +8,10 @@
  * @module
  */
 
-import type { Backend } from "./backend.ts";
+import type { Backend } from "./backend_interface.ts";
 import { type Buf, grid1d, launch, launchElementwise, out, ROW_ALIGN } from "./_launch.ts";
 import { OPS } from "./ops.ts";
-import { recordOp } from "./tape.ts";
+import { recordOp } from "./recording.ts";
 import { scale } from "./elementwise.ts";
 import { Tensor } from "./tensor.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend } from "./backend.ts";
+import type { Backend } from "./backend_interface.ts";
 import { fill, randNormal, type RandomOptions, randUniform } from "./functional.ts";
 import { registry, type Tensor } from "./tensor.ts";
 

@@ -13,7 +13,7 @@ import {
   type DType,
   type HostArray,
   hostArray,
-} from "./backend.ts";
+} from "./backend_interface.ts";
 
 interface HostBuffer extends DeviceBuffer {
   data: HostArray;

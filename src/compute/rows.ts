@@ -7,9 +7,9 @@
 
 import { OPS } from "./ops.ts";
 import { inverseIndex, segmentReduce } from "./segments.ts";
-import { recordOp } from "./tape.ts";
+import { recordOp } from "./recording.ts";
 import type { Tensor } from "./tensor.ts";
-import type { BufferView } from "./backend.ts";
+import type { BufferView } from "./backend_interface.ts";
 import {
   checkIndex,
   dummy,

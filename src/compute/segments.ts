@@ -7,7 +7,7 @@
  */
 
 import { OPS } from "./ops.ts";
-import { recordOp } from "./tape.ts";
+import { recordOp } from "./recording.ts";
 import { registry, Tensor } from "./tensor.ts";
 import {
   checkIndex,

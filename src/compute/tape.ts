@@ -1,30 +1,19 @@
 /**
  * Tape autograd over ops. While a tape records, every op whose inputs need a gradient appends a
- * node (op, inputs, outputs, saved attributes); `backward` walks the nodes in reverse, calling
- * each op's backward from the registry in `ops.ts`, and accumulates into `grad` of the leaves
+ * node (op, inputs, outputs, saved attributes; see `recording.ts`); `backward` walks the nodes in
+ * reverse, calling each op's backward from `gradients.ts`, and accumulates into `grad` of the leaves
  * (parameters). `dispose` frees every tensor the tape created, so nothing is retained between
  * steps except parameters, their gradients and what the caller keeps.
  *
  * @module
  */
 
-import type { OpDef } from "./ops.ts";
 import { registry, type Tensor } from "./tensor.ts";
 import { add, copy, fill } from "./functional.ts";
+import { backwardOf } from "./gradients.ts";
+import { recording, type TapeNode } from "./recording.ts";
 
-/** One recorded op application. */
-export interface TapeNode {
-  /** Registry entry; its `backward` maps output gradients to input gradients. */
-  op: OpDef;
-  /** Inputs, in the op's order. */
-  inputs: Tensor[];
-  /** Outputs. */
-  outputs: Tensor[];
-  /** Whatever the forward saved for the backward (activation, pre-activation tensor, sizes…). */
-  attrs: Record<string, unknown>;
-}
-
-let active: Tape | null = null;
+export { recordOp, type TapeNode, willRecord } from "./recording.ts";
 
 /**
  * Records ops for reverse-mode differentiation.
@@ -54,13 +43,13 @@ export class Tape {
 
   /** Runs `fn` with this tape recording; returns its result. */
   record<T>(fn: () => T): T {
-    const [prevTape, prevReg] = [active, registry.current];
-    active = this;
+    const [prevTape, prevReg] = [recording.nodes, registry.current];
+    recording.nodes = this.nodes;
     registry.current = this.owned;
     try {
       return fn();
     } finally {
-      active = prevTape;
+      recording.nodes = prevTape;
       registry.current = prevReg;
     }
   }
@@ -116,7 +105,7 @@ export class Tape {
         const needs = node.inputs.map((t) => t.requiresGrad);
         step.clear();
         registry.current = step;
-        const gIn = node.op.backward!(node, gOut, needs);
+        const gIn = backwardOf(node.op.name)(node, gOut, needs);
         node.inputs.forEach((t, j) => {
           const g = gIn[j];
           if (!needs[j] || !g) return;
@@ -186,13 +175,13 @@ export class TensorScope {
 
   /** Runs `fn` with recording off, owning every tensor it creates. */
   run<T>(fn: () => T): T {
-    const [prevTape, prevReg] = [active, registry.current];
-    active = null;
+    const [prevTape, prevReg] = [recording.nodes, registry.current];
+    recording.nodes = null;
     registry.current = this.owned;
     try {
       return fn();
     } finally {
-      active = prevTape;
+      recording.nodes = prevTape;
       registry.current = prevReg;
     }
   }
@@ -203,23 +192,6 @@ export class TensorScope {
     for (const t of this.owned) if (!k.has(t)) t.dispose();
     this.owned.clear();
   }
-}
-
-/** Called by ops: appends a node when a tape records and some input needs a gradient. */
-export function recordOp(
-  op: OpDef,
-  inputs: Tensor[],
-  outputs: Tensor[],
-  attrs: Record<string, unknown> = {},
-): void {
-  if (!active || !inputs.some((t) => t.requiresGrad)) return;
-  for (const o of outputs) o.requiresGrad = true;
-  active.nodes.push({ op, inputs, outputs, attrs });
-}
-
-/** Whether an op applied now to `inputs` will be recorded (so it should save what backward needs). */
-export function willRecord(inputs: Tensor[]): boolean {
-  return active !== null && inputs.some((t) => t.requiresGrad);
 }
 
 /**

@@ -6,7 +6,13 @@
  * @module
  */
 
-import { type Backend, type DeviceBuffer, type DType, type HostArray, hostArray } from "./backend.ts";
+import {
+  type Backend,
+  type DeviceBuffer,
+  type DType,
+  type HostArray,
+  hostArray,
+} from "./backend_interface.ts";
 
 /** Where new tensors are registered (the tape, while it records); set by `tape.ts`. */
 export const registry: { current: Set<Tensor> | null } = { current: null };

@@ -37,8 +37,8 @@ import {
   type DType,
   type HostArray,
   hostArray,
-} from "./backend.ts";
-import type { KernelDef } from "./ops.ts";
+  type KernelDef,
+} from "./backend_interface.ts";
 import { ARG_SLOTS, CTRL, CTRL_SLOTS, SEQ_MAX } from "./_wasm_ctrl.ts";
 
 /** The kernel module, relative to this file (so a URL import of the package works). */

@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { Backend, BufferView, DeviceBuffer, DType, HostArray } from "./backend.ts";
-import { hostArray } from "./backend.ts";
+import type { Backend, BufferView, DeviceBuffer, DType, HostArray } from "./backend_interface.ts";
+import { hostArray } from "./backend_interface.ts";
 import { type OpDef, OPS } from "./ops.ts";
 
 /** Thrown when `navigator.gpu` gives no adapter; says what to install. */
@@ -163,12 +163,31 @@ class WebGPUBackend implements Backend {
     this.#pass = undefined;
   }
 
+  /**
+   * The WGSL of `kernel`: read when the backend started, or, for a kernel registered later, now
+   * from its local file (dispatch is synchronous, so a remote shader cannot be fetched here).
+   */
+  #shaderSource(kernel: OpDef): string {
+    const known = this.#shaders.get(kernel.shader);
+    if (known !== undefined) return known;
+    const url = shaderUrl(kernel.shader);
+    if (url.protocol !== "file:") {
+      throw new TypeError(
+        `Cannot compile kernel "${kernel.name}": its shader "${kernel.shader}" was registered after the ` +
+          `WebGPU backend started; import the module that registers it before the first getBackend()`,
+      );
+    }
+    const code = Deno.readTextFileSync(url);
+    this.#shaders.set(kernel.shader, code);
+    return code;
+  }
+
   #pipeline(kernel: OpDef, consts: Record<string, number>): GPUComputePipeline {
     const key = `${kernel.shader}:${kernel.entry}:${JSON.stringify(consts)}`;
     let p = this.#pipelines.get(key);
     if (p) return p;
     const label = `${kernel.name} (${kernel.shader}:${kernel.entry} ${JSON.stringify(consts)})`;
-    let code = this.#shaders.get(kernel.shader)!;
+    let code = this.#shaderSource(kernel);
     for (const [name, v] of Object.entries(consts)) {
       const decl = new RegExp(`^const ${name}: u32 = \\d+u;`, "m");
       if (!decl.test(code)) {
@@ -268,11 +287,16 @@ export type WebGPUBackendHandle = Backend & { adapterName: string; device: GPUDe
 
 let instance: Promise<WebGPUBackendHandle> | undefined;
 
-/** Reads every shader file the registry names (relative to this module, so URL imports work). */
+/** Where shader file `file` lives (relative to this module, so URL imports work). */
+function shaderUrl(file: string): URL {
+  return new URL(`../../shaders/${file}`, import.meta.url);
+}
+
+/** Reads every shader file the registry names now. */
 async function loadShaders(): Promise<Map<string, string>> {
   const files = [...new Set(Object.values(OPS).map((k) => k.shader))];
   const texts = await Promise.all(files.map(async (f) => {
-    const res = await fetch(new URL(`../../shaders/${f}`, import.meta.url));
+    const res = await fetch(shaderUrl(f));
     if (!res.ok) throw new Error(`Cannot load shader "${f}": HTTP ${res.status}`);
     return await res.text();
   }));

@@ -17,9 +17,9 @@ import { Linear, MLP, ParamStore } from "../nn/module.ts";
 import type { GraphBatch } from "../nn/graph.ts";
 import { crystalOfAtoms } from "../nn/graph.ts";
 import { DimeNetPlusPlus } from "../nn/dimenet.ts";
-import { GEMNET_T_DEFAULTS, GemNetT } from "../nn/gemnet.ts";
+import { GemNetT } from "../nn/gemnet.ts";
 import { buildDecoderGraph } from "../nn/gemnet_graph.ts";
-import { type CDVAEConfig, noiseLevels } from "./config.ts";
+import { type CDVAEConfig, decoderNetworkConfig, encoderNetworkConfig, noiseLevels } from "./config.ts";
 import { getBackend } from "../compute/backend.ts";
 import { TensorScope } from "../compute/tape.ts";
 import type { Crystal } from "../crystal/crystal.ts";
@@ -87,15 +87,8 @@ export class CDVAE {
   constructor(readonly backend: Backend, readonly config: CDVAEConfig, seed = 0) {
     const c = config;
     const store = this.store = new ParamStore(backend, seed);
-    this.encoder = new DimeNetPlusPlus(store, "encoder", { ...c.encoder, outChannels: c.latentDim });
-    const { numAtomResidual, ...decoder } = c.decoder;
-    this.decoder = new GemNetT(store, {
-      ...GEMNET_T_DEFAULTS,
-      ...decoder,
-      numAtom: numAtomResidual,
-      latentDim: c.latentDim,
-      numAtomTypes: c.numTypes,
-    }, "decoder");
+    this.encoder = new DimeNetPlusPlus(store, "encoder", encoderNetworkConfig(c.encoder, c.latentDim));
+    this.decoder = new GemNetT(store, decoderNetworkConfig(c), "decoder");
     this.fcMu = new Linear(store, "fc_mu", c.latentDim, c.latentDim);
     this.fcVar = new Linear(store, "fc_var", c.latentDim, c.latentDim);
     this.fcNumAtoms = new MLP(store, "fc_num_atoms", c.latentDim, c.hiddenDim, c.fcNumLayers, c.maxAtoms + 1);

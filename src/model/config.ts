@@ -1,16 +1,20 @@
 /**
- * The CDVAE model configuration (JSON beside the weights). `defaultConfig()` equals the
- * reference implementation's hyperparameters (conf/model/vae.yaml, encoder/dimenet.yaml,
- * decoder/gemnet.yaml, and the dataset files); `PRESETS.small` is our documented preset sized to
- * train on a 2-core CPU.
+ * The CDVAE model configuration (JSON beside the weights), the one home of the model's
+ * hyperparameters. `defaultConfig()` equals the reference implementation's hyperparameters
+ * (conf/model/vae.yaml, encoder/dimenet.yaml, decoder/gemnet.yaml, and the dataset files);
+ * `PRESETS.small` is our documented preset sized to train on a 2-core CPU. The networks take full
+ * settings, made from a config by {@linkcode encoderNetworkConfig} and
+ * {@linkcode decoderNetworkConfig}; the decoder's graph (cutoff, neighbour cap) comes from
+ * {@linkcode decoderGraphOptions}.
  *
  * @module
  */
 
+import type { NeighborOptions } from "../core/geometry.ts";
 import type { DatasetName } from "../data/datasets.ts";
 import type { Scaler } from "../data/preprocess.ts";
 import type { DimeNetConfig } from "../nn/dimenet.ts";
-import type { GemNetTConfig } from "../nn/gemnet.ts";
+import { GEMNET_T_SCALE_FACTORS, type GemNetTConfig } from "../nn/gemnet.ts";
 
 /**
  * The periodic DimeNet++ encoder's hyperparameters (the network's own settings, documented in
@@ -42,27 +46,27 @@ export type EncoderConfig =
 
 /**
  * The GemNet-T decoder's hyperparameters (the network's own settings, documented in
- * `src/nn/gemnet.ts`; `numAtomResidual` is its `numAtom`, the name config files keep).
+ * `src/nn/gemnet.ts`). `cutoff` and `maxNeighbors` also define the decoder's graph
+ * ({@linkcode decoderGraphOptions}).
  */
-export type DecoderConfig =
-  & Pick<
-    GemNetTConfig,
-    | "embSizeAtom"
-    | "embSizeEdge"
-    | "numBlocks"
-    | "numSpherical"
-    | "numRadial"
-    | "embSizeTrip"
-    | "embSizeRbf"
-    | "embSizeCbf"
-    | "embSizeBilTrip"
-    | "numBeforeSkip"
-    | "numAfterSkip"
-    | "numConcat"
-    | "cutoff"
-    | "maxNeighbors"
-  >
-  & { numAtomResidual: number };
+export type DecoderConfig = Pick<
+  GemNetTConfig,
+  | "embSizeAtom"
+  | "embSizeEdge"
+  | "numBlocks"
+  | "numSpherical"
+  | "numRadial"
+  | "embSizeTrip"
+  | "embSizeRbf"
+  | "embSizeCbf"
+  | "embSizeBilTrip"
+  | "numBeforeSkip"
+  | "numAfterSkip"
+  | "numConcat"
+  | "numAtomResidual"
+  | "cutoff"
+  | "maxNeighbors"
+>;
 
 /** Everything that defines a CDVAE model. */
 export interface CDVAEConfig {
@@ -105,7 +109,7 @@ export interface CDVAEConfig {
   scalers: { lattice: Scaler; property?: Scaler };
 }
 
-/** The reference's DimeNet++ encoder. */
+/** The reference's DimeNet++ encoder (2 213 510 parameters with 256 outputs). */
 export const REFERENCE_ENCODER: Readonly<EncoderConfig> = Object.freeze({
   hiddenChannels: 128,
   numBlocks: 4,
@@ -141,6 +145,92 @@ export const REFERENCE_DECODER: Readonly<DecoderConfig> = Object.freeze({
   cutoff: 7,
   maxNeighbors: 20,
 });
+
+/**
+ * The reference encoder's settings that config files do not carry (they are not tunable here):
+ * mean readout per crystal, the reference's triplet rule (audit D1), its f32 spherical basis
+ * (audit O4) and PyG 2.0.1's 95-row element table.
+ */
+export const ENCODER_FIXED: Readonly<
+  Pick<DimeNetConfig, "readout" | "triplets" | "basisPrecision" | "numElements">
+> = Object.freeze({
+  readout: "mean",
+  triplets: "reference",
+  basisPrecision: "reference-f32",
+  numElements: 95,
+});
+
+/** Exponent of the decoder's polynomial envelope (GemNetT's `envelope_exponent` default, 5). */
+export const DECODER_ENVELOPE_EXPONENT = 5;
+
+/**
+ * The DimeNet++ settings of an encoder config.
+ *
+ * @param encoder The config's encoder
+ * @param outChannels Outputs per crystal (the latent size; 1 for a property model)
+ * @returns Full settings for `DimeNetPlusPlus`
+ *
+ * @example The reference encoder
+ * ```ts
+ * import { encoderNetworkConfig, REFERENCE_ENCODER } from "./config.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const c = encoderNetworkConfig(REFERENCE_ENCODER, 256);
+ * assertEquals([c.hiddenChannels, c.outChannels, c.readout], [128, 256, "mean"]);
+ * ```
+ */
+export function encoderNetworkConfig(encoder: Readonly<EncoderConfig>, outChannels: number): DimeNetConfig {
+  return { ...ENCODER_FIXED, ...encoder, outChannels };
+}
+
+/**
+ * The GemNet-T settings of a model config: its decoder, latent size and element count, with the
+ * reference's envelope and fitted scale factors.
+ *
+ * @param c The model config
+ * @returns Full settings for `GemNetT`
+ *
+ * @example The reference decoder
+ * ```ts
+ * import { decoderNetworkConfig, defaultConfig } from "./config.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const d = decoderNetworkConfig(defaultConfig("mp_20"));
+ * assertEquals([d.latentDim, d.numRadial, d.cutoff, d.numAtomTypes], [256, 128, 7, 100]);
+ * ```
+ */
+export function decoderNetworkConfig(c: Readonly<CDVAEConfig>): GemNetTConfig {
+  return {
+    ...c.decoder,
+    latentDim: c.latentDim,
+    numAtomTypes: c.numTypes,
+    envelopeExponent: DECODER_ENVELOPE_EXPONENT,
+    scaleFactors: GEMNET_T_SCALE_FACTORS,
+  };
+}
+
+/**
+ * The neighbour-list options of the decoder's graph: CDVAE's 27 images, the `maxNeighbors`
+ * nearest within `cutoff` (the reference's `radius_graph_pbc`).
+ *
+ * @param decoder The config's decoder
+ * @returns Options for `neighborListMany`
+ *
+ * @example The reference: 7 Å, 20 nearest
+ * ```ts
+ * import { decoderGraphOptions, REFERENCE_DECODER } from "./config.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(decoderGraphOptions(REFERENCE_DECODER), { cutoff: 7, maxNeighbors: 20, images: "cdvae" });
+ * ```
+ */
+export function decoderGraphOptions(
+  decoder: Readonly<Pick<DecoderConfig, "cutoff" | "maxNeighbors">>,
+): NeighborOptions {
+  return { cutoff: decoder.cutoff, maxNeighbors: decoder.maxNeighbors, images: "cdvae" };
+}
+
+/** The reference decoder's graph: 7 Å, the 20 nearest, CDVAE's 27 images. */
+export const CDVAE_DECODER_GRAPH: Readonly<NeighborOptions> = Object.freeze(
+  decoderGraphOptions(REFERENCE_DECODER),
+);
 
 /** Per-dataset facts of the reference configs (max atoms, teacher forcing, property, scalers). */
 export const DATASET_DEFAULTS: Readonly<

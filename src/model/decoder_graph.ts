@@ -10,10 +10,10 @@
  */
 
 import type { Backend } from "../compute/backend.ts";
-import { crystalRanges, type DeviceDecoderGraph, symmetricDecoderGraph } from "../compute/decoder_edges.ts";
-import { type NeighborTable, neighborTable, NO_SENDER } from "../compute/neighbors.ts";
+import { crystalRanges, type DeviceDecoderGraph, symmetricDecoderGraph } from "./device/decoder_edges.ts";
+import { type NeighborTable, neighborTable, NO_SENDER } from "./device/neighbors.ts";
 import { Tensor } from "../compute/tensor.ts";
-import { CDVAE_DECODER_GRAPH } from "../core/geometry.ts";
+import { CDVAE_DECODER_GRAPH } from "./config.ts";
 import { crystalOfAtoms, type GraphBatch } from "../nn/graph.ts";
 import type { HostCrystals } from "./graphs.ts";
 

@@ -7,6 +7,8 @@
 import type { Crystal } from "../crystal/crystal.ts";
 import { neighborListMany, type NeighborOptions } from "../core/geometry.ts";
 import { crystalOfAtoms, type GraphBatch } from "../nn/graph.ts";
+import { buildDecoderGraph, type DecoderGraph, type DecoderGraphOptions } from "../nn/gemnet_graph.ts";
+import { CDVAE_DECODER_GRAPH } from "./config.ts";
 import { crystalNNNeighborsMany } from "../core/crystalnn.ts";
 
 /** A minimal crystal batch on the host: atoms numbered globally, crystal after crystal. */
@@ -152,4 +154,45 @@ export function encoderGraph(
   return enc.graph === "crystalnn"
     ? crystalNNGraph(h)
     : buildGraph(h, { cutoff: enc.cutoff, maxNeighbors: enc.maxNeighbors });
+}
+
+/**
+ * The decoder graph of a batch of crystals: the neighbour list (by default the reference's,
+ * {@linkcode CDVAE_DECODER_GRAPH}: 7 Å, 20 nearest, 27 images) then `buildDecoderGraph` (src/nn/gemnet_graph.ts).
+ *
+ * @param crystals The batch (atoms numbered crystal after crystal)
+ * @param neighbors Neighbour-list options (an uncapped list for an order-independent graph)
+ * @param opts Symmetrisation, see `DecoderGraphOptions`
+ * @returns The decoder graph
+ *
+ * @example Simple cubic, one atom: its six images at 3 Å, each its own reverse's partner
+ * ```ts
+ * import { decoderGraphOf } from "./graphs.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const c = { lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]), frac: new Float64Array(3),
+ *   numbers: new Uint8Array([84]) };
+ * const g = decoderGraphOf([c], { cutoff: 3.5, images: "cdvae" });
+ * assertEquals(g.sources.length, 6);
+ * assertEquals(g.kmax, 5);
+ * ```
+ */
+export function decoderGraphOf(
+  crystals: readonly Crystal[],
+  neighbors: Readonly<NeighborOptions> = CDVAE_DECODER_GRAPH,
+  opts: DecoderGraphOptions = {},
+): DecoderGraph {
+  const nl = neighborListMany(crystals, { ...neighbors, vectors: true });
+  const numbers = new Uint8Array(nl.offsets.length - 1);
+  let a = 0;
+  for (const c of crystals) for (const z of c.numbers) numbers[a++] = z;
+  return buildDecoderGraph({
+    numCrystals: crystals.length,
+    atomOffsets: nl.atomOffsets,
+    numbers,
+    edgeOffsets: nl.offsets,
+    senders: nl.senders,
+    images: nl.images,
+    vectors: nl.vectors,
+    distances: nl.distances,
+  }, opts);
 }

@@ -20,6 +20,7 @@ import { minImageDisplacementPacked } from "../core/geometry.ts";
 import { latticeFromTarget, latticeTarget, scaleRow } from "../data/preprocess.ts";
 import type { CDVAE, HeadOutputs } from "./cdvae.ts";
 import { buildGraph, type HostCrystals } from "./graphs.ts";
+import { decoderGraphOptions } from "./config.ts";
 import type { GraphBatch } from "../nn/graph.ts";
 
 /** The loss terms, named as the reference logs them. */
@@ -220,7 +221,7 @@ export async function cdvaeObjective(
   for (let k = 0; k < coordTarget.length; k++) coordTarget[k] = dmin[k] / sigmaAtom[Math.floor(k / 3)];
   const decoderGraph = buildGraph(
     { atomOffsets: host.atomOffsets, numbers: noisyTypes, frac: noisyFrac, lattices: decLattices },
-    { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors, images: "cdvae" },
+    decoderGraphOptions(c.decoder),
   );
 
   // Phase 2: decoder and the loss terms.

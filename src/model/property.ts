@@ -16,7 +16,7 @@ import { preprocessCrystals, type Scaler } from "../data/preprocess.ts";
 import { ParamStore } from "../nn/module.ts";
 import { DimeNetPlusPlus } from "../nn/dimenet.ts";
 import type { GraphBatch } from "../nn/graph.ts";
-import type { EncoderConfig } from "./config.ts";
+import { type EncoderConfig, encoderNetworkConfig } from "./config.ts";
 import { folderUrl, readModelFolder } from "./files.ts";
 import { encoderGraph, packHost } from "./graphs.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
@@ -53,7 +53,7 @@ export class PropertyModel {
 
   constructor(readonly backend: Backend, readonly config: PropertyModelConfig, seed = 0) {
     this.store = new ParamStore(backend, seed);
-    this.encoder = new DimeNetPlusPlus(this.store, "encoder", { ...config.encoder, outChannels: 1 });
+    this.encoder = new DimeNetPlusPlus(this.store, "encoder", encoderNetworkConfig(config.encoder, 1));
   }
 
   /** Standardised predictions `[B, 1]` for a graph batch (recorded when a tape records). */

@@ -10,8 +10,8 @@
  *   the scores and logits back.
  * - **resident** (default on WebGPU, `resident: true` elsewhere): coordinates, types and noise stay
  *   on the device; each step runs the neighbour-table kernel, GemNet's re-symmetrised graph,
- *   triplets and bases (src/compute/decoder_edges.ts), the decoder and the update kernel
- *   (src/compute/langevin.ts). The one value read back per step is the pair (edge count, triplet
+ *   triplets and bases (src/model/device/decoder_edges.ts, src/nn/device/gemnet_bases.ts), the decoder and the update kernel
+ *   (src/model/device/langevin.ts). The one value read back per step is the pair (edge count, triplet
  *   width) that sizes the edge tensors; coordinates come back at the end (every step only when a
  *   trajectory is asked for). f32 throughout and Philox noise, so its samples differ from the
  *   host loop's draw for draw, not in distribution.
@@ -26,7 +26,7 @@
 import { concat, gather, randNormal } from "../compute/functional.ts";
 import type { Backend } from "../compute/backend.ts";
 import type { HostRng } from "../compute/host_rng.ts";
-import { type LangevinState, langevinStep } from "../compute/langevin.ts";
+import { type LangevinState, langevinStep } from "./device/langevin.ts";
 import { TensorScope } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
 import type { Crystal } from "../crystal/crystal.ts";
@@ -35,6 +35,7 @@ import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
 import type { CDVAE } from "./cdvae.ts";
 import { decoderGraphResident, uploadBatch } from "./decoder_graph.ts";
 import { buildGraph } from "./graphs.ts";
+import { decoderGraphOptions } from "./config.ts";
 import { softmaxRows } from "./losses.ts";
 import { crystalRng, crystalSeed, STREAM } from "./streams.ts";
 
@@ -266,7 +267,7 @@ async function hostLoop(ctx: LoopContext): Promise<void> {
     for (let k = 0; k < sc.steps; k++) {
       const g = buildGraph(
         { atomOffsets, numbers, frac, lattices },
-        { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors, images: "cdvae" },
+        decoderGraphOptions(c.decoder),
       );
       const out = scope.run(() => model.decode(zT, g));
       const [score, logits] = [await out.scores.read(), await out.typeLogits.read()];

@@ -13,14 +13,17 @@ import { registry, Tensor } from "../compute/tensor.ts";
 import { fill } from "../compute/functional.ts";
 import type { BasisPrecision } from "./bases.ts";
 import { type EncoderGraph, prepareEncoderGraph, type TripletRule } from "./dimenet_graph.ts";
-import { glorotOrthogonal, zeroParameter } from "./dimenet_init.ts";
+import { glorotOrthogonal, zeroParameter } from "./init.ts";
 import type { GraphBatch } from "./graph.ts";
 import { Embedding, Linear, type ParamStore } from "./module.ts";
 
 export { buildTriplets, type EncoderGraph, prepareEncoderGraph, tripletCosines } from "./dimenet_graph.ts";
 export type { TripletRule, Triplets } from "./dimenet_graph.ts";
 
-/** Settings of {@linkcode DimeNetPlusPlus} (the reference's `conf/model/encoder/dimenet.yaml`). */
+/**
+ * Settings of {@linkcode DimeNetPlusPlus} (the reference's `conf/model/encoder/dimenet.yaml`; its
+ * values, in parentheses, are set in src/model/config.ts, `encoderNetworkConfig`).
+ */
 export interface DimeNetConfig {
   /** Edge-message width H (128). */
   hiddenChannels: number;
@@ -57,27 +60,6 @@ export interface DimeNetConfig {
   /** Rows of the element table, indexed by Z (95, PyG 2.0.1's `Embedding(95, H)`). */
   numElements: number;
 }
-
-/** The reference encoder: CDVAE's defaults (2 213 510 parameters). */
-export const CDVAE_DIMENET: Readonly<DimeNetConfig> = Object.freeze({
-  hiddenChannels: 128,
-  outChannels: 256,
-  numBlocks: 4,
-  intEmbSize: 64,
-  basisEmbSize: 8,
-  outEmbChannels: 256,
-  numSpherical: 7,
-  numRadial: 6,
-  cutoff: 7,
-  envelopeExponent: 5,
-  numBeforeSkip: 1,
-  numAfterSkip: 2,
-  numOutputLayers: 3,
-  readout: "mean",
-  triplets: "reference",
-  basisPrecision: "reference-f32",
-  numElements: 95,
-});
 
 /** Dense layer with glorot_orthogonal weight and zero bias (most DimeNet++ layers). */
 function dense(store: ParamStore, name: string, i: number, o: number, bias = true): Linear {
@@ -199,11 +181,12 @@ class OutputPPBlock {
  * @example A tiny encoder on a 2-atom crystal (zero output at initialisation, as the reference)
  * ```ts
  * import { getBackend } from "../compute/backend.ts";
- * import { CDVAE_DIMENET, DimeNetPlusPlus } from "./dimenet.ts";
+ * import { DimeNetPlusPlus } from "./dimenet.ts";
+ * import { encoderNetworkConfig, REFERENCE_ENCODER } from "../model/config.ts";
  * import { ParamStore } from "./module.ts";
  * import { assertEquals } from "../../tests/_assert.ts";
  * const store = new ParamStore(await getBackend({ prefer: "reference" }), 1);
- * const cfg = { ...CDVAE_DIMENET, hiddenChannels: 8, outChannels: 4, numBlocks: 1, intEmbSize: 4, outEmbChannels: 8 };
+ * const cfg = { ...encoderNetworkConfig(REFERENCE_ENCODER, 256), hiddenChannels: 8, outChannels: 4, numBlocks: 1, intEmbSize: 4, outEmbChannels: 8 };
  * const enc = new DimeNetPlusPlus(store, "encoder", cfg);
  * const g = {
  *   numCrystals: 1, atomOffsets: new Uint32Array([0, 2]), numbers: new Uint8Array([11, 17]),
@@ -228,18 +211,18 @@ export class DimeNetPlusPlus {
   /** The backend of the parameters (inputs are uploaded there). */
   readonly be: Backend;
 
-  /** The full settings (the given ones over {@linkcode CDVAE_DIMENET}). */
+  /** The settings. */
   readonly cfg: DimeNetConfig;
 
   /**
    * Registers every parameter, initialised as the reference (audit D3, O5).
    *
    * @param store Where the parameters are registered
-   * @param prefix state_dict prefix (default `"encoder"`)
-   * @param cfg Settings; missing ones default to {@linkcode CDVAE_DIMENET}
+   * @param prefix state_dict prefix (`"encoder"` in CDVAE)
+   * @param cfg Settings (the reference's: `encoderNetworkConfig` of src/model/config.ts)
    */
-  constructor(store: ParamStore, prefix = "encoder", cfg: Partial<DimeNetConfig> = {}) {
-    this.cfg = { ...CDVAE_DIMENET, ...cfg };
+  constructor(store: ParamStore, prefix: string, cfg: Readonly<DimeNetConfig>) {
+    this.cfg = { ...cfg };
     this.be = store.be;
     const c = this.cfg, r = c.numRadial;
     this.freq = store.create(

@@ -16,7 +16,7 @@ import {
   type DeviceDecoderGraph,
   gaussianRadialBasisOnDevice,
   sphericalBasisOnDevice,
-} from "../compute/decoder_edges.ts";
+} from "./device/gemnet_bases.ts";
 import { add, concat, gather, mul, segmentSum, split } from "../compute/functional.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { sphericalHarmonicsY0 } from "./bases.ts";
@@ -35,7 +35,10 @@ import {
 } from "./gemnet_layers.ts";
 import { Embedding, indexTensor, Linear, type ParamStore } from "./module.ts";
 
-/** Hyperparameters of {@linkcode GemNetT} (the reference's names in camelCase). */
+/**
+ * Hyperparameters of {@linkcode GemNetT} (the reference's names in camelCase; the reference's
+ * values, in parentheses, are set in src/model/config.ts, `decoderNetworkConfig`).
+ */
 export interface GemNetTConfig {
   /** Size of z (256). */
   latentDim: number;
@@ -63,8 +66,8 @@ export interface GemNetTConfig {
   numAfterSkip: number;
   /** Residual layers after the concatenation (1). */
   numConcat: number;
-  /** Residual layers of the atom update and output blocks (3). */
-  numAtom: number;
+  /** Residual layers of the atom update and output blocks (3; the reference's `num_atom`). */
+  numAtomResidual: number;
   /** Cutoff of the bases and graph (7 Å). */
   cutoff: number;
   /** Neighbour cap of the graph (20); the graph builder uses it, the network does not. */
@@ -99,29 +102,6 @@ export const GEMNET_T_SCALE_FACTORS: Readonly<Record<string, number>> = Object.f
   OutBlock_2_had: 12.754337310791016,
   OutBlock_3_sum: 0.9059251546859741,
   OutBlock_3_had: 13.484951972961426,
-});
-
-/** The reference decoder's hyperparameters (`conf/model/decoder/gemnet.yaml` + GemNetT defaults). */
-export const GEMNET_T_DEFAULTS: Readonly<GemNetTConfig> = Object.freeze({
-  latentDim: 256,
-  embSizeAtom: 128,
-  embSizeEdge: 128,
-  numBlocks: 3,
-  numSpherical: 7,
-  numRadial: 128,
-  embSizeTrip: 64,
-  embSizeRbf: 16,
-  embSizeCbf: 16,
-  embSizeBilTrip: 64,
-  numBeforeSkip: 1,
-  numAfterSkip: 2,
-  numConcat: 1,
-  numAtom: 3,
-  cutoff: 7,
-  maxNeighbors: 20,
-  envelopeExponent: 5,
-  numAtomTypes: 100,
-  scaleFactors: GEMNET_T_SCALE_FACTORS,
 });
 
 /** A prepared graph on the device: indices and bases of one forward pass. */
@@ -160,12 +140,13 @@ export interface GemNetOutput {
  * import { getBackend } from "../compute/backend.ts";
  * import { Tensor } from "../compute/tensor.ts";
  * import { ParamStore, indexTensor } from "./module.ts";
- * import { decoderGraphOf } from "./gemnet_graph.ts";
- * import { GEMNET_T_DEFAULTS, GemNetT } from "./gemnet.ts";
+ * import { decoderGraphOf } from "../model/graphs.ts";
+ * import { GemNetT } from "./gemnet.ts";
+ * import { decoderNetworkConfig, defaultConfig } from "../model/config.ts";
  * import { assertEquals } from "../../tests/_assert.ts";
  * const be = await getBackend({ prefer: "reference" });
  * const store = new ParamStore(be, 1);
- * const cfg = { ...GEMNET_T_DEFAULTS, latentDim: 4, embSizeAtom: 8, embSizeEdge: 8, numBlocks: 1,
+ * const cfg = { ...decoderNetworkConfig(defaultConfig("perov_5")), latentDim: 4, embSizeAtom: 8, embSizeEdge: 8, numBlocks: 1,
  *   numSpherical: 3, numRadial: 6, embSizeTrip: 4, embSizeRbf: 4, embSizeCbf: 4, embSizeBilTrip: 4, cutoff: 4 };
  * const net = new GemNetT(store, cfg);
  * const c = { lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
@@ -202,12 +183,12 @@ export class GemNetT {
    * Registers every parameter in `store` in the reference's order.
    *
    * @param store Where the parameters live
-   * @param config Hyperparameters ({@linkcode GEMNET_T_DEFAULTS} for the reference)
+   * @param config Hyperparameters (the reference's: `decoderNetworkConfig` of src/model/config.ts)
    * @param prefix state_dict prefix of the decoder (default `decoder`)
    */
   constructor(
     readonly store: ParamStore,
-    config: Readonly<GemNetTConfig> = GEMNET_T_DEFAULTS,
+    config: Readonly<GemNetTConfig>,
     prefix = "decoder",
   ) {
     this.config = config;
@@ -225,7 +206,7 @@ export class GemNetT {
       c.embSizeAtom,
     );
     this.edgeEmb = new EdgeEmbedding(store, `${p}.edge_emb`, c.embSizeAtom, c.numRadial, c.embSizeEdge);
-    const sizes = { atom: c.embSizeAtom, edge: c.embSizeEdge, rbf: c.embSizeRbf, nHidden: c.numAtom };
+    const sizes = { atom: c.embSizeAtom, edge: c.embSizeEdge, rbf: c.embSizeRbf, nHidden: c.numAtomResidual };
     for (let i = 0; i <= c.numBlocks; i++) {
       const scales = { sum: sf(`OutBlock_${i}_sum`), had: sf(`OutBlock_${i}_had`) };
       this.outBlocks.push(new OutputBlock(store, `${p}.out_blocks.${i}`, sizes, scales));
@@ -240,7 +221,7 @@ export class GemNetT {
       beforeSkip: c.numBeforeSkip,
       afterSkip: c.numAfterSkip,
       concat: c.numConcat,
-      atomResiduals: c.numAtom,
+      atomResiduals: c.numAtomResidual,
     };
     for (let i = 1; i <= c.numBlocks; i++) {
       const scales = {

@@ -21,8 +21,6 @@
  * @module
  */
 
-import type { Crystal } from "../crystal/crystal.ts";
-import { CDVAE_DECODER_GRAPH, neighborListMany, type NeighborOptions } from "../core/geometry.ts";
 import { atomTotal, type GraphBatch } from "./graph.ts";
 
 /** Options of {@linkcode buildDecoderGraph}. */
@@ -76,8 +74,9 @@ function imageEarlier(a: number, b: number, c: number): boolean {
 }
 
 /**
- * Builds the decoder graph from a neighbour list (for the reference's graph:
- * `neighborListMany(crystals, CDVAE_DECODER_GRAPH)` turned into a {@linkcode GraphBatch}).
+ * Builds the decoder graph from a neighbour list (for the reference's graph: the wasm core's list
+ * with the decoder's cutoff and cap turned into a {@linkcode GraphBatch}; `decoderGraphOf` in
+ * src/model/graphs.ts does both).
  *
  * @param g The neighbour list, edges grouped by receiver
  * @param opts Whether to re-symmetrise as the reference does (default) or take `g` as symmetric
@@ -281,44 +280,4 @@ export function tripletLists(graph: DecoderGraph): { ba: Uint32Array; ca: Uint32
     }
   }
   return { ba, ca, ragged };
-}
-
-/**
- * The decoder graph of a batch of crystals: the neighbour list (by default the reference's,
- * {@linkcode CDVAE_DECODER_GRAPH}: 7 Å, 20 nearest, 27 images) then {@linkcode buildDecoderGraph}.
- *
- * @param crystals The batch (atoms numbered crystal after crystal)
- * @param neighbors Neighbour-list options (an uncapped list for an order-independent graph)
- * @param opts Symmetrisation, see {@linkcode DecoderGraphOptions}
- * @returns The decoder graph
- *
- * @example Simple cubic, one atom: its six images at 3 Å, each its own reverse's partner
- * ```ts
- * import { assertEquals } from "../../tests/_assert.ts";
- * const c = { lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]), frac: new Float64Array(3),
- *   numbers: new Uint8Array([84]) };
- * const g = decoderGraphOf([c], { cutoff: 3.5, images: "cdvae" });
- * assertEquals(g.sources.length, 6);
- * assertEquals(g.kmax, 5);
- * ```
- */
-export function decoderGraphOf(
-  crystals: readonly Crystal[],
-  neighbors: Readonly<NeighborOptions> = CDVAE_DECODER_GRAPH,
-  opts: DecoderGraphOptions = {},
-): DecoderGraph {
-  const nl = neighborListMany(crystals, { ...neighbors, vectors: true });
-  const numbers = new Uint8Array(nl.offsets.length - 1);
-  let a = 0;
-  for (const c of crystals) for (const z of c.numbers) numbers[a++] = z;
-  return buildDecoderGraph({
-    numCrystals: crystals.length,
-    atomOffsets: nl.atomOffsets,
-    numbers,
-    edgeOffsets: nl.offsets,
-    senders: nl.senders,
-    images: nl.images,
-    vectors: nl.vectors,
-    distances: nl.distances,
-  }, opts);
 }

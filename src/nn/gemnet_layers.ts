@@ -18,7 +18,7 @@ import {
   segmentSum,
 } from "../compute/functional.ts";
 import { Tensor } from "../compute/tensor.ts";
-import { heOrthogonal } from "./gemnet_init.ts";
+import { heOrthogonal } from "./init.ts";
 import type { ParamStore } from "./module.ts";
 
 /** ScaledSiLU = SiLU(x)/0.6 (`base_layers.py`), GemNet's "swish"; the fused activation `ssilu`. */

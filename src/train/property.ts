@@ -11,6 +11,7 @@ import type { Backend } from "../compute/backend.ts";
 import { mse } from "../compute/functional.ts";
 import { HostRng } from "../compute/host_rng.ts";
 import { Tape, zeroGrad } from "../compute/tape.ts";
+import { REFERENCE_OPTIMIZER } from "./reference.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { type CrystalRecord, fitScaler } from "../data/preprocess.ts";
 import { encoderGraph, packHost } from "../model/graphs.ts";
@@ -78,7 +79,7 @@ export async function trainPropertyModel(
   await writeFileAtomic(`${outDir}/log.csv`, "epoch,seconds,train_mse,val_mae,lr\n");
   const model = new PropertyModel(opts.backend, config, opts.seed ?? 0);
   const params = model.store.trainable();
-  const opt = new Adam(params, { lr: opts.lr ?? 1e-3 });
+  const opt = new Adam(params, { lr: opts.lr ?? REFERENCE_OPTIMIZER.lr });
   const plateau = new ReduceLROnPlateau({ factor: 0.6, patience: 10, minLr: 1e-4 });
   const rng = new HostRng(opts.seed ?? 0);
   const { mean, std } = config.scaler;

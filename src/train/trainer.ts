@@ -1,6 +1,6 @@
 /**
  * The training loop of the reference, resumable: Adam (lr 1e-3, gradient clipping by value
- * 0.5), ReduceLROnPlateau on the validation loss (10·coord + type), validation every epoch,
+ * 0.5; `REFERENCE_OPTIMIZER` in reference.ts), ReduceLROnPlateau on the validation loss (10·coord + type), validation every epoch,
  * best and last checkpoints, a CSV log and an SVG loss curve. All randomness is drawn from one
  * host generator whose state is saved each epoch, so `resume` continues exactly as an
  * uninterrupted run would.
@@ -12,6 +12,7 @@ import { Adam } from "../compute/adam.ts";
 import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
 import { Tape, zeroGrad } from "../compute/tape.ts";
+import { REFERENCE_OPTIMIZER, REFERENCE_PLATEAU } from "./reference.ts";
 import { type DatasetName, loadDataset, readDatasetCsv } from "../data/datasets.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { readCrystalFolder } from "../crystal/formats.ts";
@@ -240,8 +241,9 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   if (!config.predictProperty) delete config.scalers.property;
   const model = new CDVAE(opts.backend, config, opts.seed ?? 0);
   const params = model.store.trainable();
-  const opt = new Adam(params, { lr: opts.lr ?? 1e-3, clip: 0.5 });
-  const plateau = new ReduceLROnPlateau({ factor: 0.6, patience: 30, minLr: 1e-4 });
+  const { gradientClipValue, ...adam } = REFERENCE_OPTIMIZER;
+  const opt = new Adam(params, { ...adam, lr: opts.lr ?? adam.lr, clip: gradientClipValue });
+  const plateau = new ReduceLROnPlateau({ ...REFERENCE_PLATEAU });
   let state: TrainState = {
     format: "cdvae-train-state/1",
     epoch: 0,

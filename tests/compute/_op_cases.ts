@@ -8,14 +8,10 @@
 
 import fc from "fast-check";
 import * as F from "../../src/compute/functional.ts";
-import {
-  crystalRanges,
-  gaussianRadialBasisOnDevice,
-  sphericalBasisOnDevice,
-  symmetricDecoderGraph,
-} from "../../src/compute/decoder_edges.ts";
-import { langevinStep } from "../../src/compute/langevin.ts";
-import { neighborTable } from "../../src/compute/neighbors.ts";
+import { crystalRanges, symmetricDecoderGraph } from "../../src/model/device/decoder_edges.ts";
+import { gaussianRadialBasisOnDevice, sphericalBasisOnDevice } from "../../src/nn/device/gemnet_bases.ts";
+import { langevinStep } from "../../src/model/device/langevin.ts";
+import { neighborTable } from "../../src/model/device/neighbors.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import type { Input, OpFn } from "./_op_helper.ts";
 import { randoms } from "./_op_helper.ts";

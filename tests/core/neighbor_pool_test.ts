@@ -3,7 +3,6 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts
 import { arbitraryCrystal, PROPERTY_SEED } from "../_arbitrary.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import {
-  CDVAE_DECODER_GRAPH,
   GeometryError,
   type NeighborListBatch,
   neighborListMany,
@@ -11,6 +10,7 @@ import {
 } from "../../src/core/geometry.ts";
 import { edgeCapacity, NeighborListPool } from "../../src/core/neighbor_pool.ts";
 import { neighborArgs } from "../../src/core/_neighbors.ts";
+import { CDVAE_DECODER_GRAPH } from "../../src/model/config.ts";
 
 /** Property cases (each starts no workers: one pool serves them all). */
 const RUNS = 40;

@@ -9,13 +9,13 @@ import {
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { fracToCart, matmul3 } from "../../src/crystal/lattice.ts";
 import {
-  CDVAE_DECODER_GRAPH,
   GeometryError,
   type NeighborList,
   neighborList,
   neighborListMany,
   type NeighborOptions,
 } from "../../src/core/geometry.ts";
+import { CDVAE_DECODER_GRAPH } from "../../src/model/config.ts";
 
 /** Agreement asked of distances against pymatgen's (Å). */
 const DIST_TOL = 1e-9;

@@ -10,7 +10,7 @@ import { assertClose } from "../compute/_op_helper.ts";
 import { tinyModel } from "./_tiny.ts";
 import { type Backend, getBackend } from "../../src/compute/backend.ts";
 import { HostRng } from "../../src/compute/host_rng.ts";
-import { langevinStep } from "../../src/compute/langevin.ts";
+import { langevinStep } from "../../src/model/device/langevin.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import {
   cartToFrac,

@@ -16,12 +16,16 @@ import type { Crystal } from "../../src/crystal/crystal.ts";
 import { neighborListMany, type NeighborOptions } from "../../src/core/geometry.ts";
 import type { GraphBatch } from "../../src/nn/graph.ts";
 import { matmul3 } from "../../src/crystal/lattice.ts";
-import { buildTriplets, CDVAE_DIMENET, type DimeNetConfig, DimeNetPlusPlus } from "../../src/nn/dimenet.ts";
+import { buildTriplets, type DimeNetConfig, DimeNetPlusPlus } from "../../src/nn/dimenet.ts";
+import { encoderNetworkConfig, REFERENCE_ENCODER } from "../../src/model/config.ts";
+
+/** The reference encoder's settings. */
+const REFERENCE = encoderNetworkConfig(REFERENCE_ENCODER, 256);
 import { ParamStore } from "../../src/nn/module.ts";
 
 /** A small encoder that still has every kind of layer (two blocks, all 42 sbf features). */
 const SMALL: DimeNetConfig = {
-  ...CDVAE_DIMENET,
+  ...REFERENCE,
   hiddenChannels: 16,
   outChannels: 8,
   numBlocks: 2,
@@ -168,7 +172,7 @@ async function encode(
 
 Deno.test("DimeNetPlusPlus registers the reference's state_dict names: 2 213 510 parameters", () => {
   const store = new ParamStore(ref, 1);
-  new DimeNetPlusPlus(store);
+  new DimeNetPlusPlus(store, "encoder", REFERENCE);
   assertEquals(store.count("encoder."), 2_213_510);
   assertEquals(store.count("encoder.emb."), 62_336);
   assertEquals(store.count("encoder.output_blocks.0."), 296_704);

@@ -7,9 +7,10 @@
 import { getBackend } from "../../src/compute/backend.ts";
 import { Tape } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
-import { CDVAE_DECODER_GRAPH, neighborListMany } from "../../src/core/geometry.ts";
+import { neighborListMany } from "../../src/core/geometry.ts";
 import { loadIntoStore } from "../../src/model/safetensors.ts";
-import { GEMNET_T_DEFAULTS, GemNetT } from "../../src/nn/gemnet.ts";
+import { GemNetT } from "../../src/nn/gemnet.ts";
+import { CDVAE_DECODER_GRAPH, decoderNetworkConfig, defaultConfig } from "../../src/model/config.ts";
 import { buildDecoderGraph } from "../../src/nn/gemnet_graph.ts";
 import { indexTensor, ParamStore } from "../../src/nn/module.ts";
 import { assert, assertEquals } from "../_assert.ts";
@@ -72,7 +73,7 @@ for (const ds of DATASETS) {
       await t.step("activations, F_st, scores and type logits", async () => {
         const be = await getBackend({ prefer: "wasm" });
         const store = new ParamStore(be, 0);
-        const net = new GemNetT(store, GEMNET_T_DEFAULTS, "decoder");
+        const net = new GemNetT(store, decoderNetworkConfig(defaultConfig("mp_20")), "decoder");
         const tensors = await referenceWeights();
         loadIntoStore(store, tensors);
         // The Gaussian centres are buffers of the reference, not parameters: copy them over.

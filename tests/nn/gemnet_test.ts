@@ -7,21 +7,16 @@ import { Tensor } from "../../src/compute/tensor.ts";
 import type { NeighborOptions } from "../../src/core/geometry.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { matmul3 } from "../../src/crystal/lattice.ts";
-import {
-  GEMNET_T_DEFAULTS,
-  GEMNET_T_SCALE_FACTORS,
-  GemNetT,
-  type GemNetTConfig,
-} from "../../src/nn/gemnet.ts";
+import { GEMNET_T_SCALE_FACTORS, GemNetT, type GemNetTConfig } from "../../src/nn/gemnet.ts";
 import { sphericalHarmonicsY0 } from "../../src/nn/bases.ts";
 import { gaussianRadialBasis } from "../../src/nn/gemnet_bases.ts";
 import { cbfDownProjection } from "../../src/nn/gemnet_layers.ts";
-import {
-  buildDecoderGraph,
-  type DecoderGraph,
-  decoderGraphOf,
-  tripletLists,
-} from "../../src/nn/gemnet_graph.ts";
+import { buildDecoderGraph, type DecoderGraph, tripletLists } from "../../src/nn/gemnet_graph.ts";
+import { decoderGraphOf } from "../../src/model/graphs.ts";
+import { decoderNetworkConfig, defaultConfig } from "../../src/model/config.ts";
+
+/** The reference decoder's settings. */
+const REFERENCE = decoderNetworkConfig(defaultConfig("mp_20"));
 import { indexTensor, ParamStore } from "../../src/nn/module.ts";
 import { arbitraryCrystal, arbitraryRotation, PROPERTY_SEED } from "../_arbitrary.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
@@ -32,7 +27,7 @@ const wasm = await getBackend({ prefer: "wasm" });
 
 /** A decoder small enough for the reference backend (all structure kept: 2 blocks, every layer kind). */
 const TINY: GemNetTConfig = {
-  ...GEMNET_T_DEFAULTS,
+  ...REFERENCE,
   latentDim: 4,
   embSizeAtom: 8,
   embSizeEdge: 8,
@@ -44,7 +39,7 @@ const TINY: GemNetTConfig = {
   embSizeCbf: 3,
   embSizeBilTrip: 5,
   numAfterSkip: 1,
-  numAtom: 1,
+  numAtomResidual: 1,
   cutoff: 4,
 };
 /** Capped list with the reference's images (exercises the D2 re-symmetrisation). */
@@ -111,7 +106,7 @@ async function run(net: GemNetT, crystals: Crystal[], graph: DecoderGraph, z: Fl
 
 Deno.test("GemNetT registers the reference's state_dict names and parameter count", () => {
   const store = new ParamStore(ref, 3);
-  new GemNetT(store, GEMNET_T_DEFAULTS);
+  new GemNetT(store, REFERENCE);
   assertEquals(store.count("decoder.gemnet."), 2_332_305);
   assertEquals(store.count("decoder.fc_atom."), 12_900);
   const names = [...store.entries.keys()];

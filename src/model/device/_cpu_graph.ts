@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CpuKernel } from "./_cpu.ts";
+import type { CpuKernel } from "../../compute/kernels.ts";
 
 /** CDVAE drops pairs with d² at or below this (Å²): the atom itself and coincident atoms. */
 const MIN_D2 = Math.fround(1e-4);

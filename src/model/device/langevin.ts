@@ -1,12 +1,34 @@
 /**
- * One annealed-Langevin update of every atom on the device (kernel `langevin_step`): the step of
- * a sampler that keeps its state — coordinates, types, noise — on the device between steps.
+ * One annealed-Langevin update of every atom on the device (kernel `langevin_step`, registered
+ * here with its reference `_cpu_sampler.ts` and `shaders/langevin.wgsl`): the step of a sampler
+ * that keeps its state — coordinates, types, noise — on the device between steps.
  *
  * @module
  */
 
-import type { Tensor } from "./tensor.ts";
-import { checkIndex, expectRank, grid1d, launch } from "./_launch.ts";
+import type { Tensor } from "../../compute/tensor.ts";
+import {
+  checkIndex,
+  defineKernel,
+  expectRank,
+  grid1d,
+  launch,
+  registerKernel,
+} from "../../compute/kernels.ts";
+import { langevinStep as langevinStepReference } from "./_cpu_sampler.ts";
+
+// One invocation per atom; the wasm backend runs the reference (its sampler stays on the host).
+registerKernel({
+  ...defineKernel(
+    "langevin_step",
+    "langevin.wgsl",
+    "langevin_step",
+    "frac scores logits noise lattices inverses crystal types",
+    "n t step:f32 noise_std:f32 inv_sigma:f32",
+    langevinStepReference,
+  ),
+  wasmUsesReference: true,
+});
 
 /** The step's constants: ε = step size at this σ, noise √(2ε), and σ. */
 export interface LangevinStepOptions {

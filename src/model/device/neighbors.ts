@@ -1,13 +1,38 @@
 /**
- * The periodic k-nearest-neighbour table of points in cells (kernel `decoder_graph`): the
- * building block of a graph rebuilt on the device each Langevin step. Plain arrays in, a
- * fixed-width table out; what the points are is the caller's business.
+ * The periodic k-nearest-neighbour table of points in cells (kernel `decoder_graph`, registered
+ * here with its reference `_cpu_graph.ts` and `shaders/decoder_graph.wgsl`): the building block of
+ * the decoder graph rebuilt on the device each Langevin step. Plain arrays in, a fixed-width table
+ * out.
  *
  * @module
  */
 
-import type { Tensor } from "./tensor.ts";
-import { checkIndex, expectRank, grid1d, launch, out } from "./_launch.ts";
+import type { Tensor } from "../../compute/tensor.ts";
+import {
+  checkIndex,
+  defineKernel,
+  expectRank,
+  grid1d,
+  launch,
+  out,
+  registerKernel,
+} from "../../compute/kernels.ts";
+import { decoderGraph } from "./_cpu_graph.ts";
+
+// One invocation per receiver; the wasm backend runs the reference (the CPU sampler builds its
+// graph with the wasm geometry core instead).
+registerKernel({
+  ...defineKernel(
+    "decoder_graph",
+    "decoder_graph.wgsl",
+    "decoder_graph",
+    "frac crystal offsets lattices edges geom count",
+    "n k r2:f32",
+    decoderGraph,
+    "K",
+  ),
+  wasmUsesReference: true,
+});
 
 /** Largest `maxNeighbors` of {@linkcode neighborTable}: the kernel keeps its list in a private array. */
 export const MAX_TABLE_NEIGHBORS = 32;
@@ -47,10 +72,10 @@ export interface NeighborTable {
  * @throws {RangeError} When `maxNeighbors` is not an integer in 1..32 or the cutoff is negative
  * @example One atom in a 3 Å cube: its 6 face images, then 6 of the 12 edge images
  * ```ts
- * import { getBackend } from "./backend.ts";
- * import { Tensor } from "./tensor.ts";
+ * import { getBackend } from "../../compute/backend.ts";
+ * import { Tensor } from "../../compute/tensor.ts";
  * import { neighborTable } from "./neighbors.ts";
- * import { assertEquals } from "../../tests/_assert.ts";
+ * import { assertEquals } from "../../../tests/_assert.ts";
  * const be = await getBackend({ prefer: "reference" });
  * const t = neighborTable(
  *   Tensor.from(be, new Float32Array(3), [1, 3]),

@@ -1,15 +1,12 @@
 /**
- * Plain-TS references of `shaders/decoder_edges.wgsl` (GemNet-T's re-symmetrised decoder graph,
- * triplet slots and bases from a neighbour table), in f32 arithmetic where the kernels compute in
+ * Plain-TS references of `shaders/decoder_edges.wgsl` (GemNet-T's re-symmetrised decoder graph
+ * and triplet slots from a neighbour table; the bases' references are in src/nn/device/), in f32 arithmetic where the kernels compute in
  * f32. The shader's header states the layouts and the order of the edges.
  *
  * @module
  */
 
-import type { CpuKernel } from "./_cpu.ts";
-// The bases' definitions (dependency-free modules of the network layer), reused rather than restated.
-import { sphericalHarmonicsY0 } from "../nn/bases.ts";
-import { polynomialEnvelope } from "../nn/gemnet_bases.ts";
+import type { CpuKernel } from "../../compute/kernels.ts";
 
 /** Sender of an unused table slot. */
 const NONE = 0xffffffff;
@@ -105,24 +102,5 @@ export const tripletSlots: CpuKernel = ([tgt, offsets, egeom, trip, cos, count],
     count[ca] = k;
     trip.fill(0, base + k, base + kmax);
     cos.fill(0, base + k, base + kmax);
-  }
-};
-
-/** rbf [E, R] from egeom and centres [R]; parameters e, r, p, inv_cutoff, coeff. */
-export const gemnetRbf: CpuKernel = ([egeom, centres, out], { e, r, p, inv_cutoff, coeff }) => {
-  for (let i = 0; i < e * r; i++) {
-    const x = f(egeom[4 * Math.floor(i / r) + 3] * inv_cutoff), t = x - centres[i % r];
-    out[i] = polynomialEnvelope(x, p) * Math.exp(coeff * t * t);
-  }
-};
-
-/** cbf [E, S, Kmax] from cosines [E, Kmax] and counts [E]; parameters e, s, kmax. */
-export const gemnetCbf: CpuKernel = ([cos, count, out], { e, s, kmax }) => {
-  const y = new Float64Array(s);
-  for (let i = 0; i < e * kmax; i++) {
-    const edge = Math.floor(i / kmax), k = i % kmax;
-    if (k < count[edge]) sphericalHarmonicsY0(s, cos[i], y);
-    else y.fill(0);
-    for (let l = 0; l < s; l++) out[(edge * s + l) * kmax + k] = y[l];
   }
 };

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CpuKernel } from "./_cpu.ts";
+import type { CpuKernel } from "../../compute/kernels.ts";
 
 const f = Math.fround;
 

@@ -1,7 +1,8 @@
 /**
  * GemNet-T's decoder graph built on the device from a {@linkcode NeighborTable}: the reference's
- * re-symmetrisation, edges grouped by target, the reverse-edge map, the padded triplet slots and
- * the radial and angular bases (`shaders/decoder_edges.wgsl`). With `neighborTable` this is the
+ * re-symmetrisation, edges grouped by target, the reverse-edge map and the padded triplet slots
+ * (kernels of `shaders/decoder_edges.wgsl`, registered here with their references `_cpu_edges.ts`;
+ * the bases on this graph are src/nn/device/gemnet_bases.ts). With `neighborTable` this is the
  * whole graph of a Langevin step without the host; the only value read back is the pair
  * (edge count, triplet width) that sizes the tensors. The result is the host's
  * `buildDecoderGraph` (src/nn/gemnet_graph.ts) of the same table, edge for edge, in f32.
@@ -9,35 +10,47 @@
  * @module
  */
 
+import type { Tensor } from "../../compute/tensor.ts";
+import {
+  checkIndex,
+  defineKernel,
+  expectRank,
+  grid1d,
+  launch,
+  out,
+  registerKernel,
+} from "../../compute/kernels.ts";
+import type { DeviceDecoderGraph } from "../../nn/device/gemnet_bases.ts";
 import type { NeighborTable } from "./neighbors.ts";
-import type { Tensor } from "./tensor.ts";
-import { checkIndex, expectRank, grid1d, launch, out } from "./_launch.ts";
+import * as edges from "./_cpu_edges.ts";
 
-/** The decoder graph of {@linkcode symmetricDecoderGraph}: E edges grouped by target. */
-export interface DeviceDecoderGraph {
-  /** E. */
-  numEdges: number;
-  /** Kmax: triplet slots per edge, max(1, largest in-degree − 1). */
-  kmax: number;
-  /** `[E]` u32 source atom s. */
-  sources: Tensor;
-  /** `[E]` u32 target atom t (non-decreasing). */
-  targets: Tensor;
-  /** `[N + 1]` u32: target t owns edges targetOffsets[t]..targetOffsets[t + 1]. */
-  targetOffsets: Tensor;
-  /** `[E]` u32 reverse edge. */
-  idSwap: Tensor;
-  /** `[E, 4]` f32: unit vector V (source image → target) and length D. */
-  edgeGeometry: Tensor;
-  /** `[E·Kmax]` u32 id3_ba of each slot (padding: 0). */
-  tripletEdges: Tensor;
-  /** `[E, Kmax]` f32 cos φ_cab of each slot (padding: 0). */
-  tripletCosines: Tensor;
-  /** `[E]` u32 valid slots of each edge. */
-  tripletCounts: Tensor;
-  /** Frees every tensor. */
-  dispose(): void;
-}
+export type { DeviceDecoderGraph } from "../../nn/device/gemnet_bases.ts";
+
+const SHADER = "decoder_edges.wgsl";
+// The wasm backend runs the references (its sampler builds the graph on the host).
+for (
+  const def of [
+    defineKernel("edges_degree", SHADER, "edges_degree", "edges range deg", "n k", edges.edgesDegree),
+    defineKernel("edges_offsets", SHADER, "edges_offsets", "deg offsets sizes", "n", edges.edgesOffsets),
+    defineKernel(
+      "edges_fill",
+      SHADER,
+      "edges_fill",
+      "edges geom range offsets src tgt egeom slot",
+      "n k",
+      edges.edgesFill,
+    ),
+    defineKernel("edges_swap", SHADER, "edges_swap", "slot swap", "n k", edges.edgesSwap),
+    defineKernel(
+      "triplet_slots",
+      SHADER,
+      "triplet_slots",
+      "tgt offsets egeom trip cos count",
+      "e kmax",
+      edges.tripletSlots,
+    ),
+  ]
+) registerKernel({ ...def, wasmUsesReference: true });
 
 /**
  * Re-symmetrises a neighbour table as the reference's GemNet-T does and lays out its triplets.
@@ -109,59 +122,6 @@ export async function symmetricDecoderGraph(
   } finally {
     temps.forEach((t) => t.dispose());
   }
-}
-
-/** Options of {@linkcode gaussianRadialBasisOnDevice} (GemNet's `RadialBasis`). */
-export interface RadialBasisOptions {
-  /** c (Å): distances are scaled by 1/c. */
-  cutoff: number;
-  /** p of the polynomial envelope (a non-negative integer; 5 in the reference). */
-  envelopeExponent: number;
-}
-
-/**
- * GemNet's radial basis u(D/c)·exp(−½((D/c − μ_k)/Δ)²), Δ = 1/(K − 1), on the device (the
- * host's `gaussianRadialBasis` in src/nn/gemnet_bases.ts).
- *
- * @param edgeGeometry `[E, 4]` (V, D) of {@linkcode symmetricDecoderGraph}
- * @param centres `[K]` f32 Gaussian centres μ_k, K ≥ 2
- * @param opts Cutoff and envelope
- * @returns `[E, K]`
- */
-export function gaussianRadialBasisOnDevice(
-  edgeGeometry: Tensor,
-  centres: Tensor,
-  opts: RadialBasisOptions,
-): Tensor {
-  const e = edgeGeometry.shape[0], r = centres.size;
-  if (r < 2 || !Number.isInteger(opts.envelopeExponent) || opts.envelopeExponent < 0) {
-    throw new RangeError(
-      `Cannot build the radial basis: need ≥ 2 centres and an integer exponent ≥ 0, got ${r} and "${opts.envelopeExponent}"`,
-    );
-  }
-  const o = out(edgeGeometry.backend, [e, r]);
-  if (e === 0) return o;
-  const step = 1 / (r - 1);
-  const params = { e, r, p: opts.envelopeExponent, inv_cutoff: 1 / opts.cutoff, coeff: -0.5 / (step * step) };
-  launch(o.backend, "gemnet_rbf", [edgeGeometry, centres, o], params, grid1d(e * r));
-  return o;
-}
-
-/**
- * Y_l⁰(cos φ) = √((2l + 1)/4π)·P_l(cos φ), l < `numSpherical`, of every triplet slot, zero on
- * padding: `[E, numSpherical, Kmax]`, the layout of the efficient bilinear layer.
- *
- * @param g The graph of {@linkcode symmetricDecoderGraph}
- * @param numSpherical S
- * @returns `[E, S, Kmax]`
- */
-export function sphericalBasisOnDevice(g: DeviceDecoderGraph, numSpherical: number): Tensor {
-  const e = g.numEdges, kmax = g.kmax;
-  const o = out(g.sources.backend, [e, numSpherical, kmax]);
-  if (e === 0) return o;
-  const bufs = [g.tripletCosines, g.tripletCounts, o];
-  launch(o.backend, "gemnet_cbf", bufs, { e, s: numSpherical, kmax }, grid1d(e * kmax));
-  return o;
 }
 
 /**
