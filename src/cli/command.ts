@@ -66,7 +66,7 @@ export function helpText(cmd: Command): string {
 /**
  * The first option in `argv` that `cmd` does not have, as a usage error that suggests the option
  * most likely meant ("Unknown option --step (did you mean --steps?)"); undefined when all are known.
- * Values of string options are skipped, so `--seed -1` is not taken for an option.
+ * The value after a string option is skipped, so a value is never reported as an unknown option.
  */
 export function unknownOption(cmd: Command, argv: readonly string[]): UsageError | undefined {
   const names = [...Object.keys(cmd.options), "help"];
