@@ -81,11 +81,30 @@ Deno.test("a mistyped option or command is a one-line usage error (exit 2) that 
   assertMatch(negative.err, /Invalid --seed "-1": expected an integer in 0…4294967295/);
 });
 
-Deno.test("limits are named: -n past the limit, seeds past 2^32 − 1, blank numbers", async () => {
+Deno.test("limits are named: -n past what one process holds, seeds past 2^32 − 1, blank numbers", async () => {
   const huge = await quiet(() => main(["generate", "-n", "1000000000", "--model", "/nonexistent"]));
   assertEquals(huge.value, 2);
-  assertMatch(huge.err, /Invalid -n "1000000000": expected an integer in 1…100000/);
+  assertMatch(
+    huge.err,
+    /-n 1000000000 makes 1000000000 crystals in one process, more than the 100000 .*--shard i\/K, K ≥ 10000/,
+  );
   assertOneLine(huge.err);
+  // Split into shards, the same run fits: the check is per process (then the missing model answers).
+  const sharded = await quiet(() =>
+    main([
+      "generate",
+      "-n",
+      "1000000000",
+      "--shard",
+      "3/10000",
+      "--model",
+      "/nonexistent",
+      "--backend",
+      "wasm",
+    ])
+  );
+  assertEquals(sharded.value, 1, sharded.err);
+  assertMatch(sharded.err, /config\.json/);
   for (const cmd of [["generate"], ["reconstruct", "--input", "x.cif"], ["train"], ["optimize"]]) {
     const r = await quiet(() => main([...cmd, "--seed", String(2 ** 32)]));
     assertEquals(r.value, 2, cmd[0]);
