@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { closest } from "./suggest.ts";
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -63,9 +64,46 @@ export function helpText(cmd: Command): string {
 }
 
 /**
+ * The first option in `argv` that `cmd` does not have, as a usage error that suggests the option
+ * most likely meant ("Unknown option --step (did you mean --steps?)"); undefined when all are known.
+ * The value after a string option is skipped, so a value is never reported as an unknown option.
+ */
+export function unknownOption(cmd: Command, argv: readonly string[]): UsageError | undefined {
+  const names = [...Object.keys(cmd.options), "help"];
+  const shorts = new Map(
+    Object.entries(cmd.options).filter(([, o]) => o.short).map(([n, o]) => [o.short!, n]),
+  );
+  shorts.set("h", "help");
+  const takesValue = (name: string | undefined) => name !== undefined && cmd.options[name]?.type === "string";
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === "--") break;
+    if (token.startsWith("--")) {
+      const name = token.slice(2).split("=")[0];
+      if (!names.includes(name)) return unknown(`--${name}`, closest(name, names));
+      if (!token.includes("=") && takesValue(name)) i++;
+    } else if (token.startsWith("-") && token.length > 1 && !/^-\d/.test(token)) {
+      // "-n 4" and "-n4" are short options; "-steps" is most likely "--steps" with a dash missing.
+      const name = shorts.get(token[1]);
+      if (name !== undefined && (token.length === 2 || takesValue(name))) {
+        if (token.length === 2 && takesValue(name)) i++;
+        continue;
+      }
+      const meant = names.includes(token.slice(1)) ? token.slice(1) : closest(token.slice(1), names);
+      return unknown(token, meant);
+    }
+  }
+  return undefined;
+
+  function unknown(flag: string, meant: string | undefined): UsageError {
+    return new UsageError(`Unknown option ${flag}${meant ? ` (did you mean --${meant}?)` : ""}`);
+  }
+}
+
+/**
  * Parses `argv` against the command's options.
  *
- * @throws {UsageError} On unknown flags or missing values
+ * @throws {UsageError} On unknown flags (with a suggestion) or missing values
  */
 export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs & { help: boolean } {
   const options: Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean }> =
@@ -74,6 +112,8 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs & { h
     options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
     if (o.default !== undefined) options[name].default = o.default;
   }
+  const unknown = unknownOption(cmd, argv);
+  if (unknown) throw unknown;
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     const { help, ...rest } = values as Record<string, string | boolean | undefined>;
@@ -88,10 +128,14 @@ export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
+/** Largest seed: seeds are 32-bit, and a larger one would silently alias a smaller one. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /**
  * Reads an integer flag.
  *
- * @throws {UsageError} If the value is not an integer within the bounds
+ * @throws {UsageError} If the value is not an integer within the bounds; the message names the
+ *   flag and the bounds
  */
 export function intFlag(
   args: ParsedArgs,
@@ -100,7 +144,8 @@ export function intFlag(
 ): number | undefined {
   const raw = args.values[name];
   if (raw === undefined || raw === false) return undefined;
-  const v = Number(raw);
+  // Number("") and Number(" ") are 0: a blank value is no integer.
+  const v = String(raw).trim() === "" ? NaN : Number(raw);
   const { min = -Infinity, max = Infinity } = bounds;
   if (!Number.isInteger(v) || v < min || v > max) {
     const range = max === Infinity
@@ -108,7 +153,22 @@ export function intFlag(
       : min === -Infinity
       ? ` ≤ ${max}`
       : ` in ${min}…${max}`;
-    throw new UsageError(`Invalid --${name} "${raw}": expected an integer${range}`);
+    const flag = name.length === 1 ? `-${name}` : `--${name}`;
+    throw new UsageError(`Invalid ${flag} "${oneLine(String(raw), 40)}": expected an integer${range}`);
   }
   return v;
+}
+
+/** Reads `--seed`: an integer in 0…2³²−1. */
+export function seedFlag(args: ParsedArgs): number {
+  return intFlag(args, "seed", { min: 0, max: MAX_SEED }) ?? 0;
+}
+
+/**
+ * `text` on one line (line breaks and runs of white space as one space), cut to `max` characters
+ * with a note of what was left out, so a huge input never floods the terminal.
+ */
+export function oneLine(text: string, max = 1000): string {
+  const flat = text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max)}… (${flat.length - max} more characters)`;
 }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Command, counted, intFlag, type OptionSpec, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, type OptionSpec, seedFlag, UsageError } from "./command.ts";
+import { checkOutputDir, replaceOutputDir } from "./output_dir.ts";
 import { writeTextAtomic } from "./_io.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { readCrystalSet } from "./crystal_sets.ts";
@@ -157,12 +158,14 @@ export const evaluate: Command = {
     const dataset = String(args.values.dataset), split = String(args.values.split);
     if (!isDatasetName(dataset)) throw new UsageError(`Unknown dataset "${dataset}"`);
     if (!SPLITS.includes(split as Split)) throw new UsageError(`Unknown split "${split}"`);
-    const samples = intFlag(args, "samples", { min: 1 })!, seed = intFlag(args, "seed", { min: 0 })!;
+    const samples = intFlag(args, "samples", { min: 1 })!, seed = seedFlag(args);
     const outDir = String(args.values.out ?? `${dir}/eval`);
     const { crystals, ids: files, summary, note } = await readCrystalSet(dirs);
     if (crystals.length === 0) throw new Error(`No crystal files in "${dir}"`);
     if (note) console.error(`Note: ${note}`);
-    await Deno.mkdir(outDir, { recursive: true });
+    await checkOutputDir(outDir, "metrics.json");
+    /** The report's files, written together at the end (an earlier report is replaced whole). */
+    const reportFiles = new Map<string, string>();
     const paper = PAPER[dataset];
     const isRecon = typeof summary.input === "string" && Array.isArray(summary.ids);
     const lines = [`# Evaluation of ${dir} against ${dataset} ${split}`, ""];
@@ -266,14 +269,14 @@ export const evaluate: Command = {
       );
       const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN);
       const valid = crystals.filter((_, i) => perCrystal[i].valid);
-      await writeTextAtomic(
-        `${outDir}/density.svg`,
+      reportFiles.set(
+        "density.svg",
         histogramSvg("density (g/cm³)", dens(valid), dens(ref), {
           names: ["generated (valid)", `${dataset} ${split}`],
         }),
       );
-      await writeTextAtomic(
-        `${outDir}/num_elements.svg`,
+      reportFiles.set(
+        "num_elements.svg",
         histogramSvg(
           "number of elements",
           valid.map((c) => new Set(c.numbers).size),
@@ -293,8 +296,11 @@ export const evaluate: Command = {
           ` (${metrics.samples} valid samples)`,
       );
     }
-    await writeTextAtomic(`${outDir}/metrics.json`, JSON.stringify(report, null, 1) + "\n");
-    await writeTextAtomic(`${outDir}/metrics.md`, lines.join("\n") + "\n");
+    reportFiles.set("metrics.json", JSON.stringify(report, null, 1) + "\n");
+    reportFiles.set("metrics.md", lines.join("\n") + "\n");
+    await replaceOutputDir(outDir, "metrics.json", async (tmp) => {
+      for (const [name, text] of reportFiles) await writeTextAtomic(`${tmp}/${name}`, text);
+    });
     console.error(`Report: ${outDir}/metrics.json, metrics.md`);
     return 0;
   },

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Command, counted, intFlag, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
+import { checkOutputDir, PendingOutputDir } from "./output_dir.ts";
 import { writeTextAtomic } from "./_io.ts";
 import { progressCallback } from "./progress.ts";
 import { parseShard } from "./shard.ts";
@@ -129,8 +130,12 @@ export const SAMPLING_OPTIONS: Command["options"] = {
   },
 };
 
+/** Most crystals one command samples: they are all kept in memory until written. */
+export const MAX_CRYSTALS = 100_000;
+
 /**
- * Writes crystals one file each plus summary.json; returns the number structurally valid.
+ * Writes crystals one file each plus summary.json into `outDir`, replacing an earlier output there
+ * whole (see output_dir.ts); returns the number structurally valid.
  *
  * @param prefix File names `<prefix><index>`, or a function giving the name (without extension)
  * @param extra Fields of summary.json besides the crystals
@@ -150,8 +155,8 @@ export async function writeCrystals(
   if (!isFormatName(format)) {
     throw new UsageError(`Unknown format "${format}": expected one of ${Object.keys(FORMATS).join(", ")}`);
   }
-  await Deno.mkdir(outDir, { recursive: true });
   const f = FORMATS[format];
+  await using out = await PendingOutputDir.open(outDir, "summary.json");
   const rows = [];
   for (let i = 0; i < crystals.length; i++) {
     const k = numbering.first + i;
@@ -160,15 +165,16 @@ export async function writeCrystals(
       : prefix(i);
     const name = `${stem}.${f.extension}`;
     const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${k}` : stem };
-    await writeTextAtomic(`${outDir}/${name}`, f.write([c]));
+    await writeTextAtomic(`${out.dir}/${name}`, f.write([c]));
     rows.push({ ...describeCrystal(crystals[i], name), ...rowExtra?.(i) });
   }
   const valid = rows.filter((r) => r.structurallyValid).length;
   await writeTextAtomic(
-    `${outDir}/summary.json`,
+    `${out.dir}/summary.json`,
     JSON.stringify({ ...extra, count: rows.length, structurallyValid: valid, crystals: rows }, null, 1) +
       "\n",
   );
+  await out.commit();
   return valid;
 }
 
@@ -194,10 +200,18 @@ export const generate: Command = {
   async run(args) {
     const n = intFlag(args, "n", { min: 1 })!;
     const shard = parseShard(args.values.shard as string | undefined, n);
-    const seed = intFlag(args, "seed", { min: 0 })!;
+    const seed = seedFlag(args);
+    if (shard.end - shard.first > MAX_CRYSTALS) {
+      throw new UsageError(
+        `-n ${n}${shard.count > 1 ? ` with --shard ${shard.index}/${shard.count}` : ""} makes ` +
+          `${shard.end - shard.first} crystals in one process, more than the ${MAX_CRYSTALS} it can hold: ` +
+          `split the run with --shard i/K, K ≥ ${Math.ceil(n / MAX_CRYSTALS)}`,
+      );
+    }
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const format = formatFlag(args);
     const lf = langevinFlags(args);
+    await checkOutputDir(String(args.values.out), "summary.json");
     const backend = await backendFromFlag(args.values.backend);
     const model = await CDVAE.load(String(args.values.model), { backend });
     const t0 = performance.now();

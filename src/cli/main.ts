@@ -1,11 +1,13 @@
 /**
  * The command-line entry: dispatches to one command per file, prints usage and errors, and
- * turns failures into exit codes (0 success, 1 bad input or failure, 2 usage).
+ * turns failures into exit codes (0 success, 1 bad input or failure, 2 usage). Errors are printed on
+ * one line, without a stack trace unless `CDVAE_DEBUG` is set.
  *
  * @module
  */
 
-import { type Command, helpText, parseCommandArgs, UsageError } from "./command.ts";
+import { type Command, helpText, oneLine, parseCommandArgs, UsageError } from "./command.ts";
+import { closest } from "./suggest.ts";
 import { info } from "./info.ts";
 import { convert } from "./convert.ts";
 import { convertModel } from "./convert_model.ts";
@@ -52,7 +54,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    console.error(`Unknown command "${name}"\n\n${mainHelp()}`);
+    const meant = closest(name, COMMANDS.map((c) => c.name));
+    console.error(
+      `Error: Unknown command "${oneLine(name, 80)}"${meant ? ` (did you mean ${meant}?)` : ""}. ` +
+        `Run "deno run -A mod.ts --help" for the commands.`,
+    );
     return 2;
   }
   try {
@@ -63,12 +69,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await cmd.run(args);
   } catch (e) {
+    // Every error is one line (and a bounded one: an input's 50 MB token is not echoed whole).
     if (e instanceof UsageError) {
-      console.error(`Error: ${e.message}\nRun "deno run -A mod.ts ${cmd.name} --help" for usage.`);
+      console.error(
+        `Error: ${
+          oneLine(e.message).replace(/\.$/, "")
+        }. Run "deno run -A mod.ts ${cmd.name} --help" for usage.`,
+      );
       return 2;
     }
     const err = e as Error;
-    console.error(`Error: ${err.message ?? String(e)}`);
+    console.error(`Error: ${oneLine(err?.message ?? String(e))}`);
     if (Deno.env.get("CDVAE_DEBUG")) console.error(err.stack);
     return 1;
   }

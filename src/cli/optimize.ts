@@ -5,9 +5,17 @@
  * @module
  */
 
-import { type Command, counted, intFlag, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
+import { checkOutputDir } from "./output_dir.ts";
 import { progressCallback } from "./progress.ts";
-import { backendFromFlag, formatFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
+import {
+  backendFromFlag,
+  formatFlag,
+  langevinFlags,
+  MAX_CRYSTALS,
+  SAMPLING_OPTIONS,
+  writeCrystals,
+} from "./generate.ts";
 import { loadPropertyModel, PROPERTY_MODEL_OPTION } from "./evaluate.ts";
 import { type DatasetName, DATASETS, isDatasetName, loadDataset } from "../data/datasets.ts";
 import { optimizationMetrics, SR_PERCENTILES } from "../eval/metrics.ts";
@@ -92,12 +100,14 @@ export const optimize: Command = {
     if (start !== "data" && start !== "random") {
       throw new UsageError(`--start must be data or random, got "${start}"`);
     }
-    const n = intFlag(args, "n", { min: 1 })!, steps = intFlag(args, "opt-steps", { min: 1 })!;
+    const n = intFlag(args, "n", { min: 1, max: MAX_CRYSTALS })!,
+      steps = intFlag(args, "opt-steps", { min: 1 })!;
     const decodeEvery = intFlag(args, "decode-every", { min: 1 }) ?? Math.max(1, Math.floor(steps / 9));
     const lr = Number(args.values.lr);
     if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got "${args.values.lr}"`);
-    const seed = intFlag(args, "seed", { min: 0 })!, batchSize = intFlag(args, "batch-size", { min: 1 })!;
+    const seed = seedFlag(args), batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const lf = langevinFlags(args), format = formatFlag(args);
+    await checkOutputDir(String(args.values.out), "summary.json");
     const backend = await backendFromFlag(args.values.backend);
     const model = await CDVAE.load(String(args.values.model), { backend });
     let propModel: PropertyModel | undefined;
@@ -118,7 +128,6 @@ export const optimize: Command = {
         );
       }
       const outDir = String(args.values.out);
-      await Deno.mkdir(outDir, { recursive: true });
       const { z, ids } = await startLatents(model, start, dataset, n, seed, batchSize);
       const starts = z.length / model.config.latentDim, schedule = decodeSchedule(steps, decodeEvery);
       const levels = scheduleSigmas(model.sigmas, lf).length;

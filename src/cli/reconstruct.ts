@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Command, counted, intFlag, UsageError } from "./command.ts";
+import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
+import { checkOutputDir } from "./output_dir.ts";
 import { progressCallback } from "./progress.ts";
 import { backendFromFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
 import type { Crystal } from "../crystal/crystal.ts";
@@ -67,9 +68,10 @@ export const reconstruct: Command = {
   async run(args) {
     if (typeof args.values.input !== "string") throw new UsageError("--input is required");
     const limit = intFlag(args, "limit", { min: 1 });
-    const seed = intFlag(args, "seed", { min: 0 })!;
+    const seed = seedFlag(args);
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const lf = langevinFlags(args);
+    await checkOutputDir(String(args.values.out), "summary.json");
     const { crystals, ids } = await readCrystalInput(args.values.input, limit);
     if (crystals.length === 0) throw new Error(`No crystals in ${args.values.input}`);
     const backend = await backendFromFlag(args.values.backend);

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type Command, intFlag, UsageError } from "./command.ts";
+import { type Command, intFlag, seedFlag, UsageError } from "./command.ts";
+import { checkRunDir } from "./output_dir.ts";
 import { Progress } from "./progress.ts";
 import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
@@ -110,12 +111,13 @@ export const train: Command = {
     }
     const epochs = intFlag(args, "epochs", { min: 1 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
-    const seed = intFlag(args, "seed", { min: 0 })!;
+    const seed = seedFlag(args);
     const limit = intFlag(args, "limit", { min: 1 });
     const valEvery = intFlag(args, "val-every", { min: 1 })!;
     const outDir = String(args.values.out);
     const custom = args.values.data as string | undefined;
     const config = PRESETS[presetName](custom ? "mp_20" : dataset);
+    await checkRunDir(outDir, args.values.resume === true);
 
     const backend = await backendFromFlag(args.values.backend);
     console.error(`Loading ${custom ?? dataset} …`);

@@ -1,12 +1,6 @@
-/** Helpers of the CLI tests: capture a command's console output; whether the Perov-5 test split is here. */
+/** Helpers of the CLI tests: capture a command's console output, or run the CLI in a process of its own. */
 
-import { dataDir } from "../../src/data/datasets.ts";
-
-/** Whether `$CDVAE_DATA_DIR/perov_5/test.csv` exists (tests that need it are skipped otherwise). */
-export const hasPerovTest: boolean = await Deno.stat(`${dataDir()}/perov_5/test.csv`).then(
-  () => true,
-  () => false,
-);
+const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 
 /** Runs `fn` with console.log / console.error captured. */
 export async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
@@ -19,4 +13,31 @@ export async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; out: s
   } finally {
     [console.log, console.error] = [log, error];
   }
+}
+
+/**
+ * Runs `deno run -A mod.ts ...args` in a child process. Tests that need another `CDVAE_DATA_DIR`
+ * use this: test files share one process environment, so setting the variable in-process would
+ * race with the others.
+ */
+export async function cli(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, ...args],
+    env: { NO_COLOR: "1", ...opts.env },
+    stdin: opts.stdin !== undefined ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -1,28 +1,8 @@
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { readCif } from "../../src/crystal/cif.ts";
 import { readPoscar } from "../../src/crystal/poscar.ts";
-import { availableSplits } from "../../src/data/datasets.ts";
-
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
-
-async function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}) {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MOD, ...args],
-    env: { NO_COLOR: "1", ...opts.env },
-    stdin: opts.stdin !== undefined ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const child = cmd.spawn();
-  if (opts.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { dataDirFor } from "../_datasets.ts";
+import { cli } from "./_cli.ts";
 
 const NACL_POSCAR = `NaCl
 1.0
@@ -117,11 +97,10 @@ Deno.test("cli: convert reports a malformed input with its name and exits 1", as
 });
 
 Deno.test("cli: convert a dataset split into a folder of CIFs", async () => {
-  const { present } = await availableSplits("perov_5");
-  assert(present.includes("test"), "perov_5/test.csv is needed (set CDVAE_DATA_DIR)");
+  const env = { CDVAE_DATA_DIR: await dataDirFor("perov_5", "test") };
   const dir = await Deno.makeTempDir();
   try {
-    const r = await cli(["convert", "dataset:perov_5:test", `${dir}/out/`, "--limit", "5"]);
+    const r = await cli(["convert", "dataset:perov_5:test", `${dir}/out/`, "--limit", "5"], { env });
     assertEquals(r.code, 0, r.stderr);
     const files = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
     assertEquals(files.length, 5);
