@@ -268,10 +268,23 @@ Deno.test("CDVAE.load() reads a reference-size CDVAE checkpoint with its hparams
   }
 });
 
-/** Where the CDVAE authors' property models are (see the issue; override with CDVAE_REFERENCE_MODELS). */
-const REFERENCE_MODELS = Deno.env.get("CDVAE_REFERENCE_MODELS") ?? "/work/shared/reference-models";
+/**
+ * Where the CDVAE authors' property models are: `$CDVAE_REFERENCE_MODELS`, else `../shared/reference-models`
+ * beside the repository. They are not ours to commit, so a bare clone has no copy: the test then reports itself
+ * ignored, while a folder named by the variable (CI sets it) must exist.
+ */
+const REFERENCE_MODELS_ENV = Deno.env.get("CDVAE_REFERENCE_MODELS");
+const REFERENCE_MODELS = REFERENCE_MODELS_ENV ??
+  decodeURIComponent(new URL("../../../../shared/reference-models", import.meta.url).pathname);
+const REFERENCE_MODELS_PRESENT = await Deno.stat(`${REFERENCE_MODELS}/cdvae-prop`).then(
+  () => true,
+  () => false,
+);
 
-Deno.test("PropertyModel.load() reads the CDVAE authors' three property checkpoints strictly, as shipped", async (t) => {
+Deno.test({
+  name: "PropertyModel.load() reads the CDVAE authors' three property checkpoints strictly, as shipped",
+  ignore: REFERENCE_MODELS_ENV === undefined && !REFERENCE_MODELS_PRESENT,
+}, async (t) => {
   const models: [string, string, keyof typeof DATASET_DEFAULTS, string][] = [
     ["perovskite", "epoch=2664-step=61294.ckpt", "perov_5", "heat_ref"],
     ["carbon", "epoch=2364-step=56759.ckpt", "carbon_24", "energy_per_atom"],
