@@ -91,9 +91,9 @@ export function langevinFlags(
 export const SAMPLING_OPTIONS: Command["options"] = {
   model: {
     type: "string",
-    value: "DIR|URL",
+    value: "NAME|DIR|URL",
     default: "default",
-    description: "Model folder or URL; default is the shipped Perov-5 model",
+    description: "A shipped model (perov_5, mp_20, carbon_24), a model folder or URL; default is perov_5",
   },
   format: {
     type: "string",

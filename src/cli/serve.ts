@@ -94,7 +94,12 @@ export const serve: Command = {
   usage: "",
   options: {
     port: { type: "string", value: "N", default: "8000", description: "Port" },
-    model: { type: "string", value: "DIR|URL", default: "default", description: "Model folder or URL" },
+    model: {
+      type: "string",
+      value: "NAME|DIR|URL",
+      default: "default",
+      description: "A shipped model (perov_5, mp_20, carbon_24), a model folder or URL",
+    },
     backend: {
       type: "string",
       value: "NAME",

@@ -38,6 +38,31 @@ import { encoderGraph, packHost } from "./graphs.ts";
 /** Where `CDVAE.load("default")` finds the shipped model. */
 export const DEFAULT_MODEL_URL: URL = new URL("../../data/models/perov_5/", import.meta.url);
 
+/** The datasets a generative model may ship for; `CDVAE.load(name)` finds it in `data/models/<name>/`. */
+export const SHIPPED_MODELS = ["perov_5", "carbon_24", "mp_20"] as const;
+
+/** A shipped model's name. */
+export type ShippedModel = typeof SHIPPED_MODELS[number];
+
+/**
+ * The folder URL a model source names: "default" and the shipped names resolve next to this module (so a URL
+ * import finds them too); anything else is a folder path or URL. A local folder that happens to be called
+ * like a shipped model is reached as `./mp_20`.
+ *
+ * @example
+ * ```ts
+ * import { modelFolderUrl } from "./cdvae.ts";
+ * console.log(modelFolderUrl("mp_20").pathname.endsWith("/data/models/mp_20/")); // true
+ * ```
+ */
+export function modelFolderUrl(source: string | URL): URL {
+  if (source === "default") return DEFAULT_MODEL_URL;
+  if ((SHIPPED_MODELS as readonly unknown[]).includes(source)) {
+    return new URL(`../../data/models/${source}/`, import.meta.url);
+  }
+  return folderUrl(source);
+}
+
 /** Options of {@linkcode CDVAE.generate}. */
 export interface GenerateOptions extends Omit<LangevinOptions, "seed" | "numAtoms"> {
   /** Number of crystals (those of index firstIndex … firstIndex + n − 1 of the run). */
@@ -160,10 +185,11 @@ export class CDVAE {
 
   /**
    * Loads a model folder (config.json + weights.safetensors, or best.safetensors of a run):
-   * a path, a URL, or "default" for the shipped Perov-5 model; or a reference PyTorch checkpoint
+   * a path, a URL, a shipped model's name (`perov_5`, `mp_20`, `carbon_24`; "default" is `perov_5`), or a
+   * reference PyTorch checkpoint
    * (`run/epoch=…ckpt`, with `hparams.yaml`, `lattice_scaler.pt` and `prop_scaler.pt` beside it).
    *
-   * @param source Folder path or URL (with or without a trailing slash), "default", or a `.ckpt`
+   * @param source Folder path or URL (with or without a trailing slash), a shipped name, "default", or a `.ckpt`
    * @param opts Backend to run on (default: the fastest here)
    */
   static async load(source: string | URL, opts: { backend?: Backend } = {}): Promise<CDVAE> {
@@ -180,8 +206,11 @@ export class CDVAE {
       model.decoder.cbfRbfCenters = Float64Array.from(offsets("cbf_basis3.") ?? model.decoder.cbfRbfCenters);
       return model;
     }
-    const base = source === "default" ? DEFAULT_MODEL_URL : folderUrl(source);
-    const { config, weights } = await readModelFolder<CDVAEConfig>(base, "cdvae-config/1");
+    const base = modelFolderUrl(source);
+    const { config, weights } = await readModelFolder<CDVAEConfig>(base, "cdvae-config/1").catch((e) => {
+      if (!(SHIPPED_MODELS as readonly unknown[]).includes(source)) throw e;
+      throw new Error(`No model for "${source}" ships with this version (${(e as Error).message})`);
+    });
     const model = new CDVAE(opts.backend ?? await getBackend(), config);
     loadIntoStore(model.store, decodeSafetensors(weights).tensors);
     return model;
