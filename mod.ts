@@ -31,6 +31,7 @@ export * from "./src/eval/smact.ts";
 export * from "./src/eval/magpie.ts";
 export * from "./src/eval/validity.ts";
 export * from "./src/eval/matcher.ts";
+export * from "./src/eval/site_order.ts";
 export * from "./src/core/crystalnn.ts";
 export * from "./src/eval/metrics.ts";
 export * from "./src/data/preprocess.ts";

@@ -17,8 +17,11 @@
  * 5. the smallest RMS is the answer when it is below `stol`.
  *
  * Argument order matters as in pymatgen: CDVAE calls `get_rms_dist(pred, gt)`, so pass the
- * prediction first. Lattice strain within the tolerances does not count towards the RMS (distances
- * are measured in the average lattice). Cells for which pymatgen's own Niggli reduction fails give
+ * prediction first. Site order matters too: only translations that put the second crystal's first
+ * rarest-element site on an atom are tried, so near the thresholds another order can give another
+ * answer, as in pymatgen. CDVAE's ground truths come in pymatgen's CIF order (`pymatgenCifOrder` in
+ * `site_order.ts`, which the reconstruction metric applies). Lattice strain within the tolerances
+ * does not count towards the RMS (distances are measured in the average lattice). Cells for which pymatgen's own Niggli reduction fails give
  * no match, as CDVAE's `try`/`except` does; invalid input throws.
  *
  * @module
