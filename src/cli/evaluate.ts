@@ -167,6 +167,7 @@ export const evaluate: Command = {
     const isRecon = typeof summary.input === "string" && Array.isArray(summary.ids);
     const lines = [`# Evaluation of ${dir} against ${dataset} ${split}`, ""];
     let report: Record<string, unknown>;
+    const written: string[] = [];
     if (isRecon) {
       const m = /^dataset:([a-z0-9_]+):([a-z]+)$/.exec(summary.input as string);
       // From a dataset, only as many rows as reconstructed are needed (reconstruct took the first ones).
@@ -266,24 +267,21 @@ export const evaluate: Command = {
       );
       const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN);
       const valid = crystals.filter((_, i) => perCrystal[i].valid);
+      const names: [string, string] = ["generated (valid)", `${dataset} ${split}`];
       await writeTextAtomic(
         `${outDir}/density.svg`,
-        histogramSvg("density (g/cm³)", dens(valid), dens(ref), {
-          names: ["generated (valid)", `${dataset} ${split}`],
-        }),
+        histogramSvg("Density", dens(valid), dens(ref), { names, xLabel: "density (g/cm³)" }),
       );
       await writeTextAtomic(
         `${outDir}/num_elements.svg`,
         histogramSvg(
-          "number of elements",
+          "Number of elements per crystal",
           valid.map((c) => new Set(c.numbers).size),
           ref.map((c) => new Set(c.numbers).size),
-          {
-            names: ["generated (valid)", `${dataset} ${split}`],
-            integer: true,
-          },
+          { names, integer: true, xLabel: "distinct elements (count)" },
         ),
       );
+      written.push(`${outDir}/density.svg`, `${outDir}/num_elements.svg`);
       console.log(
         `validity: structural ${pct(metrics.structValid)} %, composition ${pct(metrics.compValid)} %; ` +
           `distinct compositions ${pct(metrics.distinctCompositions)} %; ` +
@@ -295,7 +293,8 @@ export const evaluate: Command = {
     }
     await writeTextAtomic(`${outDir}/metrics.json`, JSON.stringify(report, null, 1) + "\n");
     await writeTextAtomic(`${outDir}/metrics.md`, lines.join("\n") + "\n");
-    console.error(`Report: ${outDir}/metrics.json, metrics.md`);
+    written.push(`${outDir}/metrics.json`, `${outDir}/metrics.md`);
+    console.error(`Wrote:\n${written.map((f) => `  ${f}`).join("\n")}`);
     return 0;
   },
 };

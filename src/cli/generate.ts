@@ -7,6 +7,7 @@
 
 import { type Command, counted, intFlag, UsageError } from "./command.ts";
 import { writeTextAtomic } from "./_io.ts";
+import { renderPath } from "./render.ts";
 import { progressCallback } from "./progress.ts";
 import { parseShard } from "./shard.ts";
 import { getBackend } from "../compute/backend.ts";
@@ -190,6 +191,10 @@ export const generate: Command = {
         "Make only shard I of K (I = 0 … K−1): crystals ⌊I·n/K⌋ … ⌊(I+1)·n/K⌋ − 1, named as in the whole run",
     },
     ...SAMPLING_OPTIONS,
+    render: {
+      type: "boolean",
+      description: "Also draw every crystal file in OUT as an SVG (as `render OUT`)",
+    },
   },
   async run(args) {
     const n = intFlag(args, "n", { min: 1 })!;
@@ -229,6 +234,9 @@ export const generate: Command = {
         (i) => ({ index: shard.first + i }),
         shard,
       );
+      if (args.values.render) {
+        console.error(`Drew ${(await renderPath(outDir)).length} pictures in ${outDir}/`);
+      }
       const part = shard.count > 1
         ? ` (shard ${shard.index}/${shard.count}: from index ${shard.first} of ${n})`
         : "";
