@@ -76,7 +76,8 @@ export async function renderPath(
   const written: string[] = [];
   for (let i = 0; i < crystals.length; i++) {
     const file = `${out}/${stems[i]}.svg`;
-    await writeTextAtomic(file, crystalSvg(crystals[i], opts));
+    // Titled by the file (what the user knows the crystal by), not by a CIF data block name.
+    await writeTextAtomic(file, crystalSvg({ ...crystals[i], name: stems[i] }, opts));
     written.push(file);
   }
   return written;

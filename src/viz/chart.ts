@@ -40,7 +40,10 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
   if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return [lo];
   const raw = (hi - lo) / Math.max(1, target - 1);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * 0.999) ?? 10 * mag;
+  // The step whose tick count comes closest to the target (a plain "next step up" can leave two).
+  const count = (s: number) => Math.floor(hi / s + 1e-9) - Math.ceil(lo / s - 1e-9) + 1;
+  const step = [0.5, 1, 2, 5, 10].map((m) => m * mag)
+    .reduce((best, s) => (Math.abs(count(s) - target) < Math.abs(count(best) - target) ? s : best));
   const out: number[] = [];
   for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
     out.push(+(k * step).toPrecision(12));

@@ -330,8 +330,10 @@ export function crystalSvg(c: Crystal, opts: CrystalSvgOptions = {}): string {
   legend.push(`<circle cx="${triadC[0]}" cy="${triadC[1]}" r="2.5" fill="#333"/>`);
 
   const width = size + 150, height = size + titleH;
-  const title = opts.title ??
-    `${c.name ? `${c.name}: ` : ""}${reducedFormula(c.numbers)} (${formula(c.numbers)})`;
+  const reduced = reducedFormula(c.numbers), full = formula(c.numbers);
+  // A name that is itself a formula (CIF data blocks often are) would only repeat the formula.
+  const named = c.name && !/^([A-Z][a-z]?\d*)+$/.test(c.name) ? `${c.name}: ` : "";
+  const title = opts.title ?? `${named}${reduced}${full === reduced ? "" : ` (${full})`}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
     `font-family="sans-serif" font-size="13">`,

@@ -41,6 +41,10 @@ Deno.test("crystalSvg() sizes and colours atoms by element and has a legend and 
   assert(stops.includes(elementColor(11)) && stops.includes(elementColor(17)));
   const texts = els.filter((e) => e.name === "text").map((e) => e.text);
   assert(texts.some((s) => s.startsWith("NaCl (Na4Cl4)")), texts.join(" | "));
+  const title = (name: string) =>
+    parseXml(crystalSvg({ ...ROCKSALT, name })).find((e) => e.name === "text")!.text;
+  assertEquals(title("mp-22862"), "mp-22862: NaCl (Na4Cl4)");
+  assertEquals(title("Na4Cl4"), "NaCl (Na4Cl4)"); // a formula as the name is not repeated
   assert(texts.includes("Na × 4") && texts.includes("Cl × 4"));
   assert(texts.some((s) => s.includes("view along c")));
   assertEquals(els.filter((e) => e.name === "circle" && e.attrs.class === "legend-swatch").length, 2);
