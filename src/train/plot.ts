@@ -12,18 +12,21 @@ export interface Series {
   points: [number, number][];
 }
 
+/** Series with at most this many points get a marker on each. */
+const MARKED_POINTS = 40;
+
 /** Tick label of 10^e: plain decimals near 1, powers of ten elsewhere. */
 function powerLabel(v: number): string {
   return v >= 1e-3 && v < 1e5 ? String(+v.toPrecision(3)) : v.toExponential(0).replace("e+", "e");
 }
 
 /**
- * Log-axis ticks over [lo, hi] (log10 values): every decade, plus 2× and 5× when the range is
- * short enough that decades alone would leave the axis nearly bare.
+ * Log-axis ticks over [lo, hi] (log10 values): every decade, plus 2× and 5× (or every multiple,
+ * within one decade) when the range is short enough that decades alone would leave the axis bare.
  */
 function logTicks(lo: number, hi: number): number[] {
   const out: number[] = [];
-  const steps = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const steps = hi - lo <= 1 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : hi - lo <= 2 ? [1, 2, 5] : [1];
   for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
     for (const m of steps) {
       const t = e + Math.log10(m);
@@ -56,7 +59,9 @@ export function lossCurveSvg(series: Series[], width = 720, height = 360): strin
   if (y1 - y0 > 2) [y0, y1] = [Math.floor(y0), Math.ceil(y1)];
   else [y0, y1] = [Math.floor(y0 * 10) / 10 - 0.05, Math.ceil(y1 * 10) / 10 + 0.05];
   const yTicks = logTicks(y0, y1);
-  const xTicks = niceTicks(x0, x1, 8).filter((t) => x1 - x0 < 5 || Number.isInteger(t));
+  // Epochs are whole numbers: integer ticks only.
+  let xTicks = niceTicks(x0, x1, 8).filter(Number.isInteger);
+  if (xTicks.length < 2) xTicks = [Math.ceil(x0), Math.floor(x1)].filter((t, i, a) => a.indexOf(t) === i);
   return chartSvg({
     title: "Training loss",
     width,
@@ -75,11 +80,17 @@ export function lossCurveSvg(series: Series[], width = 720, height = 360): strin
       kind: "line",
     })),
     marks: (sx, sy) =>
-      series.map((s, i) => {
-        const p = keep(s).map(([x, y]) => `${px(sx(x))},${px(sy(Math.log10(y)))}`).join(" ");
-        return `<polyline fill="none" stroke="${
-          OTHER_COLORS[i % OTHER_COLORS.length]
-        }" stroke-width="1.8" points="${p}"/>`;
+      series.flatMap((s, i) => {
+        const color = OTHER_COLORS[i % OTHER_COLORS.length];
+        const xy = keep(s).map(([x, y]) => [sx(x), sy(Math.log10(y))]);
+        const line = `<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${
+          xy.map(([x, y]) => `${px(x)},${px(y)}`).join(" ")
+        }"/>`;
+        // Markers while points are few: one epoch is otherwise invisible, a few read as a trend only.
+        const dots = xy.length <= MARKED_POINTS
+          ? xy.map(([x, y]) => `<circle cx="${px(x)}" cy="${px(y)}" r="2.5" fill="${color}"/>`)
+          : [];
+        return [line, ...dots];
       }),
   });
 }

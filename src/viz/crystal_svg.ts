@@ -266,10 +266,22 @@ export function crystalSvg(c: Crystal, opts: CrystalSvgOptions = {}): string {
       for (let s = 0; s < EDGE_PIECES; s++) {
         const at = (t: number) => p.map((x, j) => x + (q[j] - x) * t);
         const p0 = at(s / EDGE_PIECES), p1 = at((s + 1) / EDGE_PIECES), mid = at((s + 0.5) / EDGE_PIECES);
+        // Spheres against a line: a piece behind a ball's visible surface (or inside the ball, as
+        // an edge through a corner atom) is hidden and not drawn; a piece over a ball's disc but in
+        // front of its surface must come after that ball, whatever the centres' order says.
         const depth = depthOf(mid);
+        let key = depth, hidden = false;
+        for (let i = 0; i < atoms.length && !hidden; i++) {
+          const a = atoms[i], r = radius(a.z);
+          const rho = Math.hypot(sxA(a.cart) - sxA(mid), syA(a.cart) - syA(mid));
+          if (rho >= r) continue;
+          const surface = depthOf(a.cart) - Math.sqrt(r * r - rho * rho);
+          if (depth > surface) hidden = true;
+          else key = Math.min(key, depthOf(a.cart) - 1e-6);
+        }
+        if (hidden) continue;
         items.push({
-          // A hair in front of an atom at the same depth, so that edges through atom centres show.
-          depth: depth - 1e-6,
+          depth: key,
           svg: `<line class="edge" x1="${px(X(p0))}" y1="${px(Y(p0))}" x2="${px(X(p1))}" y2="${px(Y(p1))}" ` +
             `stroke="${
               shade("#333333", fogShare(fogLevel(depth)))

@@ -64,3 +64,14 @@ Deno.test("plots without data are still well-formed", () => {
   parseXml(histogramSvg("x", [], []));
   parseXml(lossCurveSvg([]));
 });
+
+Deno.test("lossCurveSvg() after two epochs: integer epoch ticks, several loss ticks, visible points", () => {
+  const svg = lossCurveSvg([{ name: "train loss", points: [[1, 73.7], [2, 32.7]] }]);
+  const els = parseXml(svg);
+  const xLabels = els.filter((e) => e.name === "text" && e.attrs["text-anchor"] === "middle").map((e) =>
+    e.text
+  );
+  assert(xLabels.includes("1") && xLabels.includes("2") && !xLabels.includes("1.5"));
+  assert(ticks(svg, "y").length >= 4);
+  assertEquals(els.filter((e) => e.name === "circle").length, 2);
+});
