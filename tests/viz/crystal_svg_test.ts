@@ -72,3 +72,19 @@ Deno.test("elementColor() and elementRadius() fall back for elements without dat
   assertEquals(elementColor(118), "#FF1493");
   assertEquals(elementRadius(118), 1.5);
 });
+
+Deno.test("crystalSvg() hides cell edges behind and inside atoms, draws the rest after the atoms they cross", () => {
+  const els = parseXml(crystalSvg(ROCKSALT, { axis: "c" }));
+  const atoms = els.filter((e) => e.attrs.class === "atom");
+  const front = atoms.filter((a) => a.attrs["data-depth"] === "0.000");
+  const edges = els.filter((e) => e.attrs.class === "edge");
+  assert(edges.length > 0);
+  for (const e of edges) {
+    const [mx, my] = [(+e.attrs.x1 + +e.attrs.x2) / 2, (+e.attrs.y1 + +e.attrs.y2) / 2];
+    // Down c, the edges along c run straight back from the front corners: all hidden by them.
+    for (const a of front) assert(Math.hypot(mx - +a.attrs.cx, my - +a.attrs.cy) >= +a.attrs.r - 0.2);
+  }
+  // The cell outline between the front corner atoms is drawn, and after (over) the back atoms.
+  const lastBack = els.lastIndexOf(atoms[8]);
+  assert(edges.some((e) => els.indexOf(e) > lastBack));
+});
