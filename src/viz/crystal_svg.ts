@@ -166,7 +166,8 @@ function reducedFormula(numbers: Uint8Array): string {
   const counts = new Map<number, number>();
   for (const z of numbers) counts.set(z, (counts.get(z) ?? 0) + 1);
   const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-  const g = [...counts.values()].reduce(gcd);
+  const g = [...counts.values()].reduce(gcd, 0);
+  if (g === 0) return "(no atoms)";
   return [...counts].map(([z, n]) => `${elementSymbol(z)}${n / g === 1 ? "" : n / g}`).join("");
 }
 
@@ -329,6 +330,8 @@ export function crystalSvg(c: Crystal, opts: CrystalSvgOptions = {}): string {
     const d = [sxA(v), syA(v)], len = norm(v);
     const [ex, ey] = [triadC[0] + d[0] / len * 36, triadC[1] - d[1] / len * 36];
     let [tx, ty] = [triadC[0] + d[0] / len * 48 - 4, triadC[1] - d[1] / len * 48 + 4];
+    // A vector along the view shows as a point: its label goes beside the origin, not on it.
+    if (Math.hypot(d[0], d[1]) < 0.2 * len) [tx, ty] = [triadC[0] - 18, triadC[1] + 16];
     // Vectors that project onto one direction (e.g. a and b seen along [11̄0]) get stacked labels.
     while (labelSpots.some(([x, y]) => Math.hypot(x - tx, y - ty) < 12)) ty += 14;
     labelSpots.push([tx, ty]);

@@ -88,3 +88,15 @@ Deno.test("crystalSvg() hides cell edges behind and inside atoms, draws the rest
   const lastBack = els.lastIndexOf(atoms[8]);
   assert(edges.some((e) => els.indexOf(e) > lastBack));
 });
+
+Deno.test("crystalSvg() draws an empty cell as its outline only", () => {
+  const empty = {
+    lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]),
+    frac: new Float64Array(),
+    numbers: new Uint8Array(),
+  };
+  const els = parseXml(crystalSvg(empty));
+  assertEquals(els.filter((e) => e.attrs.class === "atom").length, 0);
+  assertEquals(els.filter((e) => e.attrs.class === "edge").length > 0, true);
+  assert(els.some((e) => e.text.startsWith("(no atoms)")));
+});
