@@ -35,6 +35,8 @@ export * from "./src/eval/site_order.ts";
 export * from "./src/core/crystalnn.ts";
 export * from "./src/eval/metrics.ts";
 export * from "./src/data/preprocess.ts";
+export * from "./src/viz/crystal_svg.ts";
+export * from "./src/viz/element_style.ts";
 export { getBackend } from "./src/compute/backend.ts";
 export type { Backend, BackendOptions } from "./src/compute/backend.ts";
 export { CDVAE, DEFAULT_MODEL_URL } from "./src/model/cdvae.ts";

@@ -21,13 +21,14 @@
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   crystal: [],
   core: ["crystal"],
+  viz: ["crystal"],
   compute: [],
   nn: ["compute"],
   data: ["core", "crystal"],
   model: ["nn", "compute", "data", "core", "crystal"],
-  eval: ["model", "nn", "compute", "data", "core", "crystal"],
-  train: ["model", "nn", "compute", "data", "core", "crystal"],
-  cli: ["train", "eval", "model", "nn", "compute", "data", "core", "crystal"],
+  eval: ["model", "nn", "compute", "data", "core", "crystal", "viz"],
+  train: ["model", "nn", "compute", "data", "core", "crystal", "viz"],
+  cli: ["train", "eval", "model", "nn", "compute", "data", "core", "crystal", "viz"],
 };
 
 /** One import of one source file. */

@@ -269,22 +269,18 @@ export const evaluate: Command = {
       );
       const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN);
       const valid = crystals.filter((_, i) => perCrystal[i].valid);
+      const names: [string, string] = ["generated (valid)", `${dataset} ${split}`];
       reportFiles.set(
         "density.svg",
-        histogramSvg("density (g/cm³)", dens(valid), dens(ref), {
-          names: ["generated (valid)", `${dataset} ${split}`],
-        }),
+        histogramSvg("Density", dens(valid), dens(ref), { names, xLabel: "density (g/cm³)" }),
       );
       reportFiles.set(
         "num_elements.svg",
         histogramSvg(
-          "number of elements",
+          "Number of elements per crystal",
           valid.map((c) => new Set(c.numbers).size),
           ref.map((c) => new Set(c.numbers).size),
-          {
-            names: ["generated (valid)", `${dataset} ${split}`],
-            integer: true,
-          },
+          { names, integer: true, xLabel: "distinct elements (count)" },
         ),
       );
       console.log(
@@ -301,7 +297,7 @@ export const evaluate: Command = {
     await replaceOutputDir(outDir, "metrics.json", async (tmp) => {
       for (const [name, text] of reportFiles) await writeTextAtomic(`${tmp}/${name}`, text);
     });
-    console.error(`Report: ${outDir}/metrics.json, metrics.md`);
+    console.error(`Wrote:\n${[...reportFiles.keys()].map((f) => `  ${outDir}/${f}`).join("\n")}`);
     return 0;
   },
 };

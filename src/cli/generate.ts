@@ -8,6 +8,7 @@
 import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
 import { checkOutputDir, PendingOutputDir } from "./output_dir.ts";
 import { writeTextAtomic } from "./_io.ts";
+import { renderPath } from "./render.ts";
 import { progressCallback } from "./progress.ts";
 import { parseShard } from "./shard.ts";
 import { getBackend } from "../compute/backend.ts";
@@ -196,6 +197,10 @@ export const generate: Command = {
         "Make only shard I of K (I = 0 … K−1): crystals ⌊I·n/K⌋ … ⌊(I+1)·n/K⌋ − 1, named as in the whole run",
     },
     ...SAMPLING_OPTIONS,
+    render: {
+      type: "boolean",
+      description: "Also draw every crystal file in OUT as an SVG (as `render OUT`)",
+    },
   },
   async run(args) {
     const n = intFlag(args, "n", { min: 1 })!;
@@ -243,6 +248,9 @@ export const generate: Command = {
         (i) => ({ index: shard.first + i }),
         shard,
       );
+      if (args.values.render) {
+        console.error(`Drew ${(await renderPath(outDir)).length} pictures in ${outDir}/`);
+      }
       const part = shard.count > 1
         ? ` (shard ${shard.index}/${shard.count}: from index ${shard.first} of ${n})`
         : "";

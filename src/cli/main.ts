@@ -17,6 +17,7 @@ import { reconstruct } from "./reconstruct.ts";
 import { optimize } from "./optimize.ts";
 import { evaluate } from "./evaluate.ts";
 import { serve } from "./serve.ts";
+import { render } from "./render.ts";
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   reconstruct,
   optimize,
   evaluate,
+  render,
   train,
   serve,
   info,

@@ -39,11 +39,15 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
         `${dir}/gen`,
         "--backend",
         "wasm",
+        "--render",
       ])
     );
     assertEquals(gen.value, 0, gen.err);
     const summary = JSON.parse(await Deno.readTextFile(`${dir}/gen/summary.json`));
     assertEquals(summary.count, 3);
+    for (const k of [0, 1, 2]) {
+      assert((await Deno.readTextFile(`${dir}/gen/gen_${k}.svg`)).includes('class="atom"'));
+    }
     for (const row of summary.crystals) {
       const [c] = readCif(await Deno.readTextFile(`${dir}/gen/${row.file}`));
       assertEquals(c.numbers.length, row.atoms);
@@ -96,6 +100,9 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     assertEquals(report.task, "generation");
     assertEquals(report.crystals.length, 3);
     assert((await Deno.readTextFile(`${dir}/gen/eval/metrics.md`)).includes("CDVAE paper"));
+    for (const f of ["density.svg", "num_elements.svg", "metrics.json", "metrics.md"]) {
+      assert(ev.stderr.includes(`${dir}/gen/eval/${f}`), `evaluate names ${f}`);
+    }
     const rec = await cli([
       "reconstruct",
       "--input",
