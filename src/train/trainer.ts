@@ -11,7 +11,7 @@
 import { Adam } from "../compute/adam.ts";
 import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
-import { Tape, zeroGrad } from "../compute/tape.ts";
+import { Tape, TensorScope, zeroGrad } from "../compute/tape.ts";
 import { type DatasetName, loadDataset, readDatasetCsv } from "../data/datasets.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { readCrystalFolder } from "../crystal/formats.ts";
@@ -35,6 +35,7 @@ import {
   writeFileAtomic,
 } from "./checkpoint.ts";
 import { lossCurveSvg } from "./plot.ts";
+import { EncoderInputCache } from "./encoder_cache.ts";
 import { ReduceLROnPlateau } from "./schedule.ts";
 
 /** Training and validation records, and a sentence on where they came from. */
@@ -164,14 +165,21 @@ export async function loadCustomData(path: string, opts: CustomDataOptions = {})
   };
 }
 
-/** Builds the objective's batch from records. */
-export function makeBatch(model: CDVAE, records: readonly CrystalRecord[]): TrainBatch {
+/**
+ * Builds the objective's batch from records; with `cache`, the encoder's inputs are joined from
+ * its per-crystal parts (the same values as building them for the batch).
+ */
+export function makeBatch(
+  model: CDVAE,
+  records: readonly CrystalRecord[],
+  cache?: EncoderInputCache,
+): TrainBatch {
   const host = packHost(records.map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })));
   const enc = model.config.encoder;
   const t = scaledTargets(model, records);
   return {
     host,
-    encoderGraph: encoderGraph(host, enc),
+    encoderGraph: cache ? cache.batch(records) : encoderGraph(host, enc),
     latticeTargets: t.lattice,
     property: model.config.predictProperty ? t.property : undefined,
   };
@@ -262,6 +270,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     await writeFileAtomic(`${outDir}/data.txt`, data.note + "\n");
   }
   const rng = HostRng.fromState(state.rng);
+  // The encoder's inputs of each crystal, built in its first epoch and reused after.
+  const trainCache = new EncoderInputCache(model), valCache = new EncoderInputCache(model);
   const valEvery = opts.valEvery ?? 1;
   let stopped = false;
   try {
@@ -278,7 +288,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         const recs = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize).map((i) => data.train[i]);
-        const batch = makeBatch(model, recs);
+        const batch = makeBatch(model, recs, trainCache);
         const tape = new Tape();
         try {
           const r = await cdvaeObjective(model, batch, tape, { teacherForcing, rng });
@@ -309,7 +319,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       let val = NaN;
       if (epoch % valEvery === 0 || epoch === opts.epochs) {
         // The same draws every epoch, so validation losses compare across epochs (the reference redraws them).
-        val = await validate(model, data.val, opts.batchSize, new HostRng(0x7a11d));
+        val = await validate(model, data.val, opts.batchSize, new HostRng(0x7a11d), valCache);
         opt.lr = plateau.step(val, opt.lr);
         if (val < state.bestVal) {
           state.bestVal = val;
@@ -342,22 +352,27 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
 /**
  * The reference's validation loss (10·coord + type, decoder on the predicted lattice), averaged
  * over crystals, with its own generator so validation never disturbs the training stream.
+ * `cache` keeps the encoder's inputs of each crystal between calls.
  */
 export async function validate(
   model: CDVAE,
   records: readonly CrystalRecord[],
   batchSize: number,
   rng: HostRng,
+  cache?: EncoderInputCache,
 ): Promise<number> {
   let total = 0;
   for (let b = 0; b < records.length; b += batchSize) {
     const recs = records.slice(b, b + batchSize);
-    const tape = new Tape();
+    // No tape: nothing is differentiated, so the forward keeps no pre-activations or nodes.
+    const scope = new TensorScope();
     try {
-      const r = await cdvaeObjective(model, makeBatch(model, recs), tape, { teacherForcing: false, rng });
+      const r = await cdvaeObjective(model, makeBatch(model, recs, cache), {
+        record: (f) => scope.run(f),
+      }, { teacherForcing: false, rng });
       total += (await r.validation.item()) * recs.length;
     } finally {
-      tape.dispose();
+      scope.dispose();
     }
   }
   return total / records.length;
