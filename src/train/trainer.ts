@@ -28,6 +28,7 @@ import {
 import { encoderGraph, packHost } from "../model/graphs.ts";
 import {
   loadCheckpoint,
+  loadEmaWeights,
   readConfig,
   saveCheckpoint,
   saveWeights,
@@ -36,7 +37,8 @@ import {
 } from "./checkpoint.ts";
 import { lossCurveSvg } from "./plot.ts";
 import { EncoderInputCache } from "./encoder_cache.ts";
-import { ReduceLROnPlateau } from "./schedule.ts";
+import { type LrSchedule, ReduceLROnPlateau, scheduledLr, type ScheduleKind } from "./schedule.ts";
+import { WeightEma } from "./ema.ts";
 
 /** Training and validation records, and a sentence on where they came from. */
 export interface TrainingData {
@@ -199,9 +201,21 @@ export interface TrainOptions {
   /** Continue from `outDir`'s last checkpoint. */
   resume?: boolean;
   seed?: number;
-  /** Adam learning rate (default 1e-3); given with `resume`, it replaces the run's current rate
-   * (e.g. to anneal a run whose budget ends before the plateau schedule would act). */
+  /** Adam learning rate (default 1e-3): the schedule's peak. Given with `resume`, it replaces the
+   * run's current rate and peak (e.g. to anneal a run whose budget ends before the plateau
+   * schedule would act). */
   lr?: number;
+  /** Learning-rate schedule (default `plateau`, the reference's). With `resume`: the run's saved
+   * one unless given; a new kind given on resume starts (warm-up, cosine) from the current step. */
+  schedule?: ScheduleKind;
+  /** Linear warm-up over this many optimiser steps (default 0; with `resume`, the saved one). */
+  warmup?: number;
+  /** Where the cosine schedule ends (default 0). */
+  minLr?: number;
+  /** Keep an exponential moving average of the weights with this decay, and validate, keep the
+   * best and sample with it. With `resume`: the run's saved decay unless given (given to a run
+   * that kept none, the average starts at the resumed weights). */
+  ema?: number;
   /** Validate (and checkpoint) every this many epochs (default 1). */
   valEvery?: number;
   /** Called after every optimiser step. */
@@ -210,6 +224,30 @@ export interface TrainOptions {
   onEpoch?: (row: Record<string, number>) => void;
   /** Polled between steps; when true, the run stops after saving the last complete epoch. */
   shouldStop?: () => boolean;
+}
+
+/**
+ * The schedule a session runs: a fresh run's from the options; a resumed run's saved one (runs
+ * from before schedules existed: the reference's plateau, no warm-up), with the options given on
+ * resume replacing its parts (a new kind or warm-up starts at the current step).
+ */
+function resolveSchedule(opts: TrainOptions, state: TrainState, batchesPerEpoch: number): LrSchedule {
+  const saved = state.schedule ??
+    { kind: "plateau", peak: state.lr, warmup: 0, minLr: 0, totalSteps: 0, start: 0 };
+  const fresh = !opts.resume;
+  const restart = fresh || (opts.schedule !== undefined && opts.schedule !== saved.kind) ||
+    (opts.warmup !== undefined && opts.warmup !== saved.warmup);
+  const start = fresh ? 0 : restart ? state.step : saved.start;
+  return {
+    kind: opts.schedule ?? saved.kind,
+    peak: opts.lr ?? (fresh ? state.lr : saved.peak),
+    warmup: opts.warmup ?? (fresh ? 0 : saved.warmup),
+    minLr: opts.minLr ?? saved.minLr,
+    // Up to this session's `epochs` (so a run resumed with the same target continues its curve
+    // exactly, and a larger target stretches what is left of it).
+    totalSteps: state.step - start + (opts.epochs - state.epoch) * batchesPerEpoch,
+    start,
+  };
 }
 
 /** What a run ended with. */
@@ -250,6 +288,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const params = model.store.trainable();
   const opt = new Adam(params, { lr: opts.lr ?? 1e-3, clip: 0.5 });
   const plateau = new ReduceLROnPlateau({ factor: 0.6, patience: 30, minLr: 1e-4 });
+  const batchesPerEpoch = Math.ceil(data.train.length / opts.batchSize);
   let state: TrainState = {
     format: "cdvae-train-state/1",
     epoch: 0,
@@ -261,14 +300,24 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     bestEpoch: 0,
     seconds: 0,
   };
+  let ema: WeightEma | undefined;
   if (opts.resume) {
     state = await loadCheckpoint(outDir, model, opt);
     plateau.state = state.plateau;
     if (opts.lr !== undefined) opt.lr = state.lr = opts.lr;
+    const decay = opts.ema ?? state.emaDecay;
+    if (decay !== undefined) {
+      ema = await WeightEma.create(opts.backend, model, decay);
+      if (state.emaDecay !== undefined) await loadEmaWeights(outDir, ema);
+    }
   } else {
+    if (opts.ema !== undefined) ema = await WeightEma.create(opts.backend, model, opts.ema);
     await writeFileAtomic(`${outDir}/log.csv`, CSV_COLUMNS.join(",") + "\n");
     await writeFileAtomic(`${outDir}/data.txt`, data.note + "\n");
   }
+  state.schedule = resolveSchedule(opts, state, batchesPerEpoch);
+  if (ema) state.emaDecay = ema.decay;
+  const schedule = state.schedule;
   const rng = HostRng.fromState(state.rng);
   // The encoder's inputs of each crystal, built in its first epoch and reused after.
   const trainCache = new EncoderInputCache(model), valCache = new EncoderInputCache(model);
@@ -293,7 +342,9 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
         try {
           const r = await cdvaeObjective(model, batch, tape, { teacherForcing, rng });
           tape.backward(r.total);
+          opt.lr = scheduledLr(schedule, state.step - schedule.start, state.lr);
           opt.step();
+          await ema?.update();
           const loss = await r.total.item();
           if (!Number.isFinite(loss)) {
             throw new Error(`Training diverged at epoch ${epoch}, batch ${b}: loss ${loss}`);
@@ -319,24 +370,26 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       let val = NaN;
       if (epoch % valEvery === 0 || epoch === opts.epochs) {
         // The same draws every epoch, so validation losses compare across epochs (the reference redraws them).
-        val = await validate(model, data.val, opts.batchSize, new HostRng(0x7a11d), valCache);
-        opt.lr = plateau.step(val, opt.lr);
+        const evalModel = ema ? ema.sync() : model;
+        val = await validate(evalModel, data.val, opts.batchSize, new HostRng(0x7a11d), valCache);
+        if (schedule.kind === "plateau") state.lr = plateau.step(val, state.lr);
         if (val < state.bestVal) {
           state.bestVal = val;
           state.bestEpoch = epoch;
-          await saveWeights(outDir, "best", model, { epoch: String(epoch), val_loss: String(val) });
+          await saveWeights(outDir, "best", evalModel, { epoch: String(epoch), val_loss: String(val) });
         }
       }
       state.seconds += (performance.now() - t0) / 1000;
       row.seconds = state.seconds;
       row.val_loss = val;
-      state = { ...state, epoch, lr: opt.lr, plateau: plateau.state, rng: rng.state() };
-      await saveCheckpoint(outDir, model, opt, state);
+      state = { ...state, epoch, plateau: plateau.state, rng: rng.state() };
+      await saveCheckpoint(outDir, model, opt, state, ema);
       await appendLog(outDir, row);
       opts.onEpoch?.(row);
     }
   } finally {
     opt.dispose();
+    ema?.dispose();
     model.dispose();
   }
   return {
