@@ -4,7 +4,7 @@
  * rest (host-side graphs and bases, tape bookkeeping, uploads, allocation, GC) — the trainer's step
  * as `bench/train_bench.ts` runs it (`makeBatch`, objective with teacher forcing, backward, Adam).
  *
- *   deno run -A bench/train_profile.ts --preset small --batch 64 --steps 4 --warmup 1 --threads 1
+ *   deno run -A bench/train_profile.ts --preset small --batch 64 --steps 4 --warmup 1 --threads 1 [--no-cache]
  *
  * @module
  */
@@ -18,6 +18,7 @@ import { PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
 import { cdvaeObjective } from "../src/model/losses.ts";
 import { loadTrainingData, makeBatch } from "../src/train/trainer.ts";
+import { EncoderInputCache } from "../src/train/encoder_cache.ts";
 
 const args = Object.fromEntries(
   Deno.args.map((a, i) => [a, Deno.args[i + 1]]).filter(([a]) => a.startsWith("--")),
@@ -34,6 +35,9 @@ const model = new CDVAE(be, PRESETS[preset]("perov_5"), 0);
 const params = model.store.trainable();
 const opt = new Adam(params, { lr: 1e-3, clip: 0.5 });
 const rng = new HostRng(1);
+// As the trainer after its first epoch (`--no-cache`: as before the cache).
+const cache = Deno.args.includes("--no-cache") ? undefined : new EncoderInputCache(model);
+cache?.batch(data.train);
 
 /** Milliseconds and calls, by label. */
 const acc = new Map<string, { ms: number; n: number }>();
@@ -89,7 +93,7 @@ for (let it = 0; it < warmup + steps; it++) {
   on = it >= warmup;
   const recs = data.train.slice(it * batchSize, (it + 1) * batchSize);
   const t0 = performance.now();
-  const batch = makeBatch(model, recs);
+  const batch = makeBatch(model, recs, cache);
   const t1 = performance.now();
   const tape = new Tape();
   const r = await cdvaeObjective(model, batch, tape, { teacherForcing: true, rng });
