@@ -38,17 +38,20 @@ if [ -n "$NEW" ]; then
   git -C "$REPO" worktree add --detach "$NEW_DIR" "$NEW" >/dev/null 2>&1
 fi
 
-# One run in folder $1 (labelled $2); prints "LABEL crystals/s final_train_loss final_val_loss".
+# One run in folder $1 (labelled $2); prints "LABEL crystals/s final_train_loss final_val_loss
+# cpu_seconds" (the last: user + system CPU of the whole process, start-up and epoch 1 included;
+# less sensitive than wall time to other jobs on the cores).
 run_one() {
   local dir="$1" label="$2" out="$TMP/run-$2-$RANDOM"
-  (cd "$dir" && deno run -A mod.ts train --dataset perov_5 --preset small --limit "$LIMIT" \
-    --epochs "$EPOCHS" --batch-size 64 --backend wasm --seed 0 --out "$out" >/dev/null 2>&1)
-  awk -F, -v limit="$LIMIT" -v label="$label" '
+  (cd "$dir" && /usr/bin/time -f "%U %S" -o "$out.cpu" deno run -A mod.ts train --dataset perov_5 \
+    --preset small --limit "$LIMIT" --epochs "$EPOCHS" --batch-size 64 --backend wasm --seed 0 \
+    --out "$out" >/dev/null 2>&1)
+  awk -F, -v limit="$LIMIT" -v label="$label" -v cpu="$(awk '{ print $1 + $2 }' "$out.cpu")" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     { s[NR - 1] = $(col["seconds"]); tl = $(col["train_loss"]); vl = $(col["val_loss"]); n = NR - 1 }
-    END { printf "%s %.2f %s %s\n", label, limit * (n - 1) / (s[n] - s[1]), tl, vl }
+    END { printf "%s %.2f %s %s %.1f\n", label, limit * (n - 1) / (s[n] - s[1]), tl, vl, cpu }
   ' "$out/log.csv"
-  rm -rf "$out"
+  rm -rf "$out" "$out.cpu"
 }
 
 echo "old: $OLD ($(git -C "$OLD_DIR" log -1 --format=%h)), new: $(git -C "$NEW_DIR" log -1 --format=%h)" \
@@ -60,14 +63,17 @@ for r in $(seq 1 "$ROUNDS"); do
   run_one "$NEW_DIR" new | tee -a "$results"
 done
 awk '
-  { v[$1] = v[$1] " " $2 }
+  function median(list,   a, n, i, j, t) {
+    n = split(substr(list, 2), a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { v[$1] = v[$1] " " $2; c[$1] = c[$1] " " $5 }
   END {
     for (k in v) {
-      n = split(substr(v[k], 2), a, " ")
-      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-      med[k] = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-      printf "%s: median %.2f crystals/s (runs:%s)\n", k, med[k], v[k]
+      med[k] = median(v[k]); cpu[k] = median(c[k])
+      printf "%s: median %.2f crystals/s (runs:%s); median CPU %.1f s per run (runs:%s)\n", k, med[k], v[k], cpu[k], c[k]
     }
-    if (med["old"] > 0) printf "new / old: %.2fx\n", med["new"] / med["old"]
+    if (med["old"] > 0) printf "new / old: %.2fx crystals/s; CPU per run new / old: %.2f\n", med["new"] / med["old"], cpu["new"] / cpu["old"]
   }
 ' "$results"
