@@ -11,6 +11,7 @@ import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
 import { PRESETS } from "../model/config.ts";
 import { trainPropertyModel } from "../train/property.ts";
+import { type ScheduleKind, SCHEDULES } from "../train/schedule.ts";
 import {
   loadCustomData,
   loadTrainingData,
@@ -25,7 +26,8 @@ export const train: Command = {
   description:
     "Writes OUT/config.json, last.safetensors (+ optimiser state), best.safetensors, state.json, " +
     "log.csv and loss.svg after every epoch. Ctrl-C (or SIGTERM) stops after the current batch and keeps the last " +
-    "complete epoch's checkpoint; --resume continues it exactly. Where a dataset has no train.csv, it trains " +
+    "complete epoch's checkpoint; --resume continues it exactly (schedule, warm-up and EMA included: with --ema, " +
+    "last.ema.safetensors holds the average and best.safetensors is the average's best). Where a dataset has no train.csv, it trains " +
     "on val.csv and validates on a held-out 10 % of it (never on test.csv).",
   options: {
     dataset: {
@@ -72,7 +74,32 @@ export const train: Command = {
     lr: {
       type: "string",
       value: "X",
-      description: "Adam learning rate (default: 0.001; with --resume, the run's current rate unless given)",
+      description:
+        "Adam learning rate, the schedule's peak (default: 0.001; with --resume, the run's current rate unless given)",
+    },
+    schedule: {
+      type: "string",
+      value: "KIND",
+      description:
+        "Learning-rate schedule: plateau (the reference's ReduceLROnPlateau, default), constant, or cosine " +
+        "(from --lr down to --min-lr over the run's epochs); with --resume, the run's own unless given",
+    },
+    warmup: {
+      type: "string",
+      value: "STEPS",
+      description: "Linear learning-rate warm-up over this many optimiser steps (default 0), any schedule",
+    },
+    "min-lr": {
+      type: "string",
+      value: "X",
+      description: "Where the cosine schedule ends (default 0)",
+    },
+    ema: {
+      type: "string",
+      value: "DECAY",
+      description:
+        "Keep an exponential moving average of the weights (e.g. 0.999), used for validation, the best " +
+        "weights and sampling; saved in the checkpoint (with --resume, the run's own unless given)",
     },
     limit: {
       type: "string",
@@ -109,6 +136,19 @@ export const train: Command = {
     if (lr !== undefined && !(lr > 0)) {
       throw new UsageError(`--lr must be a positive number, got "${args.values.lr}"`);
     }
+    const schedule = args.values.schedule as string | undefined;
+    if (schedule !== undefined && !(SCHEDULES as readonly string[]).includes(schedule)) {
+      throw new UsageError(`Unknown --schedule "${schedule}": expected ${SCHEDULES.join(", ")}`);
+    }
+    const minLr = args.values["min-lr"] === undefined ? undefined : Number(args.values["min-lr"]);
+    if (minLr !== undefined && !(minLr >= 0)) {
+      throw new UsageError(`--min-lr must be a number ≥ 0, got "${args.values["min-lr"]}"`);
+    }
+    const ema = args.values.ema === undefined ? undefined : Number(args.values.ema);
+    if (ema !== undefined && !(ema >= 0 && ema < 1)) {
+      throw new UsageError(`--ema must be a decay in [0, 1), got "${args.values.ema}"`);
+    }
+    const warmup = intFlag(args, "warmup", { min: 0 });
     const epochs = intFlag(args, "epochs", { min: 1 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const seed = seedFlag(args);
@@ -199,6 +239,10 @@ export const train: Command = {
         resume: args.values.resume === true,
         seed,
         lr,
+        schedule: schedule as ScheduleKind | undefined,
+        warmup,
+        minLr,
+        ema,
         valEvery,
         onStep: epochBar,
         onEpoch: (row) => {

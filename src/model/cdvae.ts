@@ -12,11 +12,12 @@
 
 import type { Backend } from "../compute/backend.ts";
 import { add, exp, gather, mul, randNormal, scale } from "../compute/functional.ts";
-import { Tensor } from "../compute/tensor.ts";
+import { registry, Tensor } from "../compute/tensor.ts";
 import { Linear, MLP, ParamStore } from "../nn/module.ts";
 import type { GraphBatch } from "../nn/graph.ts";
 import { crystalOfAtoms } from "../nn/graph.ts";
 import { DimeNetPlusPlus } from "../nn/dimenet.ts";
+import { type EncoderHostInputs, uploadEncoderInputs } from "../nn/dimenet_graph.ts";
 import { GemNetT } from "../nn/gemnet.ts";
 import { buildDecoderGraph } from "../nn/gemnet_graph.ts";
 import { type CDVAEConfig, decoderNetworkConfig, encoderNetworkConfig, noiseLevels } from "./config.ts";
@@ -136,9 +137,18 @@ export class CDVAE {
     store.add("type_sigmas", Tensor.from(backend, Float32Array.from(this.typeSigmas)), "same", false);
   }
 
-  /** Encoder output → μ and log σ², each `[B, latentDim]`. */
-  encodeGraph(g: GraphBatch): { mu: Tensor; logVar: Tensor } {
-    const hidden = this.encoder.forward(g);
+  /**
+   * Encoder output → μ and log σ², each `[B, latentDim]`, from a graph batch or from the encoder's
+   * host inputs already prepared (e.g. joined from a per-crystal cache). Uploaded inputs belong
+   * to the tape or scope that records; with none, they are freed here.
+   */
+  encodeGraph(g: GraphBatch | EncoderHostInputs): { mu: Tensor; logVar: Tensor } {
+    let hidden: Tensor;
+    if ("sbf" in g) {
+      const inputs = uploadEncoderInputs(this.backend, g);
+      hidden = this.encoder.forward(inputs);
+      if (registry.current === null) inputs.dispose();
+    } else hidden = this.encoder.forward(g);
     return { mu: this.fcMu.forward(hidden), logVar: this.fcVar.forward(hidden) };
   }
 

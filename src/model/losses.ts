@@ -22,6 +22,7 @@ import type { CDVAE, HeadOutputs } from "./cdvae.ts";
 import { buildGraph, type HostCrystals } from "./graphs.ts";
 import { decoderGraphOptions } from "./config.ts";
 import type { GraphBatch } from "../nn/graph.ts";
+import type { EncoderHostInputs } from "../nn/dimenet_graph.ts";
 
 /** The loss terms, named as the reference logs them. */
 export const LOSS_TERMS = [
@@ -41,8 +42,8 @@ export type LossTerm = typeof LOSS_TERMS[number];
 export interface TrainBatch {
   /** The true structures (Niggli cells rebuilt from parameters). */
   host: HostCrystals;
-  /** The encoder's graph of the true structures. */
-  encoderGraph: GraphBatch;
+  /** The encoder's graph of the true structures, or its prepared host inputs (a per-crystal cache's). */
+  encoderGraph: GraphBatch | EncoderHostInputs;
   /** `[6B]` standardised lattice targets. */
   latticeTargets: Float32Array;
   /** `[B]` standardised property, when the model predicts one. */
@@ -147,14 +148,15 @@ export function decoderLattices(
  *
  * @param model The model
  * @param batch The batch
- * @param tape Records the ops (and owns the tensors)
+ * @param tape Records the ops (and owns the tensors); a `TensorScope` adapter
+ *   (`{ record: (f) => scope.run(f) }`) evaluates without recording (validation)
  * @param opts Teacher forcing and the generator
  * @returns The terms, totals, draws and outputs
  */
 export async function cdvaeObjective(
   model: CDVAE,
   batch: TrainBatch,
-  tape: Tape,
+  tape: Pick<Tape, "record">,
   opts: ObjectiveOptions,
 ): Promise<ObjectiveResult> {
   const c = model.config, be = model.backend, rng = opts.rng, inj = opts.inject ?? {};

@@ -21,7 +21,7 @@ import {
   sphericalBesselBasisValues,
   sphericalHarmonicsY0,
 } from "./bases.ts";
-import { atomTotal, type GraphBatch, receiversOf } from "./graph.ts";
+import { type GraphBatch, receiversOf } from "./graph.ts";
 import { indexTensor } from "./module.ts";
 
 /**
@@ -162,19 +162,45 @@ export interface EncoderGraph {
 }
 
 /**
- * Builds the encoder's device inputs: triplets (by `opts.triplets`), d/c and u(d/c) per edge, and
- * sbf[t, l·R + n] = u(d_kj/c)·N_ln·j_l(z_ln·d_kj/c)·Y_l^0(cos θ_t) per triplet (PyG's
- * `SphericalBasisLayer`, distance of the edge k→j).
- *
- * @param be Backend to upload to
- * @param g The graph batch (at least one edge)
- * @param opts Basis settings from the encoder config
- * @returns The tensors of one forward pass
- * @throws {RangeError} When the graph has no edges or an atomic number has no embedding row
+ * The host side of {@linkcode EncoderGraph}: every array the encoder's device inputs are uploaded
+ * from. Each crystal's part depends on that crystal alone, so the parts of single crystals can be
+ * computed once, kept, and joined into a batch's with {@linkcode concatEncoderHostInputs} (the
+ * trainer's per-crystal cache); the result is the same, bit for bit, as preparing the batch.
  */
-export function prepareEncoderGraph(be: Backend, g: GraphBatch, opts: EncoderGraphOptions): EncoderGraph {
-  const N = atomTotal(g), E = g.senders.length;
-  if (E === 0) throw new RangeError("Cannot prepare the encoder graph: it has no edges");
+export interface EncoderHostInputs {
+  /** Crystals B. */
+  numCrystals: number;
+  /** `[B + 1]` atom offsets. */
+  atomOffsets: Uint32Array;
+  /** `[N + 1]` edge offsets by receiver. */
+  edgeOffsets: Uint32Array;
+  /** `[E]` atomic number of each edge's receiver. */
+  receiverZ: Uint32Array;
+  /** `[E]` atomic number of each edge's sender. */
+  senderZ: Uint32Array;
+  /** `[E]` d/c. */
+  distScaled: Float32Array;
+  /** `[E]` u(d/c). */
+  envelope: Float32Array;
+  /** Triplets k→j→i (edge indices of this batch). */
+  triplets: Triplets;
+  /** `[T]` cos θ. */
+  cosTheta: Float64Array;
+  /** `[T, L·R]` spherical basis. */
+  sbf: Float32Array;
+}
+
+/**
+ * The host arrays of the encoder's inputs (see {@linkcode prepareEncoderGraph}, which uploads them);
+ * a graph without edges is allowed here (a crystal's part), not by the upload.
+ *
+ * @param g The graph batch
+ * @param opts Basis settings from the encoder config
+ * @returns The host arrays
+ * @throws {RangeError} When an atomic number has no embedding row
+ */
+export function encoderHostInputs(g: GraphBatch, opts: EncoderGraphOptions): EncoderHostInputs {
+  const E = g.senders.length;
   for (const z of g.numbers) {
     if (z >= opts.numElements) {
       throw new RangeError(`Cannot prepare the encoder graph: atomic number "${z}" ≥ ${opts.numElements}`);
@@ -210,26 +236,122 @@ export function prepareEncoderGraph(be: Backend, g: GraphBatch, opts: EncoderGra
     zr[e] = g.numbers[recv[e]];
     zs[e] = g.numbers[g.senders[e]];
   }
-  const tensors = {
-    atomOffsets: indexTensor(be, g.atomOffsets),
-    edgeOffsets: indexTensor(be, g.edgeOffsets),
-    receiverZ: indexTensor(be, zr),
-    senderZ: indexTensor(be, zs),
-    distScaled: Tensor.from(be, x, [E, 1]),
-    envelope: Tensor.from(be, env, [E, 1]),
-    idxKj: T > 0 ? indexTensor(be, triplets.kj) : undefined,
-    tripletOffsets: indexTensor(be, triplets.offsets),
-    sbf: T > 0 ? Tensor.from(be, sbf, [T, L * R]) : undefined,
-  };
   return {
     numCrystals: g.numCrystals,
-    numAtoms: N,
+    atomOffsets: g.atomOffsets,
+    edgeOffsets: g.edgeOffsets,
+    receiverZ: zr,
+    senderZ: zs,
+    distScaled: x,
+    envelope: env,
+    triplets,
+    cosTheta,
+    sbf,
+  };
+}
+
+/**
+ * Joins the host inputs of consecutive parts (e.g. single crystals) into those of one batch:
+ * arrays are concatenated and indices shifted, exactly what {@linkcode encoderHostInputs} of the
+ * joined graph would give.
+ *
+ * @param parts The parts, in batch order
+ * @returns The batch's host inputs
+ */
+export function concatEncoderHostInputs(parts: readonly EncoderHostInputs[]): EncoderHostInputs {
+  let B = 0, N = 0, E = 0, T = 0, S = 0;
+  for (const h of parts) {
+    B += h.numCrystals;
+    N += h.atomOffsets[h.numCrystals];
+    E += h.receiverZ.length;
+    T += h.cosTheta.length;
+    S += h.sbf.length;
+  }
+  const out: EncoderHostInputs = {
+    numCrystals: B,
+    atomOffsets: new Uint32Array(B + 1),
+    edgeOffsets: new Uint32Array(N + 1),
+    receiverZ: new Uint32Array(E),
+    senderZ: new Uint32Array(E),
+    distScaled: new Float32Array(E),
+    envelope: new Float32Array(E),
+    triplets: { kj: new Uint32Array(T), ji: new Uint32Array(T), offsets: new Uint32Array(E + 1) },
+    cosTheta: new Float64Array(T),
+    sbf: new Float32Array(S),
+  };
+  let b = 0, n = 0, e = 0, t = 0, s = 0;
+  for (const h of parts) {
+    const nb = h.numCrystals, nn = h.atomOffsets[nb], ne = h.receiverZ.length, nt = h.cosTheta.length;
+    for (let i = 1; i <= nb; i++) out.atomOffsets[b + i] = n + h.atomOffsets[i];
+    for (let i = 1; i <= nn; i++) out.edgeOffsets[n + i] = e + h.edgeOffsets[i];
+    out.receiverZ.set(h.receiverZ, e);
+    out.senderZ.set(h.senderZ, e);
+    out.distScaled.set(h.distScaled, e);
+    out.envelope.set(h.envelope, e);
+    for (let i = 0; i < nt; i++) {
+      out.triplets.kj[t + i] = e + h.triplets.kj[i];
+      out.triplets.ji[t + i] = e + h.triplets.ji[i];
+    }
+    for (let i = 1; i <= ne; i++) out.triplets.offsets[e + i] = t + h.triplets.offsets[i];
+    out.cosTheta.set(h.cosTheta, t);
+    out.sbf.set(h.sbf, s);
+    b += nb;
+    n += nn;
+    e += ne;
+    t += nt;
+    s += h.sbf.length;
+  }
+  return out;
+}
+
+/**
+ * Uploads host inputs as the encoder's device inputs.
+ *
+ * @param be Backend to upload to
+ * @param h The host arrays (at least one edge)
+ * @returns The tensors of one forward pass
+ * @throws {RangeError} When the graph has no edges
+ */
+export function uploadEncoderInputs(be: Backend, h: EncoderHostInputs): EncoderGraph {
+  const E = h.receiverZ.length, T = h.cosTheta.length;
+  if (E === 0) throw new RangeError("Cannot prepare the encoder graph: it has no edges");
+  const LR = h.sbf.length / Math.max(1, T);
+  const tensors = {
+    atomOffsets: indexTensor(be, h.atomOffsets),
+    edgeOffsets: indexTensor(be, h.edgeOffsets),
+    receiverZ: indexTensor(be, h.receiverZ),
+    senderZ: indexTensor(be, h.senderZ),
+    distScaled: Tensor.from(be, h.distScaled, [E, 1]),
+    envelope: Tensor.from(be, h.envelope, [E, 1]),
+    idxKj: T > 0 ? indexTensor(be, h.triplets.kj) : undefined,
+    tripletOffsets: indexTensor(be, h.triplets.offsets),
+    sbf: T > 0 ? Tensor.from(be, h.sbf, [T, LR]) : undefined,
+  };
+  return {
+    numCrystals: h.numCrystals,
+    numAtoms: h.atomOffsets[h.numCrystals],
     numEdges: E,
     numTriplets: T,
     ...tensors,
-    host: { triplets, cosTheta },
+    host: { triplets: h.triplets, cosTheta: h.cosTheta },
     dispose() {
       for (const t of Object.values(tensors)) t?.dispose();
     },
   };
+}
+
+/**
+ * Builds the encoder's device inputs: triplets (by `opts.triplets`), d/c and u(d/c) per edge, and
+ * sbf[t, l·R + n] = u(d_kj/c)·N_ln·j_l(z_ln·d_kj/c)·Y_l^0(cos θ_t) per triplet (PyG's
+ * `SphericalBasisLayer`, distance of the edge k→j).
+ *
+ * @param be Backend to upload to
+ * @param g The graph batch (at least one edge)
+ * @param opts Basis settings from the encoder config
+ * @returns The tensors of one forward pass
+ * @throws {RangeError} When the graph has no edges or an atomic number has no embedding row
+ */
+export function prepareEncoderGraph(be: Backend, g: GraphBatch, opts: EncoderGraphOptions): EncoderGraph {
+  if (g.senders.length === 0) throw new RangeError("Cannot prepare the encoder graph: it has no edges");
+  return uploadEncoderInputs(be, encoderHostInputs(g, opts));
 }

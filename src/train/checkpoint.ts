@@ -3,7 +3,11 @@
  * - `config.json`: the model config (with its fitted scalers);
  * - `last.safetensors`, `best.safetensors`: weights in PyTorch's layout (reference names);
  * - `last.optim.safetensors`: Adam's moments (`m.<param>`, `v.<param>`);
+ * - `last.ema.safetensors`: the moving average of the weights, when the run keeps one (`--ema`);
  * - `state.json`: epoch, step, learning rate, schedule, host RNG state, best validation loss.
+ *
+ * Runs written before schedules and the EMA existed have neither `schedule` nor `emaDecay` in
+ * `state.json`: they resume as the reference's plateau schedule without an average, as they ran.
  *
  * Every file is written to a temporary name and renamed, and `state.json` last, so a run killed
  * at any moment leaves the previous complete checkpoint readable.
@@ -20,7 +24,8 @@ import {
   loadIntoStore,
   storeToSafetensors,
 } from "../model/safetensors.ts";
-import type { PlateauState } from "./schedule.ts";
+import type { LrSchedule, PlateauState } from "./schedule.ts";
+import type { WeightEma } from "./ema.ts";
 
 /** What `state.json` holds. */
 export interface TrainState {
@@ -29,8 +34,13 @@ export interface TrainState {
   epoch: number;
   /** Optimiser steps taken. */
   step: number;
+  /** The plateau schedule's current rate (the base the warm-up scales; unused by cosine). */
   lr: number;
   plateau: PlateauState;
+  /** The learning-rate schedule (absent: the reference's plateau from `lr`, no warm-up). */
+  schedule?: LrSchedule;
+  /** Decay of the weights' moving average, when the run keeps one (`last.ema.safetensors`). */
+  emaDecay?: number;
   /** Host RNG state after the last completed epoch. */
   rng: number[];
   bestVal: number;
@@ -62,10 +72,22 @@ export async function saveWeights(
   await writeFileAtomic(`${dir}/${tag}.safetensors`, await storeToSafetensors(model.store, meta));
 }
 
-/** Saves the full resumable checkpoint: last weights, optimiser moments, state. */
-export async function saveCheckpoint(dir: string, model: CDVAE, opt: Adam, state: TrainState): Promise<void> {
+/** Saves the full resumable checkpoint: last weights, optimiser moments, the EMA's weights, state. */
+export async function saveCheckpoint(
+  dir: string,
+  model: CDVAE,
+  opt: Adam,
+  state: TrainState,
+  ema?: WeightEma,
+): Promise<void> {
   await writeFileAtomic(`${dir}/config.json`, JSON.stringify(model.config, null, 1) + "\n");
   await saveWeights(dir, "last", model, { epoch: String(state.epoch) });
+  if (ema) {
+    await saveWeights(dir, "last.ema", ema.sync(), {
+      epoch: String(state.epoch),
+      ema_decay: String(ema.decay),
+    });
+  }
   const names = [...model.store.entries].filter(([, e]) => e.tensor.requiresGrad).map(([n]) => n);
   const { m, v } = opt.moments;
   const tensors: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
@@ -86,6 +108,12 @@ export async function readConfig(dir: string): Promise<CDVAEConfig> {
 export async function loadWeights(path: string, model: CDVAE): Promise<void> {
   const { tensors } = decodeSafetensors(await Deno.readFile(path));
   loadIntoStore(model.store, tensors);
+}
+
+/** Restores the weights' moving average of a run that keeps one (`last.ema.safetensors`). */
+export async function loadEmaWeights(dir: string, ema: WeightEma): Promise<void> {
+  await loadWeights(`${dir}/last.ema.safetensors`, ema.model);
+  await ema.readBack();
 }
 
 /** Restores last weights and optimiser moments; returns the saved state. */

@@ -11,7 +11,7 @@
 import { Adam } from "../compute/adam.ts";
 import type { Backend } from "../compute/backend.ts";
 import { HostRng } from "../compute/host_rng.ts";
-import { Tape, zeroGrad } from "../compute/tape.ts";
+import { Tape, TensorScope, zeroGrad } from "../compute/tape.ts";
 import { REFERENCE_OPTIMIZER, REFERENCE_PLATEAU } from "./reference.ts";
 import { type DatasetName, loadDataset, readDatasetCsv } from "../data/datasets.ts";
 import type { Crystal } from "../crystal/crystal.ts";
@@ -29,6 +29,7 @@ import {
 import { encoderGraph, packHost } from "../model/graphs.ts";
 import {
   loadCheckpoint,
+  loadEmaWeights,
   readConfig,
   saveCheckpoint,
   saveWeights,
@@ -36,7 +37,9 @@ import {
   writeFileAtomic,
 } from "./checkpoint.ts";
 import { lossCurveSvg } from "./plot.ts";
-import { ReduceLROnPlateau } from "./schedule.ts";
+import { EncoderInputCache } from "./encoder_cache.ts";
+import { type LrSchedule, ReduceLROnPlateau, scheduledLr, type ScheduleKind } from "./schedule.ts";
+import { WeightEma } from "./ema.ts";
 
 /** Training and validation records, and a sentence on where they came from. */
 export interface TrainingData {
@@ -165,14 +168,21 @@ export async function loadCustomData(path: string, opts: CustomDataOptions = {})
   };
 }
 
-/** Builds the objective's batch from records. */
-export function makeBatch(model: CDVAE, records: readonly CrystalRecord[]): TrainBatch {
+/**
+ * Builds the objective's batch from records; with `cache`, the encoder's inputs are joined from
+ * its per-crystal parts (the same values as building them for the batch).
+ */
+export function makeBatch(
+  model: CDVAE,
+  records: readonly CrystalRecord[],
+  cache?: EncoderInputCache,
+): TrainBatch {
   const host = packHost(records.map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })));
   const enc = model.config.encoder;
   const t = scaledTargets(model, records);
   return {
     host,
-    encoderGraph: encoderGraph(host, enc),
+    encoderGraph: cache ? cache.batch(records) : encoderGraph(host, enc),
     latticeTargets: t.lattice,
     property: model.config.predictProperty ? t.property : undefined,
   };
@@ -192,9 +202,21 @@ export interface TrainOptions {
   /** Continue from `outDir`'s last checkpoint. */
   resume?: boolean;
   seed?: number;
-  /** Adam learning rate (default 1e-3); given with `resume`, it replaces the run's current rate
-   * (e.g. to anneal a run whose budget ends before the plateau schedule would act). */
+  /** Adam learning rate (default 1e-3): the schedule's peak. Given with `resume`, it replaces the
+   * run's current rate and peak (e.g. to anneal a run whose budget ends before the plateau
+   * schedule would act). */
   lr?: number;
+  /** Learning-rate schedule (default `plateau`, the reference's). With `resume`: the run's saved
+   * one unless given; a new kind given on resume starts (warm-up, cosine) from the current step. */
+  schedule?: ScheduleKind;
+  /** Linear warm-up over this many optimiser steps (default 0; with `resume`, the saved one). */
+  warmup?: number;
+  /** Where the cosine schedule ends (default 0). */
+  minLr?: number;
+  /** Keep an exponential moving average of the weights with this decay, and validate, keep the
+   * best and sample with it. With `resume`: the run's saved decay unless given (given to a run
+   * that kept none, the average starts at the resumed weights). */
+  ema?: number;
   /** Validate (and checkpoint) every this many epochs (default 1). */
   valEvery?: number;
   /** Called after every optimiser step. */
@@ -203,6 +225,30 @@ export interface TrainOptions {
   onEpoch?: (row: Record<string, number>) => void;
   /** Polled between steps; when true, the run stops after saving the last complete epoch. */
   shouldStop?: () => boolean;
+}
+
+/**
+ * The schedule a session runs: a fresh run's from the options; a resumed run's saved one (runs
+ * from before schedules existed: the reference's plateau, no warm-up), with the options given on
+ * resume replacing its parts (a new kind or warm-up starts at the current step).
+ */
+function resolveSchedule(opts: TrainOptions, state: TrainState, batchesPerEpoch: number): LrSchedule {
+  const saved = state.schedule ??
+    { kind: "plateau", peak: state.lr, warmup: 0, minLr: 0, totalSteps: 0, start: 0 };
+  const fresh = !opts.resume;
+  const restart = fresh || (opts.schedule !== undefined && opts.schedule !== saved.kind) ||
+    (opts.warmup !== undefined && opts.warmup !== saved.warmup);
+  const start = fresh ? 0 : restart ? state.step : saved.start;
+  return {
+    kind: opts.schedule ?? saved.kind,
+    peak: opts.lr ?? (fresh ? state.lr : saved.peak),
+    warmup: opts.warmup ?? (fresh ? 0 : saved.warmup),
+    minLr: opts.minLr ?? saved.minLr,
+    // Up to this session's `epochs` (so a run resumed with the same target continues its curve
+    // exactly, and a larger target stretches what is left of it).
+    totalSteps: state.step - start + (opts.epochs - state.epoch) * batchesPerEpoch,
+    start,
+  };
 }
 
 /** What a run ended with. */
@@ -244,6 +290,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const { gradientClipValue, ...adam } = REFERENCE_OPTIMIZER;
   const opt = new Adam(params, { ...adam, lr: opts.lr ?? adam.lr, clip: gradientClipValue });
   const plateau = new ReduceLROnPlateau({ ...REFERENCE_PLATEAU });
+  const batchesPerEpoch = Math.ceil(data.train.length / opts.batchSize);
   let state: TrainState = {
     format: "cdvae-train-state/1",
     epoch: 0,
@@ -255,15 +302,27 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     bestEpoch: 0,
     seconds: 0,
   };
+  let ema: WeightEma | undefined;
   if (opts.resume) {
     state = await loadCheckpoint(outDir, model, opt);
     plateau.state = state.plateau;
     if (opts.lr !== undefined) opt.lr = state.lr = opts.lr;
+    const decay = opts.ema ?? state.emaDecay;
+    if (decay !== undefined) {
+      ema = await WeightEma.create(opts.backend, model, decay);
+      if (state.emaDecay !== undefined) await loadEmaWeights(outDir, ema);
+    }
   } else {
+    if (opts.ema !== undefined) ema = await WeightEma.create(opts.backend, model, opts.ema);
     await writeFileAtomic(`${outDir}/log.csv`, CSV_COLUMNS.join(",") + "\n");
     await writeFileAtomic(`${outDir}/data.txt`, data.note + "\n");
   }
+  state.schedule = resolveSchedule(opts, state, batchesPerEpoch);
+  if (ema) state.emaDecay = ema.decay;
+  const schedule = state.schedule;
   const rng = HostRng.fromState(state.rng);
+  // The encoder's inputs of each crystal, built in its first epoch and reused after.
+  const trainCache = new EncoderInputCache(model), valCache = new EncoderInputCache(model);
   const valEvery = opts.valEvery ?? 1;
   let stopped = false;
   try {
@@ -280,12 +339,14 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         const recs = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize).map((i) => data.train[i]);
-        const batch = makeBatch(model, recs);
+        const batch = makeBatch(model, recs, trainCache);
         const tape = new Tape();
         try {
           const r = await cdvaeObjective(model, batch, tape, { teacherForcing, rng });
           tape.backward(r.total);
+          opt.lr = scheduledLr(schedule, state.step - schedule.start, state.lr);
           opt.step();
+          await ema?.update();
           const loss = await r.total.item();
           if (!Number.isFinite(loss)) {
             throw new Error(`Training diverged at epoch ${epoch}, batch ${b}: loss ${loss}`);
@@ -311,24 +372,26 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       let val = NaN;
       if (epoch % valEvery === 0 || epoch === opts.epochs) {
         // The same draws every epoch, so validation losses compare across epochs (the reference redraws them).
-        val = await validate(model, data.val, opts.batchSize, new HostRng(0x7a11d));
-        opt.lr = plateau.step(val, opt.lr);
+        const evalModel = ema ? ema.sync() : model;
+        val = await validate(evalModel, data.val, opts.batchSize, new HostRng(0x7a11d), valCache);
+        if (schedule.kind === "plateau") state.lr = plateau.step(val, state.lr);
         if (val < state.bestVal) {
           state.bestVal = val;
           state.bestEpoch = epoch;
-          await saveWeights(outDir, "best", model, { epoch: String(epoch), val_loss: String(val) });
+          await saveWeights(outDir, "best", evalModel, { epoch: String(epoch), val_loss: String(val) });
         }
       }
       state.seconds += (performance.now() - t0) / 1000;
       row.seconds = state.seconds;
       row.val_loss = val;
-      state = { ...state, epoch, lr: opt.lr, plateau: plateau.state, rng: rng.state() };
-      await saveCheckpoint(outDir, model, opt, state);
+      state = { ...state, epoch, plateau: plateau.state, rng: rng.state() };
+      await saveCheckpoint(outDir, model, opt, state, ema);
       await appendLog(outDir, row);
       opts.onEpoch?.(row);
     }
   } finally {
     opt.dispose();
+    ema?.dispose();
     model.dispose();
   }
   return {
@@ -344,22 +407,27 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
 /**
  * The reference's validation loss (10·coord + type, decoder on the predicted lattice), averaged
  * over crystals, with its own generator so validation never disturbs the training stream.
+ * `cache` keeps the encoder's inputs of each crystal between calls.
  */
 export async function validate(
   model: CDVAE,
   records: readonly CrystalRecord[],
   batchSize: number,
   rng: HostRng,
+  cache?: EncoderInputCache,
 ): Promise<number> {
   let total = 0;
   for (let b = 0; b < records.length; b += batchSize) {
     const recs = records.slice(b, b + batchSize);
-    const tape = new Tape();
+    // No tape: nothing is differentiated, so the forward keeps no pre-activations or nodes.
+    const scope = new TensorScope();
     try {
-      const r = await cdvaeObjective(model, makeBatch(model, recs), tape, { teacherForcing: false, rng });
+      const r = await cdvaeObjective(model, makeBatch(model, recs, cache), {
+        record: (f) => scope.run(f),
+      }, { teacherForcing: false, rng });
       total += (await r.validation.item()) * recs.length;
     } finally {
-      tape.dispose();
+      scope.dispose();
     }
   }
   return total / records.length;

@@ -137,6 +137,18 @@ Deno.test("model commands explain bad input", async () => {
   assert(noInput.err.includes("--input"));
   const badSet = await quiet(() => main(["train", "--dataset", "nope"]));
   assertEquals(badSet.value, 2);
+  for (
+    const [flags, says] of [
+      [["--schedule", "linear"], "--schedule"],
+      [["--ema", "1"], "--ema"],
+      [["--min-lr", "-1"], "--min-lr"],
+      [["--warmup", "1.5"], "--warmup"],
+    ]
+  ) {
+    const bad = await quiet(() => main(["train", ...flags as string[]]));
+    assertEquals(bad.value, 2, String(flags));
+    assert(bad.err.includes(says as string), bad.err);
+  }
   const noDir = await quiet(() => main(["evaluate", "/nonexistent/dir"]));
   assertEquals(noDir.value, 1);
 });

@@ -2,7 +2,9 @@
 
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { getBackend } from "../../src/compute/backend.ts";
-import { loadCustomData, train, type TrainingData } from "../../src/train/trainer.ts";
+import { loadCustomData, train, type TrainingData, type TrainOptions } from "../../src/train/trainer.ts";
+import { WeightEma } from "../../src/train/ema.ts";
+import { fitModelScalers } from "../../src/data/preprocess.ts";
 import { writeCif } from "../../src/crystal/cif.ts";
 import { propertyMae, trainPropertyModel } from "../../src/train/property.ts";
 import { PropertyModel } from "../../src/model/property.ts";
@@ -18,29 +20,151 @@ function data(): TrainingData {
   return { train: [...r, ...r, ...r].map((x, i) => ({ ...x, id: `${x.id}-${i}` })), val: r, note: "tiny" };
 }
 
-const run = (outDir: string, epochs: number, resume = false) =>
-  train({ backend: be, config: tinyConfig(), data: data(), outDir, epochs, batchSize: 4, resume, seed: 11 });
+const run = (outDir: string, epochs: number, resume = false, extra: Partial<TrainOptions> = {}) =>
+  train({
+    backend: be,
+    config: tinyConfig(),
+    data: data(),
+    outDir,
+    epochs,
+    batchSize: 4,
+    resume,
+    seed: 11,
+    ...extra,
+  });
 
-Deno.test("resuming from the last checkpoint reproduces the uninterrupted run bit for bit", async () => {
+/** log.csv rows without the wall-time column. */
+async function logRows(dir: string): Promise<string[][]> {
+  const lines = (await Deno.readTextFile(`${dir}/log.csv`)).trim().split("\n");
+  return lines.map((l) => l.split(",").filter((_, i) => i !== 3));
+}
+
+/** state.json without the wall time. */
+async function stateOf(dir: string): Promise<Record<string, unknown>> {
+  const s = JSON.parse(await Deno.readTextFile(`${dir}/state.json`));
+  delete s.seconds;
+  return s;
+}
+
+/** The recipes the resume test covers: the reference's, and each new option. */
+const RECIPES: Record<string, Partial<TrainOptions>> = {
+  "reference (plateau)": {},
+  "EMA + warm-up + cosine": { ema: 0.9, schedule: "cosine", warmup: 3, lr: 2e-3, minLr: 1e-4 },
+  "constant + warm-up": { schedule: "constant", warmup: 2 },
+};
+
+/** Byte equality without a diff (a failing assertEquals on megabytes would diff them). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = [await Deno.readFile(a), await Deno.readFile(b)];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** Runs to `epochs` but stops (as Ctrl-C would) right after epoch `stopAfter` has been saved. */
+async function stoppedRun(outDir: string, epochs: number, stopAfter: number, extra: Partial<TrainOptions>) {
+  let stop = false;
+  const s = await run(outDir, epochs, false, {
+    ...extra,
+    onEpoch: (row) => stop = row.epoch >= stopAfter,
+    shouldStop: () => stop,
+  });
+  assert(s.stoppedEarly);
+  assertEquals(s.epochs, stopAfter);
+}
+
+Deno.test("resuming from the last checkpoint reproduces the uninterrupted run bit for bit", async (t) => {
+  for (const [name, extra] of Object.entries(RECIPES)) {
+    await t.step(name, async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        const full = await run(`${dir}/full`, 3, false, extra);
+        assertEquals(full.epochs, 3);
+        assertEquals(full.steps, 6);
+        await stoppedRun(`${dir}/split`, 3, 1, extra);
+        // Resumed without the options: the run's saved schedule and EMA continue.
+        const resumed = await run(`${dir}/split`, 3, true);
+        assertEquals(resumed.steps, 6);
+        const files = ["last.safetensors", "best.safetensors", "last.optim.safetensors"];
+        if (extra.ema !== undefined) files.push("last.ema.safetensors");
+        for (const f of files) assert(await sameFile(`${dir}/full/${f}`, `${dir}/split/${f}`), f);
+        assertEquals(await logRows(`${dir}/full`), await logRows(`${dir}/split`)); // every column but wall time
+        assertEquals(await stateOf(`${dir}/full`), await stateOf(`${dir}/split`));
+        assert((await Deno.readTextFile(`${dir}/full/loss.svg`)).includes("<polyline"));
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  }
+});
+
+Deno.test("a checkpoint without schedule and EMA state (written before they existed) resumes as the reference", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const full = await run(`${dir}/full`, 3);
-    assertEquals(full.epochs, 3);
-    assertEquals(full.steps, 6);
-    await run(`${dir}/split`, 1);
-    const resumed = await run(`${dir}/split`, 3, true);
-    assertEquals(resumed.steps, 6);
-    const a = await Deno.readFile(`${dir}/full/last.safetensors`),
-      b = await Deno.readFile(`${dir}/split/last.safetensors`);
-    assertEquals(a, b);
-    const logA = (await Deno.readTextFile(`${dir}/full/log.csv`)).split("\n").map((l) =>
-      l.split(",").filter((_, i) => i !== 3)
+    await run(`${dir}/full`, 3);
+    await run(`${dir}/old`, 1);
+    const state = JSON.parse(await Deno.readTextFile(`${dir}/old/state.json`));
+    assertEquals(state.schedule.kind, "plateau");
+    assertEquals(state.emaDecay, undefined);
+    delete state.schedule;
+    await Deno.writeTextFile(`${dir}/old/state.json`, JSON.stringify(state, null, 1) + "\n");
+    await run(`${dir}/old`, 3, true);
+    assertEquals(
+      await Deno.readFile(`${dir}/full/last.safetensors`),
+      await Deno.readFile(`${dir}/old/last.safetensors`),
     );
-    const logB = (await Deno.readTextFile(`${dir}/split/log.csv`)).split("\n").map((l) =>
-      l.split(",").filter((_, i) => i !== 3)
+    assertEquals(await logRows(`${dir}/full`), await logRows(`${dir}/old`));
+    await Deno.stat(`${dir}/old/last.ema.safetensors`).then(
+      () => assert(false, "no EMA file without --ema"),
+      () => {},
     );
-    assertEquals(logA, logB); // every column but wall time
-    assert((await Deno.readTextFile(`${dir}/full/loss.svg`)).includes("<polyline"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--warmup scales the rate step by step; cosine falls towards --min-lr over the run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lrs = async (d: string) =>
+      (await Deno.readTextFile(`${d}/log.csv`)).trim().split("\n").slice(1).map((l) =>
+        Number(l.split(",")[2])
+      );
+    // 2 steps per epoch: the last step of epoch 1 is step 2 of a 4-step warm-up.
+    await run(`${dir}/w`, 3, false, { schedule: "constant", warmup: 4, lr: 1e-3 });
+    assertEquals(await lrs(`${dir}/w`), [5e-4, 1e-3, 1e-3]);
+    await run(`${dir}/c`, 3, false, { schedule: "cosine", lr: 1e-3, minLr: 1e-4 });
+    const c = await lrs(`${dir}/c`);
+    // The last of 6 steps runs at 5/6 of the half cosine (it reaches --min-lr when the run ends).
+    assertAlmostEquals(c[2], 1e-4 + 0.5 * 9e-4 * (1 + Math.cos(5 * Math.PI / 6)), 1e-10);
+    assert(c[0] < 1e-3 && c[0] > c[1] && c[1] > c[2], `${c}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("WeightEma: each update moves the average by (1 − decay) towards the weights; decay 0 saves the weights", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = new CDVAE(be, { ...tinyConfig(), scalers: fitModelScalers(tinyRecords()) }, 1);
+    const ema = await WeightEma.create(be, model, 0.75);
+    const p = model.store.trainable()[0];
+    const w0 = (await p.read()).slice() as Float32Array;
+    const w1 = w0.map((x) => x + 1);
+    be.write(p.buffer, w1);
+    await ema.update();
+    const expect = w0.map((x, i) => 0.75 * x + 0.25 * w1[i]);
+    assertEquals(ema.values[0], expect);
+    assertEquals((await ema.sync().store.trainable()[0].read()) as Float32Array, expect);
+    ema.dispose();
+    model.dispose();
+    // With decay 0 the average is the weights: the saved average equals the last weights.
+    await run(`${dir}/e0`, 2, false, { ema: 0 });
+    const a = decodeSafetensors(await Deno.readFile(`${dir}/e0/last.safetensors`)).tensors;
+    const b = decodeSafetensors(await Deno.readFile(`${dir}/e0/last.ema.safetensors`)).tensors;
+    for (const [name, t] of a) assertEquals(b.get(name)!.data, t.data, name);
+    let msg = "";
+    await WeightEma.create(be, new CDVAE(be, { ...tinyConfig(), scalers: fitModelScalers(tinyRecords()) }), 1)
+      .catch((e) => msg = e.message);
+    assert(msg.includes("[0, 1)"), msg);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
