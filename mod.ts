@@ -179,6 +179,7 @@ export type {
   TrainOptions,
   TrainSummary,
 } from "./src/train/trainer.ts";
+export { preprocessCrystals } from "./src/data/preprocess.ts";
 export type { CrystalRecord } from "./src/data/preprocess.ts";
 export { trainPropertyModel } from "./src/train/property.ts";
 export type { PropertyTrainOptions } from "./src/train/property.ts";
