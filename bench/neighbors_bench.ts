@@ -17,9 +17,9 @@ import type { Crystal } from "../src/crystal/crystal.ts";
 import { neighborFixtureCrystals } from "./_neighbors_fixture.ts";
 import { fracToCart, latticeVolume } from "../src/crystal/lattice.ts";
 import {
-  densities,
+  densityMany,
   minDistanceMany,
-  minImageDisplacementPacked,
+  minImageDisplacementMany,
   type NeighborListBatch,
   neighborListMany,
 } from "../src/core/geometry.ts";
@@ -128,15 +128,15 @@ const packed = {
 const noisy = packed.frac.map((x, k) => x + 0.05 * Math.sin(7 * k));
 
 const CELL = `cell geometry, ${M} crystals`;
-Deno.bench("minImageDisplacementPacked, 27 images (d_min)", { group: CELL, baseline: true }, () => {
-  minImageDisplacementPacked(packed.lattices, noisy, packed.frac, packed.offsets);
+Deno.bench("minImageDisplacementMany, 27 images (d_min)", { group: CELL, baseline: true }, () => {
+  minImageDisplacementMany(packed.lattices, noisy, packed.frac, packed.offsets);
 });
-Deno.bench("minImageDisplacementPacked, exact (all images)", { group: CELL }, () => {
-  minImageDisplacementPacked(packed.lattices, noisy, packed.frac, packed.offsets, { images: "all" });
+Deno.bench("minImageDisplacementMany, exact (all images)", { group: CELL }, () => {
+  minImageDisplacementMany(packed.lattices, noisy, packed.frac, packed.offsets, { images: "all" });
 });
 Deno.bench("minDistanceMany", { group: CELL }, () => {
   minDistanceMany(crystals);
 });
 Deno.bench("densities", { group: CELL }, () => {
-  densities(crystals);
+  densityMany(crystals);
 });

@@ -11,7 +11,7 @@
 
 import type { Crystal } from "../src/crystal/crystal.ts";
 import { latticeFromParameters } from "../src/crystal/lattice.ts";
-import { niggliReduceLattices, niggliReduceMany } from "../src/core/lattice.ts";
+import { niggliReduceLatticeMany, niggliReduceMany } from "../src/core/lattice.ts";
 
 const DATASETS = ["perov_5", "carbon_24", "mp_20"] as const;
 
@@ -72,8 +72,8 @@ if (import.meta.main) {
     const crystals = crystalsOn(lattices, 12);
     result[name] = {
       count: m,
-      batch: rate(() => niggliReduceLattices(lattices), m),
-      per_call: rate(() => singles.forEach((l) => niggliReduceLattices(l)), m, 5),
+      batch: rate(() => niggliReduceLatticeMany(lattices), m),
+      per_call: rate(() => singles.forEach((l) => niggliReduceLatticeMany(l)), m, 5),
       structures_12: rate(() => niggliReduceMany(crystals), m, 9),
     };
   }
@@ -86,10 +86,10 @@ if (import.meta.main) {
     const crystals = crystalsOn(lattices, 12);
     const group = `${name} (${m} lattices)`;
     Deno.bench(`${name}: one batch call`, { group, baseline: true }, () => {
-      niggliReduceLattices(lattices);
+      niggliReduceLatticeMany(lattices);
     });
     Deno.bench(`${name}: one call per lattice`, { group }, () => {
-      for (const l of singles) niggliReduceLattices(l);
+      for (const l of singles) niggliReduceLatticeMany(l);
     });
     Deno.bench(`${name}: structures, 12 atoms each, one batch call`, { group }, () => {
       niggliReduceMany(crystals);

@@ -22,8 +22,8 @@ import {
 } from "../data/datasets.ts";
 import {
   COV_CUTOFFS,
+  coverageFingerprintMany,
   coverageMetrics,
-  fingerprints,
   generationMetrics,
   reconstructionMetrics,
 } from "../eval/metrics.ts";
@@ -216,10 +216,10 @@ export const evaluate: Command = {
           propModel.dispose();
         }
       }
-      const genFps = fingerprints(crystals, progressCallback("fingerprints (generated)"));
+      const genFps = coverageFingerprintMany(crystals, progressCallback("fingerprints (generated)"));
       const cov = coverageMetrics(
         genFps,
-        fingerprints(ref, progressCallback(`fingerprints (${dataset} ${split})`)),
+        coverageFingerprintMany(ref, progressCallback(`fingerprints (${dataset} ${split})`)),
         COV_CUTOFFS[dataset],
         progressCallback("coverage"),
       );

@@ -55,15 +55,30 @@ export interface Backend {
   readonly name: string;
   /** Largest range, in bytes, one binding may cover; ops split work above it (tests lower it). */
   maxBindingBytes: number;
-  /** Allocates an uninitialised (GPU: pooled, possibly reused) buffer. */
+  /**
+   * Allocates an uninitialised (GPU: pooled, possibly reused) buffer.
+   * @internal
+   */
   alloc(dtype: DType, length: number): DeviceBuffer;
-  /** Copies host data into `buf` (ordered after every dispatch recorded so far). */
+  /**
+   * Copies host data into `buf` (ordered after every dispatch recorded so far).
+   * @internal
+   */
   write(buf: DeviceBuffer, data: HostArray): void;
-  /** Submits pending work and copies `buf` back to the host. */
+  /**
+   * Submits pending work and copies `buf` back to the host.
+   * @internal
+   */
   read(buf: DeviceBuffer): Promise<HostArray>;
-  /** Returns `buf` to the pool. The caller must not use it afterwards. */
+  /**
+   * Returns `buf` to the pool. The caller must not use it afterwards.
+   * @internal
+   */
   free(buf: DeviceBuffer): void;
-  /** Records one kernel launch. */
+  /**
+   * Records one kernel launch.
+   * @internal
+   */
   dispatch(d: Dispatch): void;
   /** Submits everything recorded so far (one command encoder). */
   flush(): void;

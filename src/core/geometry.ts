@@ -12,7 +12,6 @@
  */
 
 import type { Crystal } from "../crystal/crystal.ts";
-import { wrapFrac } from "../crystal/lattice.ts";
 import { callBatch, callChunks, callCore, GeometryError, packCrystals } from "./wasm.ts";
 import { neighborArgs, NL_ACTION, searchPacked } from "./_neighbors.ts";
 
@@ -212,7 +211,7 @@ export function minImageDisplacement(
   lattice: Float64Array,
   opts: MinImageOptions = {},
 ): Float64Array {
-  return minImageDisplacementPacked(lattice, fracA, fracB, new Uint32Array([0, fracA.length / 3 | 0]), opts);
+  return minImageDisplacementMany(lattice, fracA, fracB, new Uint32Array([0, fracA.length / 3 | 0]), opts);
 }
 
 /**
@@ -230,7 +229,7 @@ export function minImageDisplacement(
  * ```ts
  * import assert from "node:assert";
  * const L = [2, 0, 0, 0, 2, 0, 0, 0, 2];
- * const d = minImageDisplacementPacked(
+ * const d = minImageDisplacementMany(
  *   new Float64Array([...L, ...L]),
  *   new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
  *   new Float64Array([0.75, 0, 0, 0.5, 0.5, 0.25]),
@@ -239,7 +238,7 @@ export function minImageDisplacement(
  * assert.deepStrictEqual([...d], [-0.5, 0, 0, 0, 0, -0.5]);
  * ```
  */
-export function minImageDisplacementPacked(
+export function minImageDisplacementMany(
   lattices: Float64Array,
   fracA: Float64Array,
   fracB: Float64Array,
@@ -256,22 +255,6 @@ export function minImageDisplacementPacked(
     (core) => core.min_image_displacements(lattices, fracA, fracB, atomOffsets, cdvae, out, status),
   );
   return out;
-}
-
-/**
- * Fractional coordinates wrapped into [0, 1) (values within 1e-12 below 1 become 0, as the core's
- * Niggli reduction and the CIF reader do). Pure TypeScript; no wasm call.
- *
- * @param frac Fractional coordinates (any length)
- * @returns A new array
- * @example
- * ```ts
- * import assert from "node:assert";
- * assert.deepStrictEqual([...wrapToCell(new Float64Array([1.25, -0.25, 3]))], [0.25, 0.75, 0]);
- * ```
- */
-export function wrapToCell(frac: ArrayLike<number>): Float64Array {
-  return Float64Array.from(frac, wrapFrac);
 }
 
 /** Options of {@linkcode minDistance}. */
@@ -353,7 +336,7 @@ export function minDistanceMany(crystals: readonly Crystal[], opts: MinDistanceO
  * ```
  */
 export function cellVolume(c: Pick<Crystal, "lattice">): number {
-  return cellVolumes([c])[0];
+  return cellVolumeMany([c])[0];
 }
 
 /**
@@ -366,10 +349,10 @@ export function cellVolume(c: Pick<Crystal, "lattice">): number {
  * ```ts
  * import assert from "node:assert";
  * const c = { lattice: new Float64Array([1, 0, 0, 0, 2, 0, 0, 0, 3]) };
- * assert.deepStrictEqual([...cellVolumes([c, c])], [6, 6]);
+ * assert.deepStrictEqual([...cellVolumeMany([c, c])], [6, 6]);
  * ```
  */
-export function cellVolumes(crystals: readonly Pick<Crystal, "lattice">[]): Float64Array {
+export function cellVolumeMany(crystals: readonly Pick<Crystal, "lattice">[]): Float64Array {
   const action = "compute the volume of";
   const lattices = new Float64Array(9 * crystals.length);
   crystals.forEach((c, i) => {
@@ -406,7 +389,7 @@ export function cellVolumes(crystals: readonly Pick<Crystal, "lattice">[]): Floa
  * ```
  */
 export function density(c: Crystal): number {
-  return densities([c])[0];
+  return densityMany([c])[0];
 }
 
 /**
@@ -419,11 +402,11 @@ export function density(c: Crystal): number {
  * ```ts
  * import assert from "node:assert";
  * const h = { lattice: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), frac: new Float64Array(3), numbers: new Uint8Array([1]) };
- * const [d] = densities([h]);
+ * const [d] = densityMany([h]);
  * assert.ok(Math.abs(d - 1.00794 * 1.66053906892) < 1e-9);
  * ```
  */
-export function densities(crystals: readonly Crystal[]): Float64Array {
+export function densityMany(crystals: readonly Crystal[]): Float64Array {
   const action = "compute the density of";
   const out = new Float64Array(crystals.length);
   for (const [offset, batch] of callChunks(crystals)) {

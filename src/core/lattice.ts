@@ -11,7 +11,6 @@
  */
 
 import type { Crystal } from "../crystal/crystal.ts";
-import type { LatticeParameters } from "../crystal/lattice.ts";
 import { callBatch, callChunks, GeometryError, MAX_CRYSTALS_PER_CALL, packCrystals } from "./wasm.ts";
 
 export { GeometryError, wasmCoreVersion } from "./wasm.ts";
@@ -54,13 +53,14 @@ const ACTION = "Niggli-reduce";
  * @example A skewed cubic cell
  * ```ts
  * import assert from "node:assert";
+ * import { latticeParameters } from "../crystal/lattice.ts";
  * const c = {
  *   lattice: new Float64Array([3, 0, 0, 3, 3, 0, 0, 0, 3]),
  *   frac: new Float64Array([0.5, 0.25, 0]),
  *   numbers: new Uint8Array([26]),
  * };
  * const { crystal, transform } = niggliReduce(c);
- * const p = latticeParams(crystal.lattice);
+ * const p = latticeParameters(crystal.lattice);
  * assert.ok(Math.abs(p.b - 3) < 1e-12 && Math.abs(p.gamma - 90) < 1e-9);
  * assert.strictEqual(transform.length, 9);
  * ```
@@ -142,11 +142,11 @@ export function niggliReduceMany(crystals: readonly Crystal[], opts: NiggliOptio
  * @example
  * ```ts
  * import assert from "node:assert";
- * const { transforms } = niggliReduceLattices(new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]));
+ * const { transforms } = niggliReduceLatticeMany(new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]));
  * assert.deepStrictEqual([...transforms], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
  * ```
  */
-export function niggliReduceLattices(
+export function niggliReduceLatticeMany(
   lattices: Float64Array,
   opts: NiggliOptions = {},
 ): { lattices: Float64Array; transforms: Int32Array } {
@@ -199,31 +199,10 @@ export function isNiggliReduced(lattice: ArrayLike<number>, opts: NiggliOptions 
   return out[0] === 1;
 }
 
-function toParameters(p: Float64Array, i: number): LatticeParameters {
-  const o = 6 * i;
-  return { a: p[o], b: p[o + 1], c: p[o + 2], alpha: p[o + 3], beta: p[o + 4], gamma: p[o + 5] };
-}
-
 /**
- * Lattice parameters of a lattice matrix, computed by the core (lengths in Å, angles in degrees;
- * α = ∠(b, c), β = ∠(a, c), γ = ∠(a, b)).
- *
- * @param lattice Row-major 3×3, rows = vectors
- * @returns a, b, c, α, β, γ
- * @throws {GeometryError} If the lattice is singular, degenerate or not finite
- * @example
- * ```ts
- * import assert from "node:assert";
- * const p = latticeParams(new Float64Array([2, 0, 0, 1, Math.sqrt(3), 0, 0, 0, 5]));
- * assert.ok(Math.abs(p.gamma - 60) < 1e-12);
- * ```
- */
-export function latticeParams(lattice: ArrayLike<number>): LatticeParameters {
-  return toParameters(latticeParamsMany(Float64Array.from(lattice)), 0);
-}
-
-/**
- * Lattice parameters of many lattices: `[a, b, c, α, β, γ]` per lattice, flat.
+ * Lattice parameters of many lattices, computed by the core: `[a, b, c, α, β, γ]` per lattice, flat
+ * (lengths in Å, angles in degrees; α = ∠(b, c), β = ∠(a, c), γ = ∠(a, b)). For one lattice,
+ * {@linkcode latticeParameters} (plain TypeScript) gives the same numbers as an object.
  *
  * @param lattices `[9·M]` row-major lattices
  * @returns `[6·M]` parameters
@@ -231,11 +210,11 @@ export function latticeParams(lattice: ArrayLike<number>): LatticeParameters {
  * @example
  * ```ts
  * import assert from "node:assert";
- * const p = latticeParamsMany(new Float64Array([1, 0, 0, 0, 2, 0, 0, 0, 3]));
+ * const p = latticeParametersMany(new Float64Array([1, 0, 0, 0, 2, 0, 0, 0, 3]));
  * assert.deepStrictEqual([...p], [1, 2, 3, 90, 90, 90]);
  * ```
  */
-export function latticeParamsMany(lattices: Float64Array): Float64Array {
+export function latticeParametersMany(lattices: Float64Array): Float64Array {
   if (lattices.length % 9 !== 0) {
     throw new GeometryError(
       "bad-shape",
@@ -273,7 +252,7 @@ export function latticeParamsMany(lattices: Float64Array): Float64Array {
  * ```
  */
 export function cdvaeLatticeTarget(c: Crystal): Float64Array {
-  return cdvaeLatticeTargets([c]);
+  return cdvaeLatticeTargetMany([c]);
 }
 
 /**
@@ -290,10 +269,10 @@ export function cdvaeLatticeTarget(c: Crystal): Float64Array {
  *   frac: new Float64Array(3),
  *   numbers: new Uint8Array([1]),
  * };
- * assert.strictEqual(cdvaeLatticeTargets([c, c]).length, 12);
+ * assert.strictEqual(cdvaeLatticeTargetMany([c, c]).length, 12);
  * ```
  */
-export function cdvaeLatticeTargets(crystals: readonly Crystal[]): Float64Array {
+export function cdvaeLatticeTargetMany(crystals: readonly Crystal[]): Float64Array {
   const m = crystals.length;
   const lattices = new Float64Array(9 * m);
   const counts = new Uint32Array(m);

@@ -105,6 +105,8 @@ export class NeighborListPool implements Disposable {
   #closed = false;
 
   /**
+   * Starts the workers.
+   *
    * @param opts Number of workers, threshold for small batches
    * @throws {RangeError} For a worker count that is not an integer in 1..64
    */

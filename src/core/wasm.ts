@@ -67,6 +67,8 @@ export class GeometryError extends Error {
   readonly index?: number;
 
   /**
+   * An error of the geometry core.
+   *
    * @param kind Why the computation failed
    * @param message Full message (`Cannot <action>…: <reason>`)
    * @param options `index` of the offending crystal, `cause` of a trap

@@ -25,7 +25,20 @@ export interface Crystal {
   name?: string;
 }
 
-/** Number of atoms in a crystal. */
+/**
+ * Number of atoms in a crystal.
+ *
+ * @example Two atoms
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * assertEquals(atomCount(nacl), 2);
+ * ```
+ */
 export function atomCount(c: Crystal): number {
   return c.numbers.length;
 }
@@ -35,6 +48,18 @@ export function atomCount(c: Crystal): number {
  *
  * @throws {TypeError} If arrays have the wrong length
  * @throws {RangeError} If values are not finite, atomic numbers are out of range, or the cell is degenerate
+ *
+ * @example A coordinate missing
+ * ```ts
+ * import { assertEquals, assertThrows } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * assertEquals(validateCrystal(nacl), nacl);
+ * assertThrows(() => validateCrystal({ ...nacl, frac: new Float64Array(5) }), TypeError);
+ * ```
  */
 export function validateCrystal(c: Crystal): Crystal {
   if (!(c.lattice instanceof Float64Array) || c.lattice.length !== 9) {
@@ -64,6 +89,13 @@ export function validateCrystal(c: Crystal): Crystal {
 /**
  * Formula from atom counts, elements in order of first appearance: `"SrTiO3"`, or `"Sr1 Ti1 O3"`
  * with `{ spaced: true }`. Counts are not reduced.
+ *
+ * @example Compact and spaced
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(formula([38, 22, 8, 8, 8]), "SrTiO3");
+ * assertEquals(formula([11, 17], { spaced: true }), "Na1 Cl1");
+ * ```
  */
 export function formula(numbers: ArrayLike<number>, opts: { spaced?: boolean } = {}): string {
   const counts = new Map<number, number>();
@@ -72,7 +104,22 @@ export function formula(numbers: ArrayLike<number>, opts: { spaced?: boolean } =
   return parts.join(opts.spaced ? " " : "");
 }
 
-/** A deep copy of a crystal. */
+/**
+ * A deep copy of a crystal.
+ *
+ * @example The copy is independent
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const copy = cloneCrystal(nacl);
+ * copy.numbers[0] = 19;
+ * assertEquals(nacl.numbers[0], 11);
+ * ```
+ */
 export function cloneCrystal(c: Crystal): Crystal {
   return {
     lattice: c.lattice.slice(),

@@ -37,6 +37,13 @@ export function atomicNumber(symbol: string): number | undefined {
  * Returns the symbol of atomic number `z`.
  *
  * @throws {RangeError} If `z` is not in 1–118
+ *
+ * @example Iron
+ * ```ts
+ * import { assertEquals, assertThrows } from "../../tests/_assert.ts";
+ * assertEquals(elementSymbol(26), "Fe");
+ * assertThrows(() => elementSymbol(0), RangeError);
+ * ```
  */
 export function elementSymbol(z: number): string {
   if (!Number.isInteger(z) || z < 1 || z > MAX_ATOMIC_NUMBER) {

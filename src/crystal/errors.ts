@@ -23,6 +23,13 @@ export class CrystalParseError extends SyntaxError implements SourceLocation {
   readonly line?: number;
   readonly field?: string;
 
+  /**
+   * A parse error whose message names the format, file, line and field.
+   *
+   * @param format Format name for the message ("POSCAR", …)
+   * @param where File, line and field
+   * @param detail What was wrong
+   */
   constructor(format: string, where: SourceLocation, detail: string) {
     const line = where.line !== undefined ? ` line ${where.line}` : "";
     const field = where.field !== undefined ? ` (${where.field})` : "";

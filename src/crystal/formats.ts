@@ -17,12 +17,15 @@ export type FormatName = "cif" | "poscar" | "extxyz" | "json";
 
 /** A reader/writer pair for one format. */
 export interface CrystalFormat {
+  /** The format's name (as `--format` takes it). */
   name: FormatName;
   /** File extension written by default (without the dot). */
   extension: string;
   /** True when one file can hold several crystals. */
   multi: boolean;
+  /** Reads every crystal of a file's text. */
   read(text: string, opts?: ReadOptions): Crystal[];
+  /** Writes crystals as one file's text (formats that hold one crystal per file join several as separate blocks). */
   write(crystals: Crystal[]): string;
 }
 
@@ -107,6 +110,7 @@ export function isFormatName(name: string): name is FormatName {
 
 /** What {@linkcode readCrystalFolder} returns: the crystals, one id each, and the files read. */
 export interface CrystalFolder {
+  /** The crystals, in file-name order. */
   crystals: Crystal[];
   /** The file name, or `name#k` for the k-th crystal of a file that holds several. */
   ids: string[];
@@ -121,6 +125,23 @@ export interface CrystalFolder {
  * @param dir The folder
  * @param purpose What the caller wants the folder for, for the error message ("evaluate", …)
  * @throws {Error} If the folder does not exist, or a file does not parse
+ *
+ * @example A folder with one POSCAR
+ * ```ts
+ * import { writePoscar } from "./poscar.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/NaCl.vasp`, writePoscar(nacl));
+ * const { crystals, ids } = await readCrystalFolder(dir, "read");
+ * assertEquals(ids, ["NaCl.vasp"]);
+ * assertEquals([...crystals[0].numbers], [11, 17]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function readCrystalFolder(dir: string, purpose: string): Promise<CrystalFolder> {
   const files: string[] = [];

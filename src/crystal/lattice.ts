@@ -10,11 +10,17 @@
 
 /** Lattice lengths (Å) and angles (degrees). */
 export interface LatticeParameters {
+  /** Length of a (Å). */
   a: number;
+  /** Length of b (Å). */
   b: number;
+  /** Length of c (Å). */
   c: number;
+  /** α = ∠(b, c) (degrees). */
   alpha: number;
+  /** β = ∠(a, c) (degrees). */
   beta: number;
+  /** γ = ∠(a, b) (degrees). */
   gamma: number;
 }
 
@@ -99,7 +105,15 @@ export function det3(m: ArrayLike<number>): number {
     m[2] * (m[3] * m[7] - m[4] * m[6]);
 }
 
-/** Signed cell volume (Å³): det(L). Positive for a right-handed basis. */
+/**
+ * Signed cell volume (Å³): det(L). Positive for a right-handed basis.
+ *
+ * @example An orthorhombic cell
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(latticeVolume([2, 0, 0, 0, 3, 0, 0, 0, 4]), 24);
+ * ```
+ */
 export function latticeVolume(l: ArrayLike<number>): number {
   return det3(l);
 }
@@ -139,7 +153,15 @@ export function matmul3(a: ArrayLike<number>, b: ArrayLike<number>): Float64Arra
   return out;
 }
 
-/** Cartesian coordinates (flat N×3, Å) of fractional coordinates under lattice `l`: cart = frac · L. */
+/**
+ * Cartesian coordinates (flat N×3, Å) of fractional coordinates under lattice `l`: cart = frac · L.
+ *
+ * @example The cell centre
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals([...fracToCart([0.5, 0.5, 0.5], [2, 0, 0, 0, 3, 0, 0, 0, 4])], [1, 1.5, 2]);
+ * ```
+ */
 export function fracToCart(frac: ArrayLike<number>, l: ArrayLike<number>): Float64Array {
   const n = frac.length / 3;
   const out = new Float64Array(frac.length);
@@ -154,12 +176,27 @@ export function fracToCart(frac: ArrayLike<number>, l: ArrayLike<number>): Float
  * Fractional coordinates (flat N×3) of Cartesian coordinates under lattice `l`: frac = cart · L⁻¹.
  *
  * @throws {RangeError} If the lattice is singular
+ *
+ * @example Back to fractional
+ * ```ts
+ * import { assertAlmostEquals } from "../../tests/_assert.ts";
+ * const f = cartToFrac([1, 1.5, 2], [2, 0, 0, 0, 3, 0, 0, 0, 4]);
+ * f.forEach((x) => assertAlmostEquals(x, 0.5, 1e-15));
+ * ```
  */
 export function cartToFrac(cart: ArrayLike<number>, l: ArrayLike<number>): Float64Array {
   return fracToCart(cart, inverse3(l));
 }
 
-/** Wraps a fractional coordinate into [0, 1), mapping values within 1e-12 of 1 to 0. */
+/**
+ * Wraps a fractional coordinate into [0, 1), mapping values within 1e-12 of 1 to 0.
+ *
+ * @example Into the cell
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals([1.25, -0.25, 1 - 1e-13].map(wrapFrac), [0.25, 0.75, 0]);
+ * ```
+ */
 export function wrapFrac(x: number): number {
   const w = x - Math.floor(x);
   return w >= 1 - 1e-12 ? 0 : w;

@@ -26,19 +26,25 @@ const MIN_VOLUME = 1e-8;
 
 /** One species entry of a site: element symbol and occupancy (oxidation state optional). */
 export interface PymatgenSpecies {
+  /** Element symbol. */
   element: string;
+  /** Occupancy (1 for the ordered crystals written here). */
   occu: number;
+  /** Oxidation state, when the species carries one. */
   oxidation_state?: number;
 }
 
 /** One site of {@linkcode PymatgenStructureDict}. */
 export interface PymatgenSite {
+  /** The species on the site (one for an ordered site). */
   species: PymatgenSpecies[];
   /** Fractional coordinates. */
   abc: number[];
   /** Cartesian coordinates, Å. */
   xyz: number[];
+  /** Site label (the element symbol by default). */
   label: string;
+  /** Extra properties, kept as read. */
   properties: Record<string, unknown>;
 }
 
@@ -46,12 +52,19 @@ export interface PymatgenSite {
 export interface PymatgenLattice {
   /** Rows are the vectors a, b, c in Å. */
   matrix: number[][];
+  /** Periodicity along a, b, c (always periodic here). */
   pbc: boolean[];
+  /** Length of a (Å). */
   a: number;
+  /** Length of b (Å). */
   b: number;
+  /** Length of c (Å). */
   c: number;
+  /** α (degrees). */
   alpha: number;
+  /** β (degrees). */
   beta: number;
+  /** γ (degrees). */
   gamma: number;
   /** |det matrix|, Å³. */
   volume: number;
@@ -59,11 +72,17 @@ export interface PymatgenLattice {
 
 /** A pymatgen `Structure.as_dict()` object. */
 export interface PymatgenStructureDict {
+  /** pymatgen's module of the class (MSON marker). */
   "@module": "pymatgen.core.structure";
+  /** pymatgen's class name (MSON marker). */
   "@class": "Structure";
+  /** Total charge of the structure. */
   charge: number;
+  /** The lattice. */
   lattice: PymatgenLattice;
+  /** Extra properties, kept as read. */
   properties: Record<string, unknown>;
+  /** The sites, in order. */
   sites: PymatgenSite[];
 }
 

@@ -7,6 +7,13 @@
 
 /** A CSV syntax problem, with the 1-based line where the offending record starts. */
 export class CsvParseError extends SyntaxError {
+  /**
+   * A CSV syntax error.
+   *
+   * @param file The file, for the message
+   * @param line 1-based line where the offending record starts
+   * @param detail What was wrong
+   */
   constructor(readonly file: string, readonly line: number, detail: string) {
     super(`Cannot parse CSV "${file}" line ${line}: ${detail}`);
     this.name = "CsvParseError";

@@ -80,6 +80,12 @@ async function isFile(path: string): Promise<boolean> {
 
 /** A split that is not on disk. The message names the path and the variable to set. */
 export class DatasetNotFoundError extends Error {
+  /**
+   * A missing split.
+   *
+   * @param path The file that was looked for
+   * @param detail The full message
+   */
   constructor(readonly path: string, detail: string) {
     super(detail);
     this.name = "DatasetNotFoundError";
@@ -90,6 +96,7 @@ export class DatasetNotFoundError extends Error {
 export interface DatasetEntry {
   /** `material_id` column (or the row number when the file has none). */
   id: string;
+  /** The crystal of the `cif` column. */
   crystal: Crystal;
   /** Numeric columns other than the index, keyed by column name. */
   props: Record<string, number>;
@@ -99,9 +106,13 @@ export interface DatasetEntry {
 
 /** A whole split in memory. */
 export interface Dataset {
+  /** Dataset name (`perov_5`, …). */
   name: string;
+  /** Split name (`train`, `val`, `test`). */
   split: string;
+  /** The CSV file read. */
   path: string;
+  /** The rows read, in file order. */
   entries: DatasetEntry[];
   /** Names of the numeric property columns found. */
   propertyColumns: string[];
@@ -121,6 +132,23 @@ export interface ReadDatasetOptions {
  * Streams the rows of a CDVAE-style CSV (a `cif` column, optionally `material_id` and numeric
  * property columns) as crystals. A row whose CIF cannot be read stops the stream with an error
  * naming the file, the CSV line and the material id.
+ *
+ * @example A one-row CSV
+ * ```ts
+ * import { writeCif } from "../crystal/cif.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const path = await Deno.makeTempFile({ suffix: ".csv" });
+ * await Deno.writeTextFile(path, `,material_id,heat_ref,cif\n0,x1,0.5,"${writeCif(nacl)}"\n`);
+ * const rows = [];
+ * for await (const e of readDatasetCsv(path)) rows.push([e.id, e.props.heat_ref, e.crystal.numbers.length]);
+ * assertEquals(rows, [["x1", 0.5, 2]]);
+ * await Deno.remove(path);
+ * ```
  */
 export async function* readDatasetCsv(
   path: string,

@@ -76,7 +76,9 @@ export function latticeTarget(r: CrystalRecord): number[] {
 
 /** A standard scaler: (x − mean) / std per column, as the reference's `StandardScalerTorch`. */
 export interface Scaler {
+  /** Mean per column. */
   mean: number[];
+  /** Standard deviation per column. */
   std: number[];
 }
 

@@ -54,7 +54,9 @@ export function densityOrNaN(c: Crystal): number {
 
 /** Validity of one crystal as the reference's `Crystal` class sees it. */
 export interface CrystalValidity {
+  /** No two atoms closer than 0.5 Å and a cell volume above 0.1 Å³. */
   structural: boolean;
+  /** Passes SMACT's charge-neutrality and electronegativity checks. */
   compositional: boolean;
   /** Both. */
   valid: boolean;
@@ -62,7 +64,21 @@ export interface CrystalValidity {
   reason?: string;
 }
 
-/** Structural and SMACT composition validity of one crystal. */
+/**
+ * Structural and SMACT composition validity of one crystal.
+ *
+ * @example Atoms too close
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * assertEquals(crystalValidity(nacl), { structural: true, compositional: true, valid: true });
+ * assertEquals(crystalValidity({ ...nacl, frac: new Float64Array([0, 0, 0, 0.01, 0, 0]) }).valid, false);
+ * ```
+ */
 export function crystalValidity(c: Crystal): CrystalValidity {
   const s = structureValidity(c);
   let comp = false;
@@ -79,9 +95,13 @@ export function crystalValidity(c: Crystal): CrystalValidity {
 
 /** Generation metrics of the paper (without COV). */
 export interface GenerationMetrics {
+  /** Number of crystals scored. */
   count: number;
+  /** Share of structurally valid crystals. */
   structValid: number;
+  /** Share of compositionally valid crystals. */
   compValid: number;
+  /** Share of crystals valid in both senses. */
   valid: number;
   /**
    * Distinct reduced compositions over all crystals ÷ count (issue #6's "share of distinct
@@ -90,7 +110,9 @@ export interface GenerationMetrics {
   distinctCompositions: number;
   /** Valid crystals used for the distribution distances (≤ 1 000). */
   samples: number;
+  /** Earth mover's distance between the densities of `samples` valid crystals and the test set (g/cm³). */
   wdistDensity: number;
+  /** Earth mover's distance between the numbers of distinct elements (same crystals). */
   wdistNumElements: number;
 }
 
@@ -114,6 +136,18 @@ function distinctElements(c: Crystal): number {
  * @param generated The generated crystals
  * @param reference The test crystals
  * @param opts How many valid samples the distances use (reference: 1 000) and the seed that picks them
+ *
+ * @example A set against itself
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const { metrics } = generationMetrics([nacl, nacl], [nacl]);
+ * assertEquals([metrics.count, metrics.valid, metrics.wdistDensity], [2, 1, 0]);
+ * ```
  */
 export function generationMetrics(
   generated: readonly Crystal[],
@@ -144,8 +178,11 @@ export function generationMetrics(
 
 /** Reconstruction metrics: match rate over all pairs, mean RMS over the matches. */
 export interface ReconstructionMetrics {
+  /** Number of (reconstruction, original) pairs. */
   count: number;
+  /** Share of pairs that StructureMatcher matches. */
   matchRate: number;
+  /** Mean normalised RMS displacement over the matched pairs (NaN when none matched). */
   meanRms: number;
 }
 
@@ -155,6 +192,19 @@ export interface ReconstructionMetrics {
  * original is matched in pymatgen's CIF site order ({@linkcode pymatgenCifOrder}), as CDVAE's
  * datasets hold it: the matcher anchors its search on the original's first rarest-species site, so
  * file order would change some RMS values and decisions.
+ *
+ * @example A perfect reconstruction
+ * ```ts
+ * import { assert, assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const { metrics } = reconstructionMetrics([nacl], [nacl]);
+ * assertEquals(metrics.matchRate, 1);
+ * assert(metrics.meanRms < 1e-6);
+ * ```
  */
 export function reconstructionMetrics(
   reconstructed: readonly Crystal[],
@@ -203,11 +253,38 @@ export const COV_CUTOFFS: Readonly<
   mp_20: { struct: 0.4, comp: 10 },
 };
 
-/** Structure (CrystalNN 'ops', mean over sites) and scaled Magpie fingerprints; null where either fails. */
-export function fingerprints(
+/** The two fingerprints of one crystal that the coverage metrics compare. */
+export interface CoverageFingerprint {
+  /** CrystalNN 'ops' structure fingerprint, mean over sites ({@linkcode crystalNNFingerprint}). */
+  struct: Float64Array;
+  /** Scaled Magpie composition fingerprint ({@linkcode magpieFingerprintScaled}). */
+  comp: Float64Array;
+}
+
+/**
+ * Structure (CrystalNN 'ops', mean over sites) and scaled Magpie fingerprints of many crystals, the
+ * input of {@linkcode coverageMetrics}; null where either fails.
+ *
+ * @param crystals The crystals
+ * @param onProgress Called after each chunk of 512 crystals
+ * @returns One fingerprint pair (or null) per crystal, in order
+ *
+ * @example One crystal
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const [fp] = coverageFingerprintMany([nacl]);
+ * assertEquals([fp?.struct.length, fp?.comp.length], [61, 132]);
+ * ```
+ */
+export function coverageFingerprintMany(
   crystals: readonly Crystal[],
   onProgress?: (done: number, total: number) => void,
-): ({ struct: Float64Array; comp: Float64Array } | null)[] {
+): (CoverageFingerprint | null)[] {
   // In chunks, so long sets report progress.
   const fps: (Float64Array | null)[] = [];
   for (let i = 0; i < crystals.length; i += 512) {
@@ -227,11 +304,17 @@ export function fingerprints(
 
 /** Coverage metrics (the reference's `compute_cov`). */
 export interface CoverageMetrics {
+  /** COV-R: share of reference crystals with a generated one within both cutoffs. */
   covRecall: number;
+  /** COV-P: share of generated crystals with a reference one within both cutoffs. */
   covPrecision: number;
+  /** Mean over reference crystals of the distance to the nearest generated structure fingerprint. */
   amsdRecall: number;
+  /** Mean over generated crystals of the distance to the nearest reference structure fingerprint. */
   amsdPrecision: number;
+  /** As `amsdRecall`, for composition fingerprints. */
   amcdRecall: number;
+  /** As `amsdPrecision`, for composition fingerprints. */
   amcdPrecision: number;
   /** Generated crystals whose fingerprint failed (dropped, but still counted in COV-P's denominator). */
   failed: number;
@@ -247,15 +330,28 @@ function euclid(a: Float64Array, b: Float64Array): number {
  * COV-R / COV-P and the mean minimum distances between generated and reference fingerprints: the
  * nearest structure and the nearest composition are found independently; COV-P is divided by the
  * number of generated crystals before failed fingerprints are dropped.
+ *
+ * @example A set covers itself
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const fps = coverageFingerprintMany([nacl]);
+ * const cov = coverageMetrics(fps, fps, COV_CUTOFFS.perov_5);
+ * assertEquals([cov.covRecall, cov.covPrecision, cov.failed], [1, 1, 0]);
+ * ```
  */
 export function coverageMetrics(
-  generated: readonly ({ struct: Float64Array; comp: Float64Array } | null)[],
-  reference: readonly ({ struct: Float64Array; comp: Float64Array } | null)[],
+  generated: readonly (CoverageFingerprint | null)[],
+  reference: readonly (CoverageFingerprint | null)[],
   cutoffs: { struct: number; comp: number },
   onProgress?: (done: number, total: number) => void,
 ): CoverageMetrics {
-  const gen = generated.filter((g): g is { struct: Float64Array; comp: Float64Array } => g !== null);
-  const ref = reference.filter((g): g is { struct: Float64Array; comp: Float64Array } => g !== null);
+  const gen = generated.filter((g): g is CoverageFingerprint => g !== null);
+  const ref = reference.filter((g): g is CoverageFingerprint => g !== null);
   const recallS = new Float64Array(ref.length).fill(Infinity),
     recallC = new Float64Array(ref.length).fill(Infinity);
   const precS = new Float64Array(gen.length).fill(Infinity),
@@ -345,6 +441,18 @@ export interface OptimizationMetrics {
  * @param decoded `[decodes][starts]` crystals
  * @param predict Property of crystals (an independent property model's `predict`)
  * @param percentiles The training set's 5th, 10th and 15th percentiles (e.g. {@linkcode SR_PERCENTILES})
+ *
+ * @example One start reaching the 5th percentile
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const nacl = {
+ *   lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]),
+ *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
+ *   numbers: new Uint8Array([11, 17]),
+ * };
+ * const r = await optimizationMetrics([[nacl]], (cs) => Promise.resolve(cs.map(() => -1)), [0, 0.5, 1]);
+ * assertEquals(r.successRates, { sr5: 1, sr10: 1, sr15: 1 });
+ * ```
  */
 export async function optimizationMetrics(
   decoded: readonly (readonly Crystal[])[],
@@ -354,7 +462,7 @@ export async function optimizationMetrics(
   const flat = decoded.flat(), starts = decoded[0]?.length ?? 0;
   const ok = flat.map((c) => crystalValidity(c).valid);
   const checked = flat.filter((_, i) => ok[i]);
-  const fps = fingerprints(checked);
+  const fps = coverageFingerprintMany(checked);
   let k = 0;
   for (let i = 0; i < flat.length; i++) if (ok[i]) ok[i] = fps[k++] !== null;
   const validIdx = ok.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);

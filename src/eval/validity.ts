@@ -11,11 +11,13 @@ import { cellVolume, minDistance } from "../core/geometry.ts";
 
 /** The verdict on one crystal, with the reason when invalid. */
 export interface StructureValidity {
+  /** True when no two atoms are closer than the cutoff and the cell has volume. */
   valid: boolean;
   /** Smallest distance between distinct atoms (Å; +∞ for one atom). */
   minDistance: number;
   /** Cell volume (Å³). */
   volume: number;
+  /** Why the crystal is invalid, when it is. */
   reason?: string;
 }
 

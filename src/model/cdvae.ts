@@ -87,29 +87,59 @@ export interface HeadOutputs {
 }
 
 /**
- * A CDVAE model: parameters, encoder, decoder and heads.
+ * A CDVAE model: parameters, encoder, decoder and heads. {@linkcode CDVAE.load} reads a trained
+ * one; `generate`, `encode`, `reconstruct` and `decodeLatents` use it.
  *
  * @example Parameter names follow the reference
- * ```ts ignore
- * const model = await CDVAE.create(be, PRESETS.small("perov_5"), 1);
- * model.store.entries.has("fc_mu.weight"); // true
+ * ```ts
+ * import { getBackend } from "../compute/backend.ts";
+ * import { PRESETS } from "./config.ts";
+ * import { assert } from "../../tests/_assert.ts";
+ * const model = new CDVAE(await getBackend({ prefer: "reference" }), PRESETS.small("perov_5"), 1);
+ * assert(model.store.entries.has("fc_mu.weight"));
+ * model.dispose();
  * ```
  */
 export class CDVAE {
+  /**
+   * The parameters by the reference's names.
+   * @internal
+   */
   readonly store: ParamStore;
+  /**
+   * DimeNet++ encoder.
+   * @internal
+   */
   readonly encoder: DimeNetPlusPlus;
+  /**
+   * GemNet-T decoder.
+   * @internal
+   */
   readonly decoder: GemNetT;
+  /** @internal */
   readonly fcMu: Linear;
+  /** @internal */
   readonly fcVar: Linear;
+  /** @internal */
   readonly fcNumAtoms: MLP;
+  /** @internal */
   readonly fcLattice: MLP;
+  /** @internal */
   readonly fcComposition: MLP;
+  /** @internal */
   readonly fcProperty: MLP | undefined;
   /** σ_X levels, descending. */
   readonly sigmas: Float64Array;
   /** σ_A levels, descending. */
   readonly typeSigmas: Float64Array;
 
+  /**
+   * A model with freshly initialised weights (to train); {@linkcode CDVAE.load} reads a trained one.
+   *
+   * @param backend Where the model's tensors live
+   * @param config The architecture and schedule
+   * @param seed Seed of the initial weights
+   */
   constructor(readonly backend: Backend, readonly config: CDVAEConfig, seed = 0) {
     const c = config;
     const store = this.store = new ParamStore(backend, seed);
@@ -141,6 +171,7 @@ export class CDVAE {
    * Encoder output → μ and log σ², each `[B, latentDim]`, from a graph batch or from the encoder's
    * host inputs already prepared (e.g. joined from a per-crystal cache). Uploaded inputs belong
    * to the tape or scope that records; with none, they are freed here.
+   * @internal
    */
   encodeGraph(g: GraphBatch | EncoderHostInputs): { mu: Tensor; logVar: Tensor } {
     let hidden: Tensor;
@@ -158,6 +189,7 @@ export class CDVAE {
    * @param mu `[B, D]`
    * @param logVar `[B, D]`
    * @param rng Seed and stream offset of ε, or ε itself
+   * @internal
    */
   reparameterize(mu: Tensor, logVar: Tensor, rng: { seed: number; offset?: number } | Tensor): Tensor {
     const eps = rng instanceof Tensor ? rng : randNormal(this.backend, mu.shape, rng);
@@ -169,6 +201,7 @@ export class CDVAE {
    *
    * @param z `[B, D]`
    * @param atomOffsets `[B + 1]` atoms per crystal (true counts in training, predicted when sampling)
+   * @internal
    */
   heads(z: Tensor, atomOffsets: Uint32Array): HeadOutputs {
     const perAtom = gather(z, Tensor.from(this.backend, crystalOfAtoms({ atomOffsets })));
@@ -186,6 +219,7 @@ export class CDVAE {
    *
    * @param z `[B, D]`
    * @param g The decoder graph of the noisy structure (its `numbers` are the current types)
+   * @internal
    */
   decode(z: Tensor, g: GraphBatch): { scores: Tensor; typeLogits: Tensor } {
     const inputs = this.decoder.prepare(buildDecoderGraph(g));
@@ -201,6 +235,15 @@ export class CDVAE {
    *
    * @param source Folder path or URL (with or without a trailing slash), a shipped name, "default", or a `.ckpt`
    * @param opts Backend to run on (default: the fastest here)
+   *
+   * @example The shipped Perov-5 model
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await CDVAE.load("default", { backend: await getBackend({ prefer: "reference" }) });
+   * assertEquals(model.config.dataset, "perov_5");
+   * model.dispose();
+   * ```
    */
   static async load(source: string | URL, opts: { backend?: Backend } = {}): Promise<CDVAE> {
     if (source !== "default" && isCheckpointPath(source)) {
@@ -233,6 +276,17 @@ export class CDVAE {
    *
    * @param opts Count, seed, schedule
    * @returns The crystals, each with a `problem` when it could not be built properly
+   *
+   * @example Two crystals from a tiny random model, short schedule
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { tinyModel } from "../../tests/model/_tiny.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+   * const crystals = await model.generate({ n: 2, seed: 1, levels: 2, stepsPerLevel: 2 });
+   * assertEquals(crystals.length, 2);
+   * assertEquals((await model.generate({ n: 1, seed: 1, levels: 2, stepsPerLevel: 2 }))[0].frac, crystals[0].frac);
+   * ```
    */
   generate(opts: GenerateOptions): Promise<GeneratedCrystal[]> {
     const z = priorLatents(opts.n, this.config.latentDim, opts.seed ?? 0, opts.firstIndex ?? 0);
@@ -246,6 +300,16 @@ export class CDVAE {
    *
    * @param z `[n·D]` latents (row-major)
    * @param opts Seed, schedule, batch size
+   *
+   * @example Decode the zero latent
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { tinyModel } from "../../tests/model/_tiny.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+   * const [c] = await model.decodeLatents(new Float32Array(model.config.latentDim), { levels: 1, stepsPerLevel: 1 });
+   * assertEquals(c.frac.length, 3 * c.numbers.length);
+   * ```
    */
   async decodeLatents(z: Float32Array, opts: Omit<GenerateOptions, "n"> = {}): Promise<GeneratedCrystal[]> {
     const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, d = this.config.latentDim;
@@ -267,6 +331,17 @@ export class CDVAE {
    *
    * @param crystals Any cells (Niggli-reduced as the reference does)
    * @param seed Seed of ε
+   *
+   * @example μ, log σ² and z of one crystal
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { tinyModel } from "../../tests/model/_tiny.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+   * const cubic = { lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]), numbers: new Uint8Array([11, 17]) };
+   * const { mu, z } = await model.encode([cubic]);
+   * assertEquals([mu.length, z.length], [model.config.latentDim, model.config.latentDim]);
+   * ```
    */
   async encode(
     crystals: readonly Crystal[],
@@ -293,6 +368,17 @@ export class CDVAE {
    * Reconstructs crystals as the reference: encode, sample z = μ + σε, decode with Langevin
    * dynamics (predicted atom count, lattice and composition); `onStep` counts the steps of all
    * batches.
+   *
+   * @example One crystal through a tiny random model
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { tinyModel } from "../../tests/model/_tiny.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+   * const cubic = { lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]), numbers: new Uint8Array([11, 17]) };
+   * const [r] = await model.reconstruct([cubic], { levels: 1, stepsPerLevel: 1 });
+   * assertEquals(r.frac.length, 3 * r.numbers.length);
+   * ```
    */
   async reconstruct(
     crystals: readonly Crystal[],
@@ -314,7 +400,19 @@ export class CDVAE {
     return out;
   }
 
-  /** Number of parameters, total and by part (for `info --model`). */
+  /**
+   * Number of parameters, total and by part (for `info --model`).
+   *
+   * @example The parts add up
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { tinyModel } from "../../tests/model/_tiny.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+   * const n = model.parameterCounts();
+   * assertEquals(n.encoder + n.decoder + n.heads <= n.total, true);
+   * ```
+   */
   parameterCounts(): Record<string, number> {
     const s = this.store;
     return {

@@ -74,19 +74,29 @@ export interface CDVAEConfig {
   format: "cdvae-config/1";
   /** Dataset the model is trained on (for defaults and the card). */
   dataset: DatasetName | "custom";
+  /** Size of the latent vector z. */
   latentDim: number;
+  /** Width of the property, lattice, composition and atom-count heads. */
   hiddenDim: number;
+  /** Hidden layers of each head. */
   fcNumLayers: number;
   /** Largest atom count the num-atoms head can predict (classes 0…maxAtoms). */
   maxAtoms: number;
   /** Number of element types (atomic numbers 1…numTypes). */
   numTypes: number;
+  /** The DimeNet++ encoder. */
   encoder: EncoderConfig;
+  /** The GemNet-T decoder. */
   decoder: DecoderConfig;
+  /** Largest coordinate noise level σ_X (Å). */
   sigmaBegin: number;
+  /** Smallest coordinate noise level σ_X (Å). */
   sigmaEnd: number;
+  /** Largest atom-type noise level σ_A. */
   typeSigmaBegin: number;
+  /** Smallest atom-type noise level σ_A. */
   typeSigmaEnd: number;
+  /** Number of noise levels (geometric from begin to end). */
   numNoiseLevels: number;
   /** Loss weights. */
   cost: {

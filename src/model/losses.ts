@@ -16,7 +16,7 @@ import { add, crossEntropy, exp, mse, mul, scale, sub, sum } from "../compute/fu
 import type { Tape } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
 import { cartToFrac, fracToCart, wrapFrac } from "../crystal/lattice.ts";
-import { minImageDisplacementPacked } from "../core/geometry.ts";
+import { minImageDisplacementMany } from "../core/geometry.ts";
 import { latticeFromTarget, latticeTarget, scaleRow } from "../data/preprocess.ts";
 import type { CDVAE, HeadOutputs } from "./cdvae.ts";
 import { buildGraph, type HostCrystals } from "./graphs.ts";
@@ -218,7 +218,7 @@ export async function cdvaeObjective(
   }
   // Target: the minimum-image displacement from the noisy to the true position, true lattice,
   // scaled by 1/σ (the loss ½‖d/σ² − s/σ‖²σ² is ½‖d/σ − s‖²).
-  const dmin = minImageDisplacementPacked(host.lattices, noisyFrac, host.frac, host.atomOffsets);
+  const dmin = minImageDisplacementMany(host.lattices, noisyFrac, host.frac, host.atomOffsets);
   const coordTarget = new Float32Array(3 * nAtoms);
   for (let k = 0; k < coordTarget.length; k++) coordTarget[k] = dmin[k] / sigmaAtom[Math.floor(k / 3)];
   const decoderGraph = buildGraph(

@@ -138,6 +138,17 @@ function latentLeaf(model: CDVAE, z: Float32Array): Tensor {
  * @param model A model with a property head
  * @param z `[B·D]` latents
  * @returns `values` `[B]` (standardised) and `grad` `[B·D]`
+ *
+ * @example A tiny random model
+ * ```ts
+ * import { getBackend } from "../compute/backend.ts";
+ * import { tinyModel } from "../../tests/model/_tiny.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+ * const d = model.config.latentDim;
+ * const { values, grad } = await propertyHeadGradient(model, new Float32Array(2 * d));
+ * assertEquals([values.length, grad.length], [2, 2 * d]);
+ * ```
  */
 export async function propertyHeadGradient(
   model: CDVAE,
@@ -176,6 +187,18 @@ async function headValues(head: MLP, z: Tensor): Promise<Float64Array> {
  * @param model A trained model with a property head
  * @param z0 `[starts·D]` starting latents
  * @param opts Adam, decode and Langevin options
+ *
+ * @example Two Adam steps on a tiny random model
+ * ```ts
+ * import { getBackend } from "../compute/backend.ts";
+ * import { tinyModel } from "../../tests/model/_tiny.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const model = await tinyModel(await getBackend({ prefer: "reference" }));
+ * const d = model.config.latentDim;
+ * const r = await optimizeLatents(model, new Float32Array(d), { steps: 2, levels: 1, stepsPerLevel: 1 });
+ * assertEquals(r.decodes.map((x) => x.step), [0, 1]);
+ * assertEquals(r.decodes[1].crystals.length, 1);
+ * ```
  */
 export async function optimizeLatents(
   model: CDVAE,

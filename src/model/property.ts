@@ -24,10 +24,13 @@ import { isCheckpointPath, loadReferenceWeights, readReferenceCheckpoint } from 
 
 /** A property model's config (JSON beside its weights). */
 export interface PropertyModelConfig {
+  /** Format marker of the JSON file. */
   format: "cdvae-property-config/1";
+  /** Dataset the model is trained on. */
   dataset: DatasetName | "custom";
   /** The predicted column, e.g. `heat_ref`. */
   property: string;
+  /** The DimeNet++ encoder (one output). */
   encoder: EncoderConfig;
   /** Standardisation of the property, fitted on the training split. */
   scaler: Scaler;
@@ -48,15 +51,33 @@ export function referencePropertyModelUrl(dataset: string): URL {
 
 /** A supervised property predictor. */
 export class PropertyModel {
+  /**
+   * The parameters by the reference's names.
+   * @internal
+   */
   readonly store: ParamStore;
+  /**
+   * DimeNet++ encoder with one output.
+   * @internal
+   */
   readonly encoder: DimeNetPlusPlus;
 
+  /**
+   * A model with freshly initialised weights (to train); {@linkcode PropertyModel.load} reads a trained one.
+   *
+   * @param backend Where the model's tensors live
+   * @param config The architecture and scaler
+   * @param seed Seed of the initial weights
+   */
   constructor(readonly backend: Backend, readonly config: PropertyModelConfig, seed = 0) {
     this.store = new ParamStore(backend, seed);
     this.encoder = new DimeNetPlusPlus(this.store, "encoder", encoderNetworkConfig(config.encoder, 1));
   }
 
-  /** Standardised predictions `[B, 1]` for a graph batch (recorded when a tape records). */
+  /**
+   * Standardised predictions `[B, 1]` for a graph batch (recorded when a tape records).
+   * @internal
+   */
   forwardGraph(g: GraphBatch): Tensor {
     return this.encoder.forward(g);
   }
@@ -64,6 +85,17 @@ export class PropertyModel {
   /**
    * Predicted property of crystals (any cell; Niggli-reduced as the reference does), in the
    * property's units.
+   *
+   * @example The shipped Perov-5 property model
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await PropertyModel.load("default", { dataset: "perov_5", backend: await getBackend({ prefer: "reference" }) });
+   * const cubic = { lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]), numbers: new Uint8Array([11, 17]) };
+   * const [y] = await model.predict([cubic]);
+   * assertEquals(Number.isFinite(y), true);
+   * model.dispose();
+   * ```
    */
   async predict(crystals: readonly Crystal[], batchSize = 256): Promise<Float64Array> {
     const out = new Float64Array(crystals.length);
@@ -87,6 +119,15 @@ export class PropertyModel {
    * Loads a property model folder (config.json + weights), `"default"` for our shipped model of
    * `dataset`, `"reference"` for the CDVAE authors' one (converted), or a reference PyTorch checkpoint (`epoch=…ckpt` with `hparams.yaml` and
    * `prop_scaler.pt` beside it).
+   *
+   * @example The authors' Perov-5 property model, converted
+   * ```ts
+   * import { getBackend } from "../compute/backend.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * const model = await PropertyModel.load("reference", { dataset: "perov_5", backend: await getBackend({ prefer: "reference" }) });
+   * assertEquals(model.config.property, "heat_ref");
+   * model.dispose();
+   * ```
    */
   static async load(
     source: string | URL,

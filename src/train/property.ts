@@ -23,17 +23,27 @@ import { type TrainingData, yieldToEventLoop } from "./trainer.ts";
 
 /** Options of {@linkcode trainPropertyModel}. */
 export interface PropertyTrainOptions {
+  /** Where to train. */
   backend: Backend;
   /** Config; its scaler is refitted on the training records. */
   config: PropertyModelConfig;
+  /** Training and validation records. */
   data: TrainingData;
+  /** Folder of the run (created). */
   outDir: string;
+  /** Epochs to train. */
   epochs: number;
+  /** Crystals per optimiser step. */
   batchSize: number;
+  /** Seed of the initial weights and the batch order (default 0). */
   seed?: number;
+  /** Adam learning rate. */
   lr?: number;
+  /** Called after every epoch with its log row. */
   onEpoch?: (row: { epoch: number; train_mse: number; val_mae: number; seconds: number }) => void;
+  /** Called after every optimiser step. */
   onStep?: (info: { epoch: number; batch: number; batches: number }) => void;
+  /** Polled between steps; when true, the run stops after the current epoch. */
   shouldStop?: () => boolean;
 }
 
@@ -60,6 +70,31 @@ export async function propertyMae(
  *
  * @returns The best validation MAE and its epoch
  * @throws {Error} When the records carry no property values
+ *
+ * @example One epoch of a tiny property model
+ * ```ts
+ * import { getBackend } from "../compute/backend.ts";
+ * import { tinyConfig, tinyRecords } from "../../tests/model/_tiny.ts";
+ * import { assert } from "../../tests/_assert.ts";
+ * const outDir = await Deno.makeTempDir();
+ * const records = tinyRecords();
+ * const result = await trainPropertyModel({
+ *   backend: await getBackend({ prefer: "reference" }),
+ *   config: {
+ *     format: "cdvae-property-config/1",
+ *     dataset: "custom",
+ *     property: "heat_ref",
+ *     encoder: tinyConfig().encoder,
+ *     scaler: { mean: [0], std: [1] },
+ *   },
+ *   data: { train: records, val: records, note: "two hand-made crystals" },
+ *   outDir,
+ *   epochs: 1,
+ *   batchSize: 2,
+ * });
+ * assert(Number.isFinite(result.bestMae));
+ * await Deno.remove(outDir, { recursive: true });
+ * ```
  */
 export async function trainPropertyModel(
   opts: PropertyTrainOptions,

@@ -6,15 +6,14 @@ import { fracToCart } from "../../src/crystal/lattice.ts";
 import {
   atomicMasses,
   cellVolume,
-  cellVolumes,
-  densities,
+  cellVolumeMany,
   density,
+  densityMany,
   GeometryError,
   minDistance,
   minDistanceMany,
   minImageDisplacement,
-  minImageDisplacementPacked,
-  wrapToCell,
+  minImageDisplacementMany,
 } from "../../src/core/geometry.ts";
 
 interface Cell {
@@ -51,11 +50,11 @@ function assertKind(fn: () => unknown, kind: string, text?: RegExp): void {
   assertEquals(e.kind, kind, e.message);
 }
 
-Deno.test("cellVolumes() and densities() equal pymatgen's Structure.volume and .density", async () => {
+Deno.test("cellVolumeMany() and densityMany() equal pymatgen's Structure.volume and .density", async () => {
   for (const name of ["neighbors_datasets", "neighbors_pathological"]) {
     const fx = await cells(name);
     const cs = fx.map(crystal);
-    const vols = cellVolumes(cs), dens = densities(cs);
+    const vols = cellVolumeMany(cs), dens = densityMany(cs);
     for (const [k, c] of fx.entries()) {
       assertAlmostEquals(vols[k], c.volume, 1e-10 * c.volume, `${c.name} volume`);
       assertAlmostEquals(dens[k], c.density, 1e-12 * c.density, `${c.name} density`);
@@ -151,30 +150,15 @@ Deno.test("minImageDisplacement() points from A to the nearest image of B (d_min
   assertAlmostEquals(d[2], -0.2, 1e-12);
 });
 
-Deno.test("minImageDisplacementPacked() handles a batch with one lattice per crystal", () => {
+Deno.test("minImageDisplacementMany() handles a batch with one lattice per crystal", () => {
   const la = [2, 0, 0, 0, 2, 0, 0, 0, 2], lb = [3, 0, 0, 0, 3, 0, 0, 0, 3];
-  const d = minImageDisplacementPacked(
+  const d = minImageDisplacementMany(
     new Float64Array([...la, ...lb]),
     new Float64Array([0, 0, 0, 0.1, 0, 0, 0, 0, 0]),
     new Float64Array([0.9, 0, 0, 0.2, 0, 0, 0.6, 0, 0]),
     new Uint32Array([0, 2, 3]),
   );
   [-0.2, 0, 0, 0.2, 0, 0, -1.2, 0, 0].forEach((x, k) => assertAlmostEquals(d[k], x, 1e-12));
-});
-
-Deno.test("wrapToCell() wraps into [0, 1) and maps values just below 1 to 0", () => {
-  assertEquals([...wrapToCell([2.5, -0.25, -1e-17, 1 - 1e-13, 0])], [0.5, 0.75, 0, 0, 0]);
-  fc.assert(
-    fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true })), (xs) => {
-      const w = wrapToCell(xs);
-      w.forEach((x, k) => {
-        assert(x >= 0 && x < 1, `${xs[k]} → ${x}`);
-        const d = x - xs[k];
-        assert(Math.abs(d - Math.round(d)) < 1e-9 * Math.max(1, Math.abs(xs[k])) || x === 0);
-      });
-    }),
-    { seed: PROPERTY_SEED, numRuns: 100 },
-  );
 });
 
 // --- Bad input: each failure has its own test -----------------------------------------------

@@ -19,13 +19,12 @@ import {
 } from "../../src/crystal/lattice.ts";
 import {
   cdvaeLatticeTarget,
-  cdvaeLatticeTargets,
+  cdvaeLatticeTargetMany,
   GeometryError,
   isNiggliReduced,
-  latticeParams,
-  latticeParamsMany,
+  latticeParametersMany,
   niggliReduce,
-  niggliReduceLattices,
+  niggliReduceLatticeMany,
   niggliReduceMany,
 } from "../../src/core/lattice.ts";
 import { type DatasetEntry, type DatasetName, readDatasetCsv, splitPath } from "../../src/data/datasets.ts";
@@ -125,7 +124,7 @@ function assertTransform(
   }
 }
 
-Deno.test("niggliReduceLattices() agrees with spglib on every fixture crystal", async (t) => {
+Deno.test("niggliReduceLatticeMany() agrees with spglib on every fixture crystal", async (t) => {
   let checked = 0;
   for (const name of DATASETS) {
     const fx = await loadFixture(name);
@@ -136,8 +135,8 @@ Deno.test("niggliReduceLattices() agrees with spglib on every fixture crystal", 
       );
       const flat = new Float64Array(9 * inputs.length);
       inputs.forEach((l, i) => flat.set(l, 9 * i));
-      const { lattices, transforms } = niggliReduceLattices(flat);
-      const ours = latticeParamsMany(lattices);
+      const { lattices, transforms } = niggliReduceLatticeMany(flat);
+      const ours = latticeParametersMany(lattices);
       const failures: string[] = [];
       let pymatgenImproper = 0;
       fx.rows.forEach(([id, , , , , , , tSpglib, tPymatgen], i) => {
@@ -181,7 +180,7 @@ Deno.test("niggliReduce() of dataset structures keeps atoms in place and matches
         const results = niggliReduceMany(crystals);
         const flat = new Float64Array(9 * crystals.length);
         crystals.forEach((c, i) => flat.set(c.lattice, 9 * i));
-        const latticesOnly = niggliReduceLattices(flat);
+        const latticesOnly = niggliReduceLatticeMany(flat);
         results.forEach((r, i) => {
           const id = entries[i].id;
           assertEquals([...r.transform], [...latticesOnly.transforms.subarray(9 * i, 9 * i + 9)], id);
@@ -235,10 +234,13 @@ const arbitraryUnimodular = fc.array(
 Deno.test("niggliReduce() parameters are invariant under unimodular basis changes and rotations", async (t) => {
   const check = (l: Float64Array, u: Float64Array, r: Float64Array) => {
     const changed = matmul3(matmul3(u, l), r);
-    const [a, b] = [niggliReduceLattices(l), niggliReduceLattices(changed)];
+    const [a, b] = [niggliReduceLatticeMany(l), niggliReduceLatticeMany(changed)];
     assertTransform(changed, b.lattices, b.transforms, "changed basis");
     assert(isNiggliReduced(b.lattices), "result is not Niggli-reduced");
-    const diff = paramsDiffer(paramsArray(latticeParams(a.lattices)), paramsArray(latticeParams(b.lattices)));
+    const diff = paramsDiffer(
+      paramsArray(latticeParameters(a.lattices)),
+      paramsArray(latticeParameters(b.lattices)),
+    );
     assertEquals(diff, undefined, `U = [${u}], R = [${r}]`);
   };
   await t.step("random lattices", () => {
@@ -276,10 +278,10 @@ Deno.test("niggliReduce() keeps Cartesian positions, wraps coordinates and copie
 Deno.test("niggliReduce() of a reduced cell changes nothing but may re-pick equivalent axes", () => {
   fc.assert(
     fc.property(arbitraryLattice(), (l) => {
-      const once = niggliReduceLattices(l).lattices;
-      const twice = niggliReduceLattices(once).lattices;
+      const once = niggliReduceLatticeMany(l).lattices;
+      const twice = niggliReduceLatticeMany(once).lattices;
       assertEquals(
-        paramsDiffer(paramsArray(latticeParams(once)), paramsArray(latticeParams(twice))),
+        paramsDiffer(paramsArray(latticeParameters(once)), paramsArray(latticeParameters(twice))),
         undefined,
       );
     }),
@@ -293,7 +295,7 @@ Deno.test("niggliReduce() reproduces Křivý & Gruber's worked example", () => {
   const ax = Math.sqrt(A), bx = zeta / 2 / ax, by = Math.sqrt(B - bx * bx);
   const cx = eta / 2 / ax, cy = (xi / 2 - cx * bx) / by, cz = Math.sqrt(C - cx * cx - cy * cy);
   const l = new Float64Array([ax, 0, 0, bx, by, 0, cx, cy, cz]);
-  const r = niggliReduceLattices(l).lattices;
+  const r = niggliReduceLatticeMany(l).lattices;
   const dot = (i: number, j: number) =>
     r[3 * i] * r[3 * j] + r[3 * i + 1] * r[3 * j + 1] + r[3 * i + 2] * r[3 * j + 2];
   const got = [dot(0, 0), dot(1, 1), dot(2, 2), 2 * dot(1, 2), 2 * dot(0, 2), 2 * dot(0, 1)];
@@ -332,7 +334,7 @@ Deno.test("cdvaeLatticeTarget() divides lengths by N^(1/3) and keeps angles in d
     frac: new Float64Array(3 * n),
     numbers: new Uint8Array(n).fill(6),
   });
-  assertEquals([...cdvaeLatticeTargets([c(1), c(27)])], [3, 3, 3, 90, 90, 90, 1, 1, 1, 90, 90, 90]);
+  assertEquals([...cdvaeLatticeTargetMany([c(1), c(27)])], [3, 3, 3, 90, 90, 90, 1, 1, 1, 90, 90, 90]);
 });
 
 // ---- bad input: one test per validation branch ----
@@ -419,7 +421,7 @@ Deno.test("niggliReduceMany() rejects malformed arrays and names the crystal", (
   );
   const odd = { ...cube(), frac: new Float64Array(5) };
   assertGeometryError(() => niggliReduceMany([odd]), "bad-shape", /frac has "5" values for "2" atoms/, 0);
-  assertGeometryError(() => niggliReduceLattices(new Float64Array(10)), "bad-shape", /not 9 per lattice/);
+  assertGeometryError(() => niggliReduceLatticeMany(new Float64Array(10)), "bad-shape", /not 9 per lattice/);
 });
 
 Deno.test("niggliReduceMany() reports the first failing crystal of a batch", () => {
@@ -432,8 +434,8 @@ Deno.test("niggliReduceMany() reports the first failing crystal of a batch", () 
   );
 });
 
-Deno.test("latticeParams() and cdvaeLatticeTarget() reject invalid input", () => {
-  assertGeometryError(() => latticeParams(new Float64Array(9)), "degenerate-lattice", /crystal 0/, 0);
+Deno.test("latticeParametersMany() and cdvaeLatticeTarget() reject invalid input", () => {
+  assertGeometryError(() => latticeParametersMany(new Float64Array(9)), "degenerate-lattice", /crystal 0/, 0);
   const empty = { ...cube(), frac: new Float64Array(0), numbers: new Uint8Array(0) };
   assertGeometryError(() => cdvaeLatticeTarget(empty), "no-atoms", /no atoms/, 0);
   assert(!isNiggliReduced(new Float64Array([NaN, 0, 0, 0, 1, 0, 0, 0, 1])));

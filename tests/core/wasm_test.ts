@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "../_assert.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
-import { niggliReduce, niggliReduceLattices } from "../../src/core/lattice.ts";
+import { niggliReduce, niggliReduceLatticeMany } from "../../src/core/lattice.ts";
 import {
   callCore,
   GeometryError,
@@ -44,7 +44,7 @@ Deno.test("a wasm trap becomes a GeometryError, and the core keeps working and i
   assertEquals(after.crystal.frac, before.crystal.frac);
   // A bad-input error is not a trap: no replacement.
   const g = wasmGeneration();
-  assertThrows(() => niggliReduceLattices(new Float64Array(9)), GeometryError, /degenerate/);
+  assertThrows(() => niggliReduceLatticeMany(new Float64Array(9)), GeometryError, /degenerate/);
   await wasmReady();
   assertEquals(wasmGeneration(), g);
 });
@@ -57,7 +57,7 @@ Deno.test("wasm and JS memory stay flat over 10^6 calls", () => {
   const heapBefore = Deno.memoryUsage().heapUsed;
   const t0 = performance.now();
   for (let i = 0; i < 500_000; i++) niggliReduce(c);
-  for (let i = 0; i < 500_000; i++) niggliReduceLattices(lattice);
+  for (let i = 0; i < 500_000; i++) niggliReduceLatticeMany(lattice);
   const seconds = (performance.now() - t0) / 1000;
   const heapGrowth = Deno.memoryUsage().heapUsed - heapBefore;
   console.log(

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { assert, assertAlmostEquals, assertThrows } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 import {
   cartToFrac,
   fracToCart,
@@ -88,4 +88,19 @@ Deno.test("wrapFrac() maps into [0, 1) including values a hair below 1", () => {
   assertAlmostEquals(wrapFrac(-0.25), 0.75, 1e-15);
   assertAlmostEquals(wrapFrac(1 - 1e-14), 0, 0);
   assertAlmostEquals(wrapFrac(2.5), 0.5, 1e-15);
+});
+
+Deno.test("wrapFrac() wraps any finite number into [0, 1) by a whole number of cells", () => {
+  assertEquals([2.5, -0.25, -1e-17, 1 - 1e-13, 0].map(wrapFrac), [0.5, 0.75, 0, 0, 0]);
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true })), (xs) => {
+      const w = xs.map(wrapFrac);
+      w.forEach((x, k) => {
+        assert(x >= 0 && x < 1, `${xs[k]} → ${x}`);
+        const d = x - xs[k];
+        assert(Math.abs(d - Math.round(d)) < 1e-9 * Math.max(1, Math.abs(xs[k])) || x === 0);
+      });
+    }),
+    { seed: SEED, numRuns: 100 },
+  );
 });

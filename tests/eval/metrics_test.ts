@@ -3,8 +3,8 @@
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import {
   COV_CUTOFFS,
+  coverageFingerprintMany,
   coverageMetrics,
-  fingerprints,
   generationMetrics,
   optimizationMetrics,
   reconstructionMetrics,
@@ -65,7 +65,7 @@ Deno.test("reconstructionMetrics: identical crystals all match with RMS 0; inval
 
 Deno.test("coverageMetrics: a set covers itself; nearest structure and composition are found independently", () => {
   const cs = [rocksalt(4, [11, 17]), rocksalt(5, [19, 35]), rocksalt(4.5, [37, 53])];
-  const fps = fingerprints(cs);
+  const fps = coverageFingerprintMany(cs);
   assert(fps.every((f) => f !== null));
   const self = coverageMetrics(fps, fps, COV_CUTOFFS.perov_5);
   assertEquals([self.covRecall, self.covPrecision, self.amsdRecall, self.amcdPrecision], [1, 1, 0, 0]);

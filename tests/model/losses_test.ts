@@ -10,7 +10,7 @@ import { Tape, zeroGrad } from "../../src/compute/tape.ts";
 import { Adam } from "../../src/compute/adam.ts";
 import { cdvaeObjective, LOSS_TERMS, type StepNoise } from "../../src/model/losses.ts";
 import { makeBatch } from "../../src/train/trainer.ts";
-import { minImageDisplacementPacked } from "../../src/core/geometry.ts";
+import { minImageDisplacementMany } from "../../src/core/geometry.ts";
 import { latticeTarget, scaleRow } from "../../src/data/preprocess.ts";
 import { tinyModel, tinyRecords } from "./_tiny.ts";
 import { ignore } from "../_gpu.ts";
@@ -50,7 +50,7 @@ Deno.test("every loss term equals its definition recomputed from the outputs (2-
 
   const comp = await r.heads.composition.read(), tl = await r.typeLogits.read(), sc = await r.scores.read();
   const numbers = batch.host.numbers;
-  const dmin = minImageDisplacementPacked(
+  const dmin = minImageDisplacementMany(
     batch.host.lattices,
     r.noisyFrac,
     batch.host.frac,

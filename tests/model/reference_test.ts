@@ -14,7 +14,7 @@ import { Tape } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
 import { defaultConfig } from "../../src/model/config.ts";
-import { minImageDisplacementPacked } from "../../src/core/geometry.ts";
+import { minImageDisplacementMany } from "../../src/core/geometry.ts";
 import { cdvaeObjective, type LossTerm, scaledTargets, type TrainBatch } from "../../src/model/losses.ts";
 import { buildGraph, packHost } from "../../src/model/graphs.ts";
 import { loadIntoStore } from "../../src/model/safetensors.ts";
@@ -353,7 +353,7 @@ for (const ds of DATASETS) {
             const loss = async (x: Tensor) => (await x.read())[0];
             const L = tf.losses;
             for (const term of HEAD_TERMS) check([await loss(res.terms[term])], [L[term]], 0, LOSS, term);
-            const target = minImageDisplacementPacked(
+            const target = minImageDisplacementMany(
               batch.host.lattices,
               res.noisyFrac,
               batch.host.frac,

@@ -36,6 +36,7 @@ export type { TorchDtype } from "./tensor.ts";
 
 /** A PyTorch file that cannot be read (wraps zip and pickle problems with the file's name). */
 export class TorchFileError extends Error {
+  /** The class name, for messages. */
   override name = "TorchFileError";
 }
 
@@ -63,6 +64,14 @@ const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a];
  * @throws {UnsafePickleError} When the pickle names a global that can run code (`os.system`…)
  * @throws {TorchFileError} When the file is not a readable PyTorch zip (truncated, damaged, legacy
  *   format, TorchScript) or its pickle is malformed
+ *
+ * @example A file written by encodeTorchStateDict
+ * ```ts
+ * import { encodeTorchStateDict } from "./writer.ts";
+ * import { assert } from "../../../tests/_assert.ts";
+ * const file = readTorchFile(encodeTorchStateDict([["w", { shape: [2], data: new Float32Array([1, 2]) }]]));
+ * assert(file.value instanceof Map);
+ * ```
  */
 export function readTorchFile(bytes: Uint8Array, label = "checkpoint"): TorchFile {
   let zip: ZipArchive;
@@ -220,6 +229,15 @@ function asParameter(t: unknown, requiresGrad: unknown): TorchTensor {
  * @returns Tensors by parameter name, in file order
  * @throws {TorchFileError} When there is no state_dict, or an entry is not a tensor (an entry made
  *   by calling a global this reader does not evaluate is named with that global)
+ *
+ * @example Tensors by name
+ * ```ts
+ * import { encodeTorchStateDict } from "./writer.ts";
+ * import { assertEquals } from "../../../tests/_assert.ts";
+ * const bytes = encodeTorchStateDict([["fc.weight", { shape: [1, 2], data: new Float32Array([3, 4]) }]]);
+ * const w = stateDictOf(readTorchFile(bytes).value).get("fc.weight")!;
+ * assertEquals([w.dtype, w.shape], ["float32", [1, 2]]);
+ * ```
  */
 export function stateDictOf(value: unknown, label = "checkpoint"): Map<string, TorchTensor> {
   if (!(value instanceof Map)) {

@@ -25,16 +25,24 @@
 
 /** A pickle that cannot be read. */
 export class PickleError extends Error {
+  /** The class name, for messages. */
   override name = "PickleError";
 }
 
 /** A pickle that names a global which can run code; it is refused, never run. */
 export class UnsafePickleError extends PickleError {
+  /** The class name, for messages. */
   override name = "UnsafePickleError";
 }
 
 /** A global named by the pickle (`module.name`), kept as a value, never imported. */
 export class PickleGlobal {
+  /**
+   * A global as the pickle names it.
+   *
+   * @param module Python module
+   * @param name Name within the module
+   */
   constructor(readonly module: string, readonly name: string) {}
   /** `module.name`. */
   get qualified(): string {
@@ -52,6 +60,8 @@ export class PickleObject {
   readonly entries: Map<unknown, unknown> = new Map();
 
   /**
+   * An object as the pickle describes it.
+   *
    * @param type `module.name` of the class or callable
    * @param args Arguments of the constructor or call
    * @param called True when the pickle asked to call `type` (REDUCE, INST, OBJ) rather than to

@@ -97,6 +97,8 @@ export interface TorchStorage {
 /** A tensor read from a checkpoint, with its values copied out in row-major (contiguous) order. */
 export class TorchTensor {
   /**
+   * A tensor from its values.
+   *
    * @param dtype Element type
    * @param shape Dimensions
    * @param data Row-major values
@@ -109,7 +111,10 @@ export class TorchTensor {
     readonly requiresGrad = false,
   ) {}
 
-  /** The tensor as a safetensors-style host tensor (what `loadIntoStore` takes). */
+  /**
+   * The tensor as a safetensors-style host tensor (what `loadIntoStore` takes).
+   * @internal
+   */
   toHost(): HostTensor {
     const shape = [...this.shape];
     switch (this.dtype) {

@@ -20,7 +20,9 @@ const MAX_ZIP32 = 0xffffffff;
 
 /** One f32 tensor to write. */
 export interface StateDictTensor {
+  /** Dimensions. */
   shape: readonly number[];
+  /** Row-major values. */
   data: Float32Array;
 }
 
