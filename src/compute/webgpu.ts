@@ -268,11 +268,14 @@ export type WebGPUBackendHandle = Backend & { adapterName: string; device: GPUDe
 
 let instance: Promise<WebGPUBackendHandle> | undefined;
 
-/** Reads every shader file the registry names (relative to this module, so URL imports work). */
-async function loadShaders(): Promise<Map<string, string>> {
+/**
+ * Reads every shader file the registry names from `base` (default relative to this module, so URL
+ * imports work; a bundle passes its own).
+ */
+async function loadShaders(base = new URL("../../shaders/", import.meta.url)): Promise<Map<string, string>> {
   const files = [...new Set(Object.values(OPS).map((k) => k.shader))];
   const texts = await Promise.all(files.map(async (f) => {
-    const res = await fetch(new URL(`../../shaders/${f}`, import.meta.url));
+    const res = await fetch(new URL(f, base));
     if (!res.ok) throw new Error(`Cannot load shader "${f}": HTTP ${res.status}`);
     return await res.text();
   }));
@@ -306,6 +309,7 @@ export function webgpuBackend(): Promise<WebGPUBackendHandle> {
  * Creates a new, separate WebGPU backend on its own device (tests use it to exercise device
  * loss without touching the shared one); most code wants {@linkcode webgpuBackend}.
  *
+ * @param opts `shaderBase`: the folder of the WGSL files (default `shaders/` of this package)
  * @returns The backend and its device
  * @throws {NoAdapterError} When no adapter exists
  *
@@ -318,7 +322,7 @@ export function webgpuBackend(): Promise<WebGPUBackendHandle> {
  * be.device.destroy();
  * ```
  */
-export async function createWebGPUBackend(): Promise<WebGPUBackendHandle> {
+export async function createWebGPUBackend(opts: { shaderBase?: URL } = {}): Promise<WebGPUBackendHandle> {
   if (typeof navigator === "undefined" || !("gpu" in navigator)) {
     throw new NoAdapterError("navigator.gpu is not available in this runtime");
   }
@@ -334,6 +338,6 @@ export async function createWebGPUBackend(): Promise<WebGPUBackendHandle> {
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     },
   });
-  const shaders = await loadShaders();
+  const shaders = await loadShaders(opts.shaderBase);
   return new WebGPUBackend(device, adapter.info?.description || adapter.info?.device || "unknown", shaders);
 }
