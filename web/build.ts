@@ -51,7 +51,9 @@ export async function __cdvae_init(bytes) {
 export function deferGlue(glue: string): string {
   const at = glue.lastIndexOf(GLUE_TAIL);
   if (at < 0 || glue.slice(at + GLUE_TAIL.length).trim() !== "") {
-    throw new Error("Cannot defer the wasm glue: wasm/pkg/cdvae_wasm.js no longer ends as web/build.ts expects");
+    throw new Error(
+      "Cannot defer the wasm glue: wasm/pkg/cdvae_wasm.js no longer ends as web/build.ts expects",
+    );
   }
   return glue.slice(0, at) + DEFERRED_TAIL + "\n";
 }
@@ -80,7 +82,9 @@ async function npmPackageDir(name: string, version: string): Promise<string> {
 }
 
 /** The generation models under data/models/ (config format cdvae-config/1), with their weights file. */
-async function shippedModels(): Promise<{ name: string; dataset: string; maxAtoms: number; weights: string }[]> {
+async function shippedModels(): Promise<
+  { name: string; dataset: string; maxAtoms: number; weights: string }[]
+> {
   const found = [];
   for await (const e of Deno.readDir(new URL("data/models/", ROOT))) {
     if (!e.isDirectory) continue;
@@ -94,7 +98,14 @@ async function shippedModels(): Promise<{ name: string; dataset: string; maxAtom
         return false;
       }
     });
-    if (weights) found.push({ name: e.name, dataset: String(config.dataset ?? e.name), maxAtoms: config.maxAtoms, weights });
+    if (weights) {
+      found.push({
+        name: e.name,
+        dataset: String(config.dataset ?? e.name),
+        maxAtoms: config.maxAtoms,
+        weights,
+      });
+    }
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -142,7 +153,9 @@ export async function buildSite(outDir: URL, opts: { minify?: boolean } = {}): P
     await copy(`wasm/kernels/pkg/${f}`, new URL(`wasm/kernels/pkg/${f}`, outDir));
   }
   for await (const e of Deno.readDir(new URL("shaders/", ROOT))) {
-    if (e.isFile && e.name.endsWith(".wgsl")) await copy(`shaders/${e.name}`, new URL(`shaders/${e.name}`, outDir));
+    if (e.isFile && e.name.endsWith(".wgsl")) {
+      await copy(`shaders/${e.name}`, new URL(`shaders/${e.name}`, outDir));
+    }
   }
   const models = await shippedModels();
   if (models.length === 0) throw new Error("Cannot build the site: no generation model under data/models/");

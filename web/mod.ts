@@ -107,7 +107,9 @@ export async function chooseBackend(
     const info = adapter?.info;
     const fallback = (adapter as { isFallbackAdapter?: boolean } | null | undefined)?.isFallbackAdapter ||
       (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter;
-    const name = info ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" ") : "";
+    const name = info
+      ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" ")
+      : "";
     if (adapter && (opts.prefer === "webgpu" || !isCpuAdapter({ ...info, isFallbackAdapter: fallback }))) {
       const backend = await createWebGPUBackend({ shaderBase: new URL("shaders/", base) });
       return { backend, name: "webgpu", detail: name || "WebGPU adapter" };

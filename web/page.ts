@@ -8,36 +8,10 @@
  */
 
 import { assetBase, listModels } from "./assets.ts";
+import { type Field, LIMITS, paramValue } from "./params.ts";
 import { ELEMENT_SYMBOLS } from "../src/crystal/elements.ts";
 import type { CrystalSummary, GenerateRequest, WorkerMessage } from "./protocol.ts";
 import { drawCell, elementColor, type Viewer3D } from "./viewer.ts";
-
-/** Bounds of the form's numbers (also applied to URL parameters). */
-export const LIMITS = {
-  n: { min: 1, max: 16, default: 2 },
-  steps: { min: 1, max: 100, default: 5 },
-  levels: { min: 2, max: 50, default: 50 },
-  seed: { min: 0, max: 2 ** 31 - 1, default: 0 },
-} as const;
-
-type Field = keyof typeof LIMITS;
-
-/**
- * A form value from a URL parameter: the default when absent, else an integer clamped to the bounds.
- *
- * @example
- * ```ts
- * import { paramValue } from "./page.ts";
- * import { assertEquals } from "../tests/_assert.ts";
- * assertEquals(paramValue("n", "999"), 16);
- * assertEquals(paramValue("steps", "abc"), 5);
- * ```
- */
-export function paramValue(field: Field, raw: string | null): number {
-  const lim = LIMITS[field];
-  const v = raw === null || raw.trim() === "" ? NaN : Math.round(Number(raw));
-  return Number.isFinite(v) ? Math.min(lim.max, Math.max(lim.min, v)) : lim.default;
-}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -85,10 +59,15 @@ export async function runPage(): Promise<void> {
     ev.preventDefault();
     if (!form.reportValidity()) return;
     const values = Object.fromEntries(
-      (Object.keys(LIMITS) as Field[]).map((f) => [f, paramValue(f, (form.elements.namedItem(f) as HTMLInputElement).value)]),
+      (Object.keys(LIMITS) as Field[]).map((
+        f,
+      ) => [f, paramValue(f, (form.elements.namedItem(f) as HTMLInputElement).value)]),
     ) as Record<Field, number>;
     const req: GenerateRequest = { type: "generate", base: base.href, model: select.value, ...values };
-    const share = new URLSearchParams({ model: req.model, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) });
+    const share = new URLSearchParams({
+      model: req.model,
+      ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])),
+    });
     history.replaceState(null, "", `?${share}`);
     $<HTMLAnchorElement>("share").href = `?${share}&run=1`;
     go.disabled = true;
@@ -120,7 +99,9 @@ function onMessage(m: WorkerMessage, req: GenerateRequest, finish: () => void): 
     const inBatch = (m.done - 1) % (perLevel * levels);
     const left = m.done > 0 ? (m.seconds / m.done) * (m.total - m.done) : NaN;
     setStatus(
-      `Noise level ${Math.floor(inBatch / perLevel) + 1}/${levels} · step ${(inBatch % perLevel) + 1}/${perLevel} · ` +
+      `Noise level ${Math.floor(inBatch / perLevel) + 1}/${levels} · step ${
+        (inBatch % perLevel) + 1
+      }/${perLevel} · ` +
         `${m.done}/${m.total} steps · ${Number.isFinite(left) ? `${left.toFixed(0)} s left` : ""}`,
     );
   } else if (m.type === "done") {
@@ -176,7 +157,8 @@ function showResults(crystals: CrystalSummary[]): void {
   for (const c of crystals) results.append(card(c));
   const dl = $("downloads");
   dl.hidden = false;
-  $<HTMLButtonElement>("all-cif").onclick = () => download("cdvae_generated.cif", crystals.map((c) => c.cif).join("\n"));
+  $<HTMLButtonElement>("all-cif").onclick = () =>
+    download("cdvae_generated.cif", crystals.map((c) => c.cif).join("\n"));
   $<HTMLButtonElement>("all-json").onclick = () =>
     download(
       "cdvae_generated.json",
@@ -192,13 +174,19 @@ function showResults(crystals: CrystalSummary[]): void {
 
 function card(c: CrystalSummary): HTMLElement {
   const l = c.lattice;
-  const badge = (ok: boolean, yes: string, no: string) => el("span", { className: ok ? "ok" : "bad" }, ok ? yes : no);
+  const badge = (ok: boolean, yes: string, no: string) =>
+    el("span", { className: ok ? "ok" : "bad" }, ok ? yes : no);
   const elements = [...new Set(c.formulaSum.split(" ").map((p) => p.replace(/\d+$/, "")))];
   const legend = el(
     "div",
     { className: "legend" },
     ...elements.map((s) =>
-      el("span", {}, el("i", { style: `background:${elementColor(s)}` } as unknown as Partial<HTMLElement>), s)
+      el(
+        "span",
+        {},
+        el("i", { style: `background:${elementColor(s)}` } as unknown as Partial<HTMLElement>),
+        s,
+      )
     ),
   );
   const facts = el(
@@ -216,9 +204,18 @@ function card(c: CrystalSummary): HTMLElement {
       "tr",
       {},
       el("th", {}, "structure"),
-      el("td", {}, badge(c.structurallyValid, "valid", `invalid${c.invalidBecause ? `: ${c.invalidBecause}` : ""}`)),
+      el(
+        "td",
+        {},
+        badge(c.structurallyValid, "valid", `invalid${c.invalidBecause ? `: ${c.invalidBecause}` : ""}`),
+      ),
     ),
-    el("tr", {}, el("th", {}, "composition"), el("td", {}, badge(c.smactValid, "SMACT-valid", "not SMACT-valid"))),
+    el(
+      "tr",
+      {},
+      el("th", {}, "composition"),
+      el("td", {}, badge(c.smactValid, "SMACT-valid", "not SMACT-valid")),
+    ),
   );
   const name = `gen_${c.index}_${c.formula}`;
   const button = (label: string, f: () => void) => {

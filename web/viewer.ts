@@ -8,6 +8,8 @@
  * @module
  */
 
+import { boundaryImages } from "./cell.ts";
+
 /** The part of 3Dmol.js this file uses. */
 export interface Viewer3D {
   addModel(data: string, format: string): unknown;
@@ -28,48 +30,14 @@ interface ThreeDmol {
 
 declare const $3Dmol: ThreeDmol;
 
-/** How close to 0 or 1 (fractional) a coordinate counts as on the boundary. */
-const FACE_TOL = 1e-3;
-
-/**
- * Fractional positions to draw: each atom wrapped into [0, 1), plus its images at 1 along every
- * axis where it lies on 0 (so a corner atom appears at all 8 corners).
- *
- * @example A corner atom and a body-centre atom
- * ```ts
- * import { boundaryImages } from "./viewer.ts";
- * import { assertEquals } from "../tests/_assert.ts";
- * assertEquals(boundaryImages([0, 0, 0, 0.5, 0.5, 0.5], [1, 2]).numbers.length, 9);
- * ```
- */
-export function boundaryImages(frac: ArrayLike<number>, numbers: ArrayLike<number>): {
-  frac: number[];
-  numbers: number[];
-} {
-  const out: number[] = [], nums: number[] = [];
-  for (let i = 0; i < numbers.length; i++) {
-    const f = [0, 1, 2].map((k) => {
-      let x = frac[3 * i + k] - Math.floor(frac[3 * i + k]);
-      if (x > 1 - FACE_TOL) x = 0;
-      return x;
-    });
-    const choices = f.map((x) => (x < FACE_TOL ? [x, x + 1] : [x]));
-    for (const x of choices[0]) {
-      for (const y of choices[1]) {
-        for (const z of choices[2]) {
-          out.push(x, y, z);
-          nums.push(numbers[i]);
-        }
-      }
-    }
-  }
-  return { frac: out, numbers: nums };
-}
-
 /** Cartesian coordinates of fractional ones (rows of `lattice` are the cell vectors). */
 function cart(lattice: ArrayLike<number>, f: ArrayLike<number>, i: number): [number, number, number] {
   const [u, v, w] = [f[3 * i], f[3 * i + 1], f[3 * i + 2]];
-  return [0, 1, 2].map((k) => u * lattice[k] + v * lattice[3 + k] + w * lattice[6 + k]) as [number, number, number];
+  return [0, 1, 2].map((k) => u * lattice[k] + v * lattice[3 + k] + w * lattice[6 + k]) as [
+    number,
+    number,
+    number,
+  ];
 }
 
 /**
@@ -86,7 +54,9 @@ export function drawCell(
   const { frac, numbers } = boundaryImages(crystal.frac, crystal.numbers);
   const lines = [String(numbers.length), "cdvae"];
   for (let i = 0; i < numbers.length; i++) {
-    lines.push(`${symbols[numbers[i]]} ${cart(crystal.lattice9, frac, i).map((x) => x.toFixed(5)).join(" ")}`);
+    lines.push(
+      `${symbols[numbers[i]]} ${cart(crystal.lattice9, frac, i).map((x) => x.toFixed(5)).join(" ")}`,
+    );
   }
   viewer.addModel(lines.join("\n") + "\n", "xyz");
   viewer.setStyle({}, { sphere: { scale: 0.4, colorscheme: "Jmol" } });

@@ -82,7 +82,8 @@ export function runWorker(scope: { onmessage: unknown; postMessage(m: WorkerMess
         seed: req.seed,
         stepsPerLevel: req.steps,
         levels: req.levels,
-        onStep: (done, total) => post({ type: "progress", done, total, seconds: (performance.now() - t0) / 1000 }),
+        onStep: (done, total) =>
+          post({ type: "progress", done, total, seconds: (performance.now() - t0) / 1000 }),
       });
       post({ type: "done", crystals: crystals.map(summarize), seconds: (performance.now() - t0) / 1000 });
     } catch (err) {
@@ -91,7 +92,11 @@ export function runWorker(scope: { onmessage: unknown; postMessage(m: WorkerMess
   };
 }
 
-function modelFor(models: Map<string, Promise<CDVAE>>, req: GenerateRequest, backend: Backend): Promise<CDVAE> {
+function modelFor(
+  models: Map<string, Promise<CDVAE>>,
+  req: GenerateRequest,
+  backend: Backend,
+): Promise<CDVAE> {
   let m = models.get(req.model);
   if (!m) {
     m = loadModel(req.model, { base: req.base, backend });

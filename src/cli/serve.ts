@@ -132,7 +132,9 @@ async function siteFile(site: string, pathname: string): Promise<{ path: string;
   } catch {
     return undefined;
   }
-  if (rel.split("/").some((part) => part === ".." || part.startsWith(".") && part !== "") || rel.includes("\0")) {
+  if (
+    rel.split("/").some((part) => part === ".." || part.startsWith(".") && part !== "") || rel.includes("\0")
+  ) {
     return undefined;
   }
   let path = `${site}${rel}`;
@@ -149,6 +151,28 @@ async function siteFile(site: string, pathname: string): Promise<{ path: string;
 }
 
 /**
+ * A handler for the files of a static site folder (GET and HEAD): undefined when the path names no
+ * file there (or leaves the folder), so that the caller answers it.
+ *
+ * @param site The folder (`deno task build:web` writes `out/web`)
+ */
+export function staticSite(site: string): (req: Request) => Promise<Response | undefined> {
+  const root = site.replace(/\/$/, "");
+  return async (req) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return undefined;
+    const file = await siteFile(root, new URL(req.url).pathname);
+    if (!file) return undefined;
+    const ext = file.path.slice(file.path.lastIndexOf(".") + 1);
+    const headers = {
+      "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
+      "content-length": String(file.size),
+    };
+    if (req.method === "HEAD") return new Response(null, { headers });
+    return new Response((await Deno.open(file.path)).readable, { headers });
+  };
+}
+
+/**
  * The request handler (exported for tests): the static site, the API form and the JSON API over one
  * loaded model.
  *
@@ -161,9 +185,12 @@ export function makeHandler(
 ): (req: Request) => Promise<Response> {
   const limits = { n: opts.n ?? 8, steps: opts.steps ?? 100 };
   const queue = new JobQueue(opts.queue ?? 4);
-  const site = opts.site?.replace(/\/$/, "");
+  const files = opts.site === undefined ? undefined : staticSite(opts.site);
   const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...headers },
+    });
   return async (req) => {
     const url = new URL(req.url);
     if (url.pathname === "/health") return new Response("ok");
@@ -171,23 +198,17 @@ export function makeHandler(
       if (req.method !== "GET" && req.method !== "HEAD") {
         return json({ error: `Method ${req.method} not allowed` }, 405, { allow: "GET, HEAD" });
       }
-      const file = site === undefined ? undefined : await siteFile(site, url.pathname);
-      if (file) {
-        const ext = file.path.slice(file.path.lastIndexOf(".") + 1);
-        const headers = {
-          "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
-          "content-length": String(file.size),
-        };
-        if (req.method === "HEAD") return new Response(null, { headers });
-        return new Response((await Deno.open(file.path)).readable, { headers });
-      }
-      if (url.pathname === "/" && site === undefined) {
+      const file = await files?.(req);
+      if (file) return file;
+      if (url.pathname === "/" && files === undefined) {
         return new Response(API_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
       }
       return json({ error: `No route ${url.pathname}` }, 404);
     }
     // Sampling is expensive and not idempotent in cost: only GET (a link, a test) starts it.
-    if (req.method !== "GET") return json({ error: `Use GET for /generate, not ${req.method}` }, 405, { allow: "GET" });
+    if (req.method !== "GET") {
+      return json({ error: `Use GET for /generate, not ${req.method}` }, 405, { allow: "GET" });
+    }
     const int = (name: string, def: number, max: number) => {
       const raw = url.searchParams.get(name);
       const v = raw === null || raw === "" ? def : Number(raw);
@@ -253,9 +274,11 @@ export function withRequestLog(
       return res;
     } finally {
       log(
-        `${new Date().toISOString()} ${addr.hostname ?? "?"} ${req.method} ${url.pathname}${url.search} ${status} ${
-          (performance.now() - t0).toFixed(0)
-        } ms${req.signal.aborted ? " (client gone)" : ""}`,
+        `${new Date().toISOString()} ${
+          addr.hostname ?? "?"
+        } ${req.method} ${url.pathname}${url.search} ${status} ${(performance.now() - t0).toFixed(0)} ms${
+          req.signal.aborted ? " (client gone)" : ""
+        }`,
       );
     }
   };
@@ -280,7 +303,12 @@ export const serve: Command = {
       default: "out/web",
       description: "Folder of the static site written by deno task build:web",
     },
-    queue: { type: "string", value: "N", default: "4", description: "Sampling jobs that may wait (then 503)" },
+    queue: {
+      type: "string",
+      value: "N",
+      default: "4",
+      description: "Sampling jobs that may wait (then 503)",
+    },
     model: { type: "string", value: "DIR|URL", default: "default", description: "Model folder or URL" },
     backend: {
       type: "string",
@@ -294,7 +322,9 @@ export const serve: Command = {
     const hostname = String(args.values.hostname);
     let site: string | undefined = String(args.values.site);
     if (!(await Deno.stat(`${site}/index.html`).then((i) => i.isFile, () => false))) {
-      console.error(`No built site in "${site}" (run deno task build:web): serving the API form at / instead`);
+      console.error(
+        `No built site in "${site}" (run deno task build:web): serving the API form at / instead`,
+      );
       site = undefined;
     }
     const model = await CDVAE.load(String(args.values.model), {
