@@ -102,7 +102,10 @@ Deno.test("serve: only GET runs /generate; the site's files with their types; no
     assertEquals(await index.text(), "<!doctype html><p>demo</p>");
     const wasm = await handle(new Request("http://x/web/x.wasm"));
     assertEquals([wasm.headers.get("content-type"), (await wasm.bytes()).length], ["application/wasm", 4]);
-    assertEquals((await handle(new Request("http://x/web/x.wasm", { method: "HEAD" }))).headers.get("content-length"), "4");
+    assertEquals(
+      (await handle(new Request("http://x/web/x.wasm", { method: "HEAD" }))).headers.get("content-length"),
+      "4",
+    );
     for (const path of ["/%2e%2e/etc/passwd", "/web/%2E%2E/%2E%2E/x", "/.hidden", "/nope.js"]) {
       const res = await handle(new Request(`http://x${path}`));
       assertEquals(res.status, 404, path);
@@ -117,8 +120,13 @@ Deno.test("serve: only GET runs /generate; the site's files with their types; no
 
 Deno.test("serve: one log line per request; listens on 127.0.0.1 unless told otherwise", async () => {
   const lines: string[] = [];
-  const handle = withRequestLog(async () => new Response("ok", { status: 201 }), (l) => lines.push(l));
-  const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5000 } } as Deno.ServeHandlerInfo;
+  const handle = withRequestLog(
+    () => Promise.resolve(new Response("ok", { status: 201 })),
+    (l) => lines.push(l),
+  );
+  const info = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5000 },
+  } as Deno.ServeHandlerInfo;
   await handle(new Request("http://x/generate?n=1"), info);
   await handle(new Request("http://x/health"), info);
   assertEquals(lines.length, 2);
