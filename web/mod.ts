@@ -112,7 +112,17 @@ export async function chooseBackend(
       : "";
     if (adapter && (opts.prefer === "webgpu" || !isCpuAdapter({ ...info, isFallbackAdapter: fallback }))) {
       const backend = await createWebGPUBackend({ shaderBase: new URL("shaders/", base) });
-      return { backend, name: "webgpu", detail: name || "WebGPU adapter" };
+      const slow = isCpuAdapter({ ...info, isFallbackAdapter: fallback });
+      return {
+        backend,
+        name: "webgpu",
+        detail: name || "WebGPU adapter",
+        ...(slow
+          ? {
+            note: "WebGPU on a fallback/CPU adapter, as asked: the wasm backend is usually much faster here",
+          }
+          : {}),
+      };
     }
     if (opts.prefer === "webgpu") throw new Error("Cannot use WebGPU: this browser offers no adapter");
     if (adapter) why = `the WebGPU adapter${name ? ` (${name})` : ""} is a fallback/CPU adapter`;

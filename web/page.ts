@@ -1,6 +1,6 @@
 /**
  * The demo page (web/index.html): a form whose values also come from the URL
- * (`?model=&n=&steps=&levels=&seed=&run=1`), generation in a Web Worker (`worker.ts`) with
+ * (`?model=&n=&steps=&levels=&seed=&backend=&run=1`), generation in a Web Worker (`worker.ts`) with
  * progress and Cancel, and one result card per crystal with a rotatable 3D view, the facts of
  * the crystal, its CIF folded away and downloads.
  *
@@ -42,6 +42,9 @@ export async function runPage(): Promise<void> {
   }
   const wanted = params.get("model");
   if (wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  const backendSelect = form.elements.namedItem("backend") as HTMLSelectElement;
+  const wantedBackend = params.get("backend");
+  if (wantedBackend === "webgpu" || wantedBackend === "wasm") backendSelect.value = wantedBackend;
 
   let worker: Worker | undefined;
   const finish = () => {
@@ -63,10 +66,20 @@ export async function runPage(): Promise<void> {
         f,
       ) => [f, paramValue(f, (form.elements.namedItem(f) as HTMLInputElement).value)]),
     ) as Record<Field, number>;
-    const req: GenerateRequest = { type: "generate", base: base.href, model: select.value, ...values };
+    const prefer = backendSelect.value === "webgpu" || backendSelect.value === "wasm"
+      ? backendSelect.value
+      : undefined;
+    const req: GenerateRequest = {
+      type: "generate",
+      base: base.href,
+      model: select.value,
+      ...values,
+      ...(prefer ? { prefer } : {}),
+    };
     const share = new URLSearchParams({
       model: req.model,
       ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])),
+      ...(prefer ? { backend: prefer } : {}),
     });
     history.replaceState(null, "", `?${share}`);
     $<HTMLAnchorElement>("share").href = `?${share}&run=1`;
@@ -108,7 +121,11 @@ function onMessage(m: WorkerMessage, req: GenerateRequest, finish: () => void): 
     finish();
     setProgress(1, 1);
     const valid = m.crystals.filter((c) => c.structurallyValid).length;
-    setStatus(`${m.crystals.length} crystals in ${m.seconds.toFixed(1)} s (${valid} structurally valid).`);
+    setStatus(
+      `${m.crystals.length} crystal${m.crystals.length === 1 ? "" : "s"} in ${
+        m.seconds.toFixed(1)
+      } s (${valid} structurally valid).`,
+    );
     showResults(m.crystals);
     demo.runs++;
   } else {

@@ -1,6 +1,6 @@
 /**
  * The numbers of the demo form: their bounds, and their values from URL parameters
- * (`?model=&n=&steps=&levels=&seed=&run=1`).
+ * (`?model=&n=&steps=&levels=&seed=&backend=&run=1`).
  *
  * @module
  */

@@ -65,7 +65,7 @@ export function summarize(c: GeneratedCrystal, index: number): CrystalSummary {
 
 /** Serves generation requests on this worker's message port. */
 export function runWorker(scope: { onmessage: unknown; postMessage(m: WorkerMessage): void }): void {
-  let choice: Promise<BackendChoice> | undefined;
+  const choices = new Map<string, Promise<BackendChoice>>();
   const models = new Map<string, Promise<CDVAE>>();
   const post = (m: WorkerMessage) => scope.postMessage(m);
   scope.onmessage = async (e: MessageEvent<GenerateRequest>) => {
@@ -73,10 +73,15 @@ export function runWorker(scope: { onmessage: unknown; postMessage(m: WorkerMess
     const t0 = performance.now();
     try {
       await initCore({ base: req.base });
-      choice ??= chooseBackend({ base: req.base, prefer: req.prefer });
-      const { backend, name, detail, note } = await choice;
+      const key = req.prefer ?? "auto";
+      if (!choices.has(key)) {
+        const c = chooseBackend({ base: req.base, prefer: req.prefer });
+        c.catch(() => choices.delete(key));
+        choices.set(key, c);
+      }
+      const { backend, name, detail, note } = await choices.get(key)!;
       post({ type: "backend", name, detail, ...(note ? { note } : {}) });
-      const model = await modelFor(models, req, backend);
+      const model = await modelFor(models, req, backend, name);
       const crystals = await model.generate({
         n: req.n,
         seed: req.seed,
@@ -96,12 +101,14 @@ function modelFor(
   models: Map<string, Promise<CDVAE>>,
   req: GenerateRequest,
   backend: Backend,
+  backendName: string,
 ): Promise<CDVAE> {
-  let m = models.get(req.model);
+  const key = `${req.model} on ${backendName}`;
+  let m = models.get(key);
   if (!m) {
     m = loadModel(req.model, { base: req.base, backend });
-    m.catch(() => models.delete(req.model));
-    models.set(req.model, m);
+    m.catch(() => models.delete(key));
+    models.set(key, m);
   }
   return m;
 }
