@@ -3,17 +3,19 @@
  * `deno task build:web` writes (`--site`, default `out/web/`; the page generates in the browser),
  * or a small form over the JSON API when that folder is missing. The JSON API samples on the server:
  * `GET /generate?n=2&steps=20&seed=1` answers formula, summary facts and the CIF of each crystal;
- * `GET /health` answers "ok". One model, loaded once; one sampling job runs at a time, a few wait
- * (a full queue answers 503 with Retry-After), and a client that disconnects cancels its job.
- * One log line per request goes to stderr.
+ * `GET /health` answers "ok". One model, loaded once on a sampling thread of its own (so that the
+ * server keeps answering while it samples); one sampling job runs at a time, a few wait (a full
+ * queue answers 503 with Retry-After), and a client that disconnects cancels its job. One log line
+ * per request goes to stderr.
  *
  * @module
  */
 
-import { type Command, intFlag } from "./command.ts";
-import { backendFromFlag, describeCrystal } from "./generate.ts";
+import { type Command, intFlag, UsageError } from "./command.ts";
+import { describeCrystal } from "./generate.ts";
 import { pymatgenFormulas, writeCif } from "../crystal/cif.ts";
-import { CDVAE } from "../model/cdvae.ts";
+import type { GeneratedCrystal } from "../model/sampler.ts";
+import type { FromSampler, ToSampler } from "./_serve_worker.ts";
 
 /** Shown at `/` when the static site has not been built. */
 const API_PAGE = `<!doctype html><meta charset="utf-8"><title>cdvae</title>
@@ -172,15 +174,95 @@ export function staticSite(site: string): (req: Request) => Promise<Response | u
   };
 }
 
+/** What the handler samples with: a loaded `CDVAE`, or {@linkcode workerSampler}'s thread. */
+export interface Sampler {
+  /** As `CDVAE.generate`; an exception thrown by `onStep` stops the job and rejects with it. */
+  generate(opts: {
+    n: number;
+    seed: number;
+    stepsPerLevel: number;
+    onStep?: (done: number, total: number) => void;
+  }): Promise<GeneratedCrystal[]>;
+}
+
+/**
+ * A model loaded on a sampling thread of its own (`_serve_worker.ts`). Jobs run there one at a time;
+ * each step is reported back, and when the job's `onStep` throws here, a flag in shared memory
+ * stops the job there after its current step.
+ *
+ * @param model Model folder, URL or "default"
+ * @param backend webgpu, wasm or reference (default: the fastest there)
+ * @returns The sampler, once the model is loaded; `close()` ends the thread
+ */
+export async function workerSampler(model: string, backend?: string): Promise<Sampler & { close(): void }> {
+  const worker = new Worker(new URL("./_serve_worker.ts", import.meta.url), { type: "module" });
+  const post = (m: ToSampler) => worker.postMessage(m);
+  interface Job {
+    resolve(c: GeneratedCrystal[]): void;
+    reject(e: unknown): void;
+    onStep?: (done: number, total: number) => void;
+    stop: Int32Array;
+    /** What `onStep` threw (the job then ends with it). */
+    reason?: unknown;
+  }
+  const jobs = new Map<number, Job>();
+  const ready = Promise.withResolvers<void>();
+  let nextId = 1;
+  worker.onmessage = (e: MessageEvent<FromSampler>) => {
+    const m = e.data;
+    if (m.type === "started") return post({ type: "init", model, ...(backend ? { backend } : {}) });
+    if (m.type === "ready") return ready.resolve();
+    if (m.type === "error" && m.id === undefined) return ready.reject(new Error(m.message));
+    const job = jobs.get(m.id!);
+    if (!job) return;
+    if (m.type === "step") {
+      try {
+        job.onStep?.(m.done, m.total);
+      } catch (err) {
+        job.reason ??= err;
+        Atomics.store(job.stop, 0, 1);
+      }
+      return;
+    }
+    jobs.delete(m.id!);
+    if (m.type === "done") job.resolve(m.crystals);
+    else job.reject(job.reason ?? new Error(m.message));
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const err = new Error(`The sampling thread failed: ${e.message}`);
+    ready.reject(err);
+    for (const job of jobs.values()) job.reject(err);
+    jobs.clear();
+  };
+  try {
+    await ready.promise;
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  return {
+    generate(opts) {
+      const id = nextId++;
+      const stop = new Int32Array(new SharedArrayBuffer(4));
+      const { promise, resolve, reject } = Promise.withResolvers<GeneratedCrystal[]>();
+      jobs.set(id, { resolve, reject, onStep: opts.onStep, stop });
+      post({ type: "job", id, n: opts.n, seed: opts.seed, stepsPerLevel: opts.stepsPerLevel, stop });
+      return promise;
+    },
+    close: () => worker.terminate(),
+  };
+}
+
 /**
  * The request handler (exported for tests): the static site, the API form and the JSON API over one
  * loaded model.
  *
- * @param model The model (loaded once by the caller)
+ * @param model The model (loaded once by the caller): a `CDVAE`, or {@linkcode workerSampler}'s thread
  * @param opts Limits and the site folder
  */
 export function makeHandler(
-  model: CDVAE,
+  model: Sampler,
   opts: HandlerOptions = {},
 ): (req: Request) => Promise<Response> {
   const limits = { n: opts.n ?? 8, steps: opts.steps ?? 100 };
@@ -327,9 +409,11 @@ export const serve: Command = {
       );
       site = undefined;
     }
-    const model = await CDVAE.load(String(args.values.model), {
-      backend: await backendFromFlag(args.values.backend),
-    });
+    const backend = args.values.backend === undefined ? undefined : String(args.values.backend);
+    if (backend !== undefined && !["webgpu", "wasm", "reference"].includes(backend)) {
+      throw new UsageError(`Unknown backend "${backend}": expected webgpu, wasm or reference`);
+    }
+    const model = await workerSampler(String(args.values.model), backend);
     const server = Deno.serve({
       port,
       hostname,

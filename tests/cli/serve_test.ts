@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
-import { makeHandler, serve, staticSite, withRequestLog } from "../../src/cli/serve.ts";
+import { makeHandler, serve, staticSite, withRequestLog, workerSampler } from "../../src/cli/serve.ts";
 import type { CDVAE } from "../../src/model/cdvae.ts";
 import type { GenerateOptions } from "../../src/model/cdvae.ts";
 
@@ -157,5 +157,37 @@ Deno.test("serve: over a real connection, a client that hangs up stops its job a
     assertMatch(lines[0], / GET \/generate\?n=1 499 \d+ ms \(client gone\)$/);
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("serve: the shipped model on its sampling thread; the server answers meanwhile and a hang-up stops the job", async () => {
+  const sampler = await workerSampler("default", "wasm");
+  const lines: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    withRequestLog(makeHandler(sampler), (l) => lines.push(l)),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const client = new AbortController();
+    const long = fetch(`${url}/generate?n=2&steps=100`, { signal: client.signal }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    // The server's thread is free while the job samples: /health answers at once.
+    const t0 = performance.now();
+    assertEquals(await (await fetch(`${url}/health`)).text(), "ok");
+    assert(performance.now() - t0 < 1000, `health took ${performance.now() - t0} ms`);
+    client.abort();
+    await long;
+    for (let i = 0; i < 200 && !lines.some((l) => l.includes("/generate?n=2")); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assertMatch(lines.find((l) => l.includes("/generate?n=2")) ?? "", / 499 \d+ ms \(client gone\)$/);
+    // The thread goes on with the next job.
+    const res = await fetch(`${url}/generate?n=1&steps=1&seed=4`);
+    assertEquals(res.status, 200);
+    assertEquals((await res.json()).crystals.length, 1);
+  } finally {
+    await server.shutdown();
+    sampler.close();
   }
 });
