@@ -99,8 +99,14 @@ Deno.test({
       browser = await puppeteer.launch({
         executablePath: chromium,
         headless: true,
-        // --no-sandbox: CI runs as root; SwiftShader gives WebGL (and a fallback WebGPU adapter) without a GPU.
-        args: ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"],
+        // --no-sandbox: CI runs as root. SwiftShader gives WebGL and, with --enable-unsafe-webgpu, a
+        // WebGPU adapter that is a fallback adapter, which the page must pass over for wasm.
+        args: [
+          "--no-sandbox",
+          "--enable-unsafe-swiftshader",
+          "--use-angle=swiftshader",
+          "--enable-unsafe-webgpu",
+        ],
       });
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -117,13 +123,13 @@ Deno.test({
       assertMatch(status, /^2 crystals in /, status);
       assertEquals(errors, []);
       assertEquals(requests.filter((r) => !r.startsWith("200")), []);
-      // SwiftShader is a fallback adapter: the page must pick wasm and say why, and that it runs on one thread.
+      // The only adapter is SwiftShader's fallback: the page picks wasm and says why, and that it runs on one thread.
       assertMatch(await page.$eval("#backend", (e) => e.textContent ?? ""), /^wasm/);
       const note = await page.$eval(
         "#note",
         (e) => ({ text: e.textContent ?? "", hidden: (e as unknown as PageNode).hidden }),
       );
-      assert(!note.hidden && /one thread/.test(note.text), note.text);
+      assert(!note.hidden && /fallback/.test(note.text) && /one thread/.test(note.text), note.text);
       // The form shows the URL's values, and the finished run frees the buttons.
       assertEquals(await page.$eval("input[name=n]", (e) => (e as unknown as PageNode).value), "2");
       assertEquals(await page.$eval("#generate", (e) => (e as unknown as PageNode).disabled), false);
