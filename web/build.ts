@@ -22,10 +22,20 @@
 
 import { parseArgs } from "node:util";
 
-/** The viewer package, pinned. */
-export const THREE_DMOL = { name: "3dmol", version: "2.5.5", file: "build/3Dmol-min.js" };
-
 const ROOT = new URL("../", import.meta.url);
+
+/** The viewer package: its version pinned in deno.json's imports (`"3dmol": "npm:3dmol@X"`), so deno.lock holds its integrity. */
+export const THREE_DMOL = {
+  name: "3dmol",
+  version: viewerVersion(JSON.parse(Deno.readTextFileSync(new URL("deno.json", ROOT))).imports?.["3dmol"]),
+  file: "build/3Dmol-min.js",
+};
+
+function viewerVersion(specifier: unknown): string {
+  const m = String(specifier).match(/^npm:3dmol@(\d+\.\d+\.\d+)$/);
+  if (!m) throw new Error(`deno.json must pin the viewer as "3dmol": "npm:3dmol@X.Y.Z", not "${specifier}"`);
+  return m[1];
+}
 
 /** The last lines of the wasm-bindgen glue (`--target deno`/ESM): instantiation at import time. */
 const GLUE_TAIL = `const wasmUrl = new URL('cdvae_wasm_bg.wasm', import.meta.url);
@@ -72,9 +82,17 @@ async function copy(from: string, to: URL): Promise<void> {
   await Deno.copyFile(new URL(from, ROOT), to);
 }
 
-/** The folder of a cached npm package (fetched into Deno's npm cache if needed). */
+/**
+ * The folder of a cached npm package (fetched into Deno's npm cache if needed, checked against the
+ * integrity recorded in deno.lock).
+ */
 async function npmPackageDir(name: string, version: string): Promise<string> {
-  await run(Deno.execPath(), ["cache", "--no-config", "--no-lock", `npm:${name}@${version}`]);
+  await run(Deno.execPath(), [
+    "cache",
+    "--config",
+    new URL("deno.json", ROOT).pathname,
+    `npm:${name}@${version}`,
+  ]);
   const info = JSON.parse(await run(Deno.execPath(), ["info", "--json", "--no-config"]));
   const dir = `${info.npmCache}/registry.npmjs.org/${name}/${version}`;
   await Deno.stat(dir);
