@@ -126,7 +126,7 @@ function onMessage(m: WorkerMessage, req: GenerateRequest, finish: () => void): 
         m.seconds.toFixed(1)
       } s (${valid} structurally valid).`,
     );
-    showResults(m.crystals);
+    showResults(m.crystals, m.extxyz);
     demo.runs++;
   } else {
     finish();
@@ -168,7 +168,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-function showResults(crystals: CrystalSummary[]): void {
+function showResults(crystals: CrystalSummary[], extxyz: string): void {
   const results = $("results");
   demo.viewers = [];
   for (const c of crystals) results.append(card(c));
@@ -176,6 +176,7 @@ function showResults(crystals: CrystalSummary[]): void {
   dl.hidden = false;
   $<HTMLButtonElement>("all-cif").onclick = () =>
     download("cdvae_generated.cif", crystals.map((c) => c.cif).join("\n"));
+  $<HTMLButtonElement>("all-xyz").onclick = () => download("cdvae_generated.extxyz", extxyz);
   $<HTMLButtonElement>("all-json").onclick = () =>
     download(
       "cdvae_generated.json",

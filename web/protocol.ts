@@ -49,5 +49,10 @@ export interface CrystalSummary {
 export type WorkerMessage =
   | { type: "backend"; name: string; detail: string; note?: string }
   | { type: "progress"; done: number; total: number; seconds: number }
-  | { type: "done"; crystals: CrystalSummary[]; seconds: number }
+  | {
+    type: "done";
+    crystals: CrystalSummary[];
+    seconds: number; /** All crystals as one extended XYZ file. */
+    extxyz: string;
+  }
   | { type: "error"; message: string };

@@ -21,6 +21,7 @@ import {
   smactValid,
   structureValidity,
   writeCif,
+  writeExtxyz,
   writePoscar,
 } from "./mod.ts";
 import type { CrystalSummary, GenerateRequest, WorkerMessage } from "./protocol.ts";
@@ -90,7 +91,12 @@ export function runWorker(scope: { onmessage: unknown; postMessage(m: WorkerMess
         onStep: (done, total) =>
           post({ type: "progress", done, total, seconds: (performance.now() - t0) / 1000 }),
       });
-      post({ type: "done", crystals: crystals.map(summarize), seconds: (performance.now() - t0) / 1000 });
+      post({
+        type: "done",
+        crystals: crystals.map(summarize),
+        seconds: (performance.now() - t0) / 1000,
+        extxyz: writeExtxyz(crystals.map((c, i) => ({ ...c, name: `gen_${i}` }))),
+      });
     } catch (err) {
       post({ type: "error", message: err instanceof Error ? err.message : String(err) });
     }

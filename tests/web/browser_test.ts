@@ -13,6 +13,8 @@ import puppeteer, { type Browser } from "puppeteer-core";
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { buildSite } from "../../web/build.ts";
 import { staticSite } from "../../src/cli/serve.ts";
+import { readCif } from "../../src/crystal/cif.ts";
+import { readExtxyz } from "../../src/crystal/extxyz.ts";
 
 /**
  * The page's DOM as the functions that run in the page (`$eval`, `waitForFunction`, `evaluate`) see
@@ -172,6 +174,26 @@ Deno.test({
         // Atoms and cell edges cover a good part of the view, in several colours.
         assert(p.nonWhite > 0.01 * p.total && p.colours >= 4, JSON.stringify(p));
       }
+      // Downloads: a card's CIF and all crystals as extended XYZ, read back by this package's readers.
+      const cdp = await page.createCDPSession();
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
+      await page.click(".card .actions button");
+      await page.click("#all-xyz");
+      const waitFile = async (name: string) => {
+        for (let i = 0; i < 100; i++) {
+          const text = await Deno.readTextFile(`${dir}/${name}`).catch(() => undefined);
+          if (text) return text;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`No download ${name} in ${dir}`);
+      };
+      const [title] = cards[0].title.match(/^\d+\. (\S+)/)!.slice(1);
+      assertEquals(
+        readCif(await waitFile(`gen_0_${title}.cif`))[0].numbers.length,
+        Number(cards[0].facts["atoms"]),
+      );
+      assertEquals(readExtxyz(await waitFile("cdvae_generated.extxyz")).length, 2);
+
       const shot = `${dir}/demo.png`;
       await page.screenshot({ path: shot, fullPage: true });
       console.log(`browser test: 2 crystals in ${seconds.toFixed(1)} s; screenshot ${shot}`);
