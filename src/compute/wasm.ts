@@ -387,6 +387,8 @@ export type WasmBackendHandle = Backend & {
 export interface WasmBackendOptions {
   /** 1, or 2 for the threaded build plus one helper thread (default: 2 when the CPU has ≥ 2 cores). */
   threads?: 1 | 2;
+  /** Where the one-thread kernel module is (default: `wasm/kernels/pkg/` of this package), for bundles. */
+  kernelsUrl?: URL;
 }
 
 let instance: Promise<WasmBackendHandle> | undefined;
@@ -468,10 +470,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       // fall through to one thread
     }
   }
-  const bytes = await loadBytes(KERNELS_URL);
-  const { instance } = await WebAssembly.instantiate(bytes as BufferSource, {});
+  const url = opts.kernelsUrl ?? KERNELS_URL;
+  const { instance } = await WebAssembly.instantiate(await loadBytes(url) as BufferSource, {});
   const x = instance.exports as unknown as KernelExports;
-  checkAbi(x, KERNELS_URL);
+  checkAbi(x, url);
   return new WasmBackend(x, x.memory!);
 }
 

@@ -287,16 +287,19 @@ export type WebGPUBackendHandle = Backend & { adapterName: string; device: GPUDe
 
 let instance: Promise<WebGPUBackendHandle> | undefined;
 
-/** Where shader file `file` lives (relative to this module, so URL imports work). */
-function shaderUrl(file: string): URL {
-  return new URL(`../../shaders/${file}`, import.meta.url);
+/** The default folder of the WGSL files: `shaders/` of this package (relative to this module, so URL imports work). */
+const DEFAULT_SHADER_BASE = new URL("../../shaders/", import.meta.url);
+
+/** Where shader file `file` lives. */
+function shaderUrl(file: string, base: URL = DEFAULT_SHADER_BASE): URL {
+  return new URL(file, base);
 }
 
-/** Reads every shader file the registry names now. */
-async function loadShaders(): Promise<Map<string, string>> {
+/** Reads every shader file the registry names now, from `base` (a bundle passes its own). */
+async function loadShaders(base: URL = DEFAULT_SHADER_BASE): Promise<Map<string, string>> {
   const files = [...new Set(Object.values(OPS).map((k) => k.shader))];
   const texts = await Promise.all(files.map(async (f) => {
-    const res = await fetch(shaderUrl(f));
+    const res = await fetch(shaderUrl(f, base));
     if (!res.ok) throw new Error(`Cannot load shader "${f}": HTTP ${res.status}`);
     return await res.text();
   }));
@@ -330,6 +333,7 @@ export function webgpuBackend(): Promise<WebGPUBackendHandle> {
  * Creates a new, separate WebGPU backend on its own device (tests use it to exercise device
  * loss without touching the shared one); most code wants {@linkcode webgpuBackend}.
  *
+ * @param opts `shaderBase`: the folder of the WGSL files (default `shaders/` of this package)
  * @returns The backend and its device
  * @throws {NoAdapterError} When no adapter exists
  *
@@ -342,7 +346,7 @@ export function webgpuBackend(): Promise<WebGPUBackendHandle> {
  * be.device.destroy();
  * ```
  */
-export async function createWebGPUBackend(): Promise<WebGPUBackendHandle> {
+export async function createWebGPUBackend(opts: { shaderBase?: URL } = {}): Promise<WebGPUBackendHandle> {
   if (typeof navigator === "undefined" || !("gpu" in navigator)) {
     throw new NoAdapterError("navigator.gpu is not available in this runtime");
   }
@@ -358,6 +362,6 @@ export async function createWebGPUBackend(): Promise<WebGPUBackendHandle> {
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     },
   });
-  const shaders = await loadShaders();
+  const shaders = await loadShaders(opts.shaderBase);
   return new WebGPUBackend(device, adapter.info?.description || adapter.info?.device || "unknown", shaders);
 }

@@ -400,7 +400,7 @@ function reduceFormula(amounts: Map<string, number>): [string, number] {
 }
 
 /** pymatgen's reduced formula, `formula` (e.g. `"Cd1 Cu1 N3"`) and formula units Z for a crystal. */
-function pymatgenFormulas(numbers: Uint8Array): { reduced: string; sum: string; z: number } {
+export function pymatgenFormulas(numbers: Uint8Array): { reduced: string; sum: string; z: number } {
   const amounts = new Map<string, number>();
   for (const z of numbers) amounts.set(elementSymbol(z), (amounts.get(elementSymbol(z)) ?? 0) + 1);
   let [reduced, factor] = reduceFormula(amounts);
