@@ -505,6 +505,8 @@ export const CIF_HEADER = "# generated using cdvae (pymatgen CifWriter layout)";
  */
 export function writeCif(c: Crystal, opts: CifWriteOptions = {}): string {
   validateCrystal(c);
+  const problem = writeProblem(c);
+  if (problem !== undefined) throw new RangeError(`Cannot write CIF: ${problem}`);
   const decimals = opts.decimals ?? 8;
   if (!Number.isInteger(decimals) || decimals < 1 || decimals > 20) {
     throw new RangeError(`Cannot write CIF: decimals "${decimals}" is not an integer in 1–20`);

@@ -86,7 +86,7 @@ export function longLineDetail(): string {
 /** The detail of a refusal for an atom count past {@linkcode MAX_ATOMS}, or undefined when it fits. */
 export function atomCountProblem(n: number): string | undefined {
   if (n <= MAX_ATOMS) return undefined;
-  return `${shown(String(n))} atoms is more than the ${MAX_ATOMS} a crystal may hold`;
+  return `${shown(String(n))} atoms is more than the ${MAX_ATOMS} atoms a crystal may hold`;
 }
 
 /**
