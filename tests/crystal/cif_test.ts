@@ -481,7 +481,12 @@ Deno.test("readCif() expands symmetry operations", async (t) => {
   await t.step("P1 blocks with two atoms on one spot are refused, as pymatgen, unless kept", () => {
     const text = `data_p1\n${cell(4, 4, 4)}` +
       `loop_\n_atom_site_label _atom_site_fract_x _atom_site_fract_y _atom_site_fract_z\nC1 0.1 0.2 0.3\nN1 1.1 0.2 0.3\n`;
-    assertParseError(() => readCif(text, { name: "bad.cif" }), 11, "_atom_site_label", /"C1" and "N1".*keepCoincidentSites/);
+    assertParseError(
+      () => readCif(text, { name: "bad.cif" }),
+      11,
+      "_atom_site_label",
+      /"C1" and "N1".*keepCoincidentSites/,
+    );
     const dup = text.replace("N1 1.1", "C2 0.1");
     assertParseError(() => readCif(dup, { name: "bad.cif" }), 11, "_atom_site_label", /occupied twice/);
     const [c] = readCif(text, { keepCoincidentSites: true });
@@ -982,7 +987,10 @@ Deno.test("readCif(writeCif(c)) equals c to 1e-8", async (t) => {
   await t.step("lattice parameters survive, 12 decimals", () => {
     fc.assert(
       fc.property(crystals, (c) => {
-        const [back] = readCif(writeCif(c, { decimals: 12 }), { snapFractions: false, keepCoincidentSites: true });
+        const [back] = readCif(writeCif(c, { decimals: 12 }), {
+          snapFractions: false,
+          keepCoincidentSites: true,
+        });
         const p = latticeParameters(back.lattice), q = latticeParameters(c.lattice);
         for (const k of ["a", "b", "c", "alpha", "beta", "gamma"] as const) {
           assert.ok(Math.abs(p[k] - q[k]) < 1e-10, `seed=${PROPERTY_SEED} ${k}: ${p[k]} != ${q[k]}`);
