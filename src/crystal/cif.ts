@@ -35,6 +35,7 @@ import { type CifBlock, type CifItem, cifItem, cifLoop, formatFixed, parseCifBlo
 import { expandSites, isIdentityOp, parseSymmetryOp, type SymmetryOp } from "./symmetry_ops.ts";
 import {
   atomCountProblem,
+  coordinatesProblem,
   firstLongLine,
   latticeProblem,
   longLineDetail,
@@ -311,6 +312,11 @@ function readBlock(
     }
   }
 
+  const farOff = coordinatesProblem(frac);
+  if (farOff !== undefined) {
+    const atom = Number(/of atom (\d+)/.exec(farOff)?.[1] ?? 1) - 1;
+    r.fail(cols[0].lines[atom], cols[0].tag, farOff);
+  }
   const ops = symmetryOps(r);
   if (snap) { for (let k = 0; k < frac.length; k++) frac[k] = snapIdeal(frac[k]); }
   // With `keep`, P1 blocks keep every row, even two on one spot (pymatgen would merge them into an

@@ -22,6 +22,7 @@ import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { cartToFrac, fracToCart, latticeVolume } from "./lattice.ts";
 import {
   atomCountProblem,
+  coordinatesProblem,
   firstLongLine,
   latticeProblem,
   longLineDetail,
@@ -300,9 +301,8 @@ export function readExtxyz(text: string, opts: ReadOptions = {}): Crystal[] {
       for (let d = 0; d < 3; d++) cart[3 * k + d] = number(t[posCol + d], li, "pos");
     }
     const frac = cartToFrac(cart, lattice);
-    if (!frac.every(Number.isFinite)) {
-      fail(h + 1, "pos", `positions are too large: their fractional coordinates overflow`);
-    }
+    const farOff = coordinatesProblem(frac);
+    if (farOff !== undefined) fail(h + 1, "pos", farOff);
     frames.push({
       lattice,
       frac,

@@ -120,6 +120,20 @@ export function latticeProblem(l: ArrayLike<number>): string | undefined {
 }
 
 /**
+ * Why fractional coordinates read from a file are absurd (beyond ±{@linkcode MAX_ABS_FRACTIONAL}
+ * or not finite), or undefined; the writers refuse the same values.
+ */
+export function coordinatesProblem(frac: ArrayLike<number>): string | undefined {
+  for (let k = 0; k < frac.length; k++) {
+    if (!(Math.abs(frac[k]) <= MAX_ABS_FRACTIONAL)) {
+      return `fractional coordinate "${frac[k]}" of atom ${Math.floor(k / 3) + 1} is not finite or ` +
+        `beyond ±${MAX_ABS_FRACTIONAL}`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Why a crystal cannot be written faithfully (a non-finite or absurd lattice, fractional or
  * Cartesian value), or undefined. Writers call it after `validateCrystal`, so a file they write
  * never holds `Infinity` or `NaN` that the readers would then refuse.
@@ -143,12 +157,8 @@ export function writeProblem(c: Crystal): string | undefined {
       } Å long, more than the ${MAX_CELL_LENGTH} Å allowed`;
     }
   }
-  for (let k = 0; k < c.frac.length; k++) {
-    if (!(Math.abs(c.frac[k]) <= MAX_ABS_FRACTIONAL)) {
-      return `fractional coordinate "${c.frac[k]}" of atom ${Math.floor(k / 3)} is not finite or ` +
-        `beyond ±${MAX_ABS_FRACTIONAL}`;
-    }
-  }
+  const coords = coordinatesProblem(c.frac);
+  if (coords !== undefined) return coords;
   const cart = fracToCart(c.frac, c.lattice);
   for (let k = 0; k < cart.length; k++) {
     if (!Number.isFinite(cart[k])) return `Cartesian coordinate of atom ${Math.floor(k / 3)} is not finite`;

@@ -28,6 +28,7 @@ import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { cartToFrac, fracToCart, latticeVolume } from "./lattice.ts";
 import {
   atomCountProblem,
+  coordinatesProblem,
   firstLongLine,
   latticeProblem,
   longLineDetail,
@@ -233,6 +234,8 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
   let at = 0;
   for (let s = 0; s < zs.length; s++) numbers.fill(zs[s], at, at += counts[s]);
   const frac = cartesian ? cartToFrac(coords, lattice) : coords;
+  const farOff = coordinatesProblem(frac);
+  if (farOff !== undefined) throw new CrystalParseError(FORMAT, { file, field: "positions" }, farOff);
   const crystal: Crystal = { lattice, frac, numbers, ...(name !== "" ? { name } : {}) };
   try {
     return validateCrystal(crystal);

@@ -14,7 +14,7 @@ import { type Crystal, validateCrystal } from "./crystal.ts";
 import { atomicNumber, elementSymbol } from "./elements.ts";
 import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { cartToFrac, fracToCart, latticeParameters, latticeVolume } from "./lattice.ts";
-import { atomCountProblem, latticeProblem, shown, writeProblem } from "./limits.ts";
+import { atomCountProblem, coordinatesProblem, latticeProblem, shown, writeProblem } from "./limits.ts";
 
 /** Format name used in error messages. */
 const FORMAT = "pymatgen JSON";
@@ -242,9 +242,8 @@ export function fromPymatgenDict(d: unknown, opts: ReadOptions = {}): Crystal {
     if (site.abc !== undefined) f = numbersAt(site.abc, `${at}.abc`, 3);
     else if (site.xyz !== undefined) f = cartToFrac(numbersAt(site.xyz, `${at}.xyz`, 3), lattice);
     else return fail(at, `expected "abc" or "xyz" coordinates, found neither`);
-    if (!Array.prototype.every.call(f, Number.isFinite)) {
-      fail(`${at}.xyz`, `coordinates are too large: their fractional values overflow`);
-    }
+    const farOff = coordinatesProblem(f);
+    if (farOff !== undefined) fail(at, farOff.replace(/ of atom \d+/, ""));
     frac.set(f, 3 * i);
   }
 

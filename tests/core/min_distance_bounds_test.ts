@@ -71,7 +71,7 @@ Deno.test("minDistance of 100 000 atoms takes well under the old 326 s", () => {
   };
   const t0 = performance.now();
   const d = minDistance(c, { selfImages: false });
-  assert.ok(performance.now() - t0 < 10_000, `took ${performance.now() - t0} ms`);
+  assert.ok(performance.now() - t0 < 30_000, `took ${performance.now() - t0} ms`);
   assert.ok(d > 0 && d < 1, String(d));
   // selfImages adds the shortest lattice vector, here much longer than d.
   assert.strictEqual(minDistance(c), d);
