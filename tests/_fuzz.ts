@@ -212,7 +212,8 @@ type Mutation =
   | { kind: "replaceToken" | "insertToken"; at: number; token: number; value: string }
   | { kind: "truncate" | "flip"; at: number; char: number }
   | { kind: "insertText"; at: number; value: string }
-  | { kind: "repeatLine"; at: number; times: number };
+  | { kind: "repeatLine"; at: number; times: number }
+  | { kind: "growNumber"; at: number; token: number; zeros: number };
 
 const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 
@@ -239,6 +240,12 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     kind: fc.constant("repeatLine" as const),
     at: fraction,
     times: fc.integer({ min: 2, max: 2000 }),
+  }),
+  fc.record({
+    kind: fc.constant("growNumber" as const),
+    at: fraction,
+    token: fraction,
+    zeros: fc.integer({ min: 1, max: 30 }),
   }),
 );
 
@@ -267,6 +274,19 @@ export function mutate(text: string, m: Mutation): string {
       const k = Math.floor(m.token * parts.length);
       parts.splice(k, m.kind === "replaceToken" ? 1 : 0, m.kind === "insertToken" ? ` ${m.value} ` : m.value);
       lines[li] = parts.join("");
+      return lines.join("\n");
+    }
+    case "growNumber": {
+      // Counts, offsets and lengths times 10^zeros: the sizes that exhaust memory when trusted.
+      // Whole-integer tokens (atom counts) first, else any token with digits.
+      const integers = lines.flatMap((l, i) => (/(^|[\s,[:])\d+([\s,\]]|$)/.test(l) ? [i] : []));
+      const pool = integers.length > 0 ? integers : lines.flatMap((l, i) => (/\d/.test(l) ? [i] : []));
+      if (pool.length === 0) return text;
+      const line = pool[Math.floor(m.at * pool.length)];
+      const spots = [...lines[line].matchAll(/\d+/g)];
+      const hit = spots[Math.floor(m.token * spots.length)];
+      const end = hit.index + hit[0].length;
+      lines[line] = lines[line].slice(0, end) + "0".repeat(m.zeros) + lines[line].slice(end);
       return lines.join("\n");
     }
     case "truncate":
