@@ -22,6 +22,8 @@ export * from "./src/crystal/poscar.ts";
 export * from "./src/crystal/extxyz.ts";
 export * from "./src/crystal/pymatgen_json.ts";
 export * from "./src/crystal/formats.ts";
+export { MAX_ATOMS, MAX_CELL_LENGTH, MAX_LINE_LENGTH, MIN_CELL_VOLUME } from "./src/crystal/limits.ts";
+export { checkCDVAEConfig, ConfigError } from "./src/model/config_check.ts";
 export * from "./src/data/csv.ts";
 export * from "./src/data/datasets.ts";
 export * from "./src/core/lattice.ts";
