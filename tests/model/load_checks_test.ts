@@ -3,7 +3,7 @@
 import assert from "node:assert";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "../../src/model/safetensors.ts";
 import { checkCDVAEConfig, ConfigError } from "../../src/model/config_check.ts";
-import { defaultConfig } from "../../src/model/config.ts";
+import { defaultConfig, PRESETS } from "../../src/model/config.ts";
 import { readConfig } from "../../src/train/checkpoint.ts";
 
 /** A config edited freely to break it (the point of these tests). */
@@ -99,6 +99,33 @@ Deno.test("config: a run folder's config is checked on --resume", async () => {
     await assert.rejects(() => readConfig(dir), /config\.json": latentDim is -5/);
     await Deno.writeTextFile(`${dir}/config.json`, "{");
     await assert.rejects(() => readConfig(dir), /Cannot read config ".*config\.json"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CDVAE.load refuses a bad config before building the model, and names a bad weights file", async () => {
+  const { CDVAE } = await import("../../src/model/cdvae.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/config.json`,
+      JSON.stringify({ ...defaultConfig("perov_5"), latentDim: -5 }),
+    );
+    await Deno.writeFile(`${dir}/weights.safetensors`, new Uint8Array(4));
+    await assert.rejects(
+      () => CDVAE.load(dir),
+      (e) => e instanceof ConfigError && /latentDim is -5/.test(e.message),
+    );
+    const config = defaultConfig("perov_5");
+    config.scalers.lattice.std = config.scalers.lattice.std.slice(0, 5);
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+    await assert.rejects(() => CDVAE.load(dir), /scalers\.lattice\.std is .*expected an array of 6 numbers/);
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(PRESETS.small("perov_5")));
+    await assert.rejects(
+      () => CDVAE.load(dir),
+      (e) => e instanceof SafetensorsError && /weights\.safetensors": not a safetensors file/.test(e.message),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
