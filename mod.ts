@@ -63,6 +63,7 @@ export type {
 } from "./src/crystal/pymatgen_json.ts";
 export { formatFromPath, FORMATS, readCrystalFolder } from "./src/crystal/formats.ts";
 export type { CrystalFolder, CrystalFormat, FormatName } from "./src/crystal/formats.ts";
+export { MAX_ATOMS, MAX_CELL_LENGTH, MAX_LINE_LENGTH, MIN_CELL_VOLUME } from "./src/crystal/limits.ts";
 
 // Datasets
 export { CsvParseError } from "./src/data/csv.ts";
@@ -164,6 +165,7 @@ export type { Backend, BackendOptions } from "./src/compute/backend.ts";
 export { CDVAE, DEFAULT_MODEL_URL, modelFolderUrl, SHIPPED_MODELS } from "./src/model/cdvae.ts";
 export type { GenerateOptions, ShippedModel } from "./src/model/cdvae.ts";
 export { defaultConfig, PRESETS } from "./src/model/config.ts";
+export { checkCDVAEConfig, ConfigError } from "./src/model/config_check.ts";
 export type { CDVAEConfig, DecoderConfig, EncoderConfig } from "./src/model/config.ts";
 export type { DimeNetConfig } from "./src/nn/dimenet.ts";
 export type { TripletRule } from "./src/nn/dimenet_graph.ts";

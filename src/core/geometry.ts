@@ -12,8 +12,11 @@
  */
 
 import type { Crystal } from "../crystal/crystal.ts";
+import { wrapFrac } from "../crystal/lattice.ts";
 import { callBatch, callChunks, callCore, GeometryError, packCrystals } from "./wasm.ts";
 import { neighborArgs, NL_ACTION, searchPacked } from "./_neighbors.ts";
+import { niggliReduce } from "./lattice.ts";
+import { minPairDistanceCells } from "./_min_distance_cells.ts";
 
 export { GeometryError } from "./wasm.ts";
 export { DEFAULT_MAX_EDGES } from "./_neighbors.ts";
@@ -305,19 +308,103 @@ export function minDistance(c: Crystal, opts: MinDistanceOptions = {}): number {
  */
 export function minDistanceMany(crystals: readonly Crystal[], opts: MinDistanceOptions = {}): Float64Array {
   const action = "compute the minimum distance of";
-  const out = new Float64Array(crystals.length);
+  const out = new Float64Array(crystals.length).fill(NaN);
   const selfImages = opts.selfImages ?? true;
-  for (const [offset, batch] of callChunks(crystals)) {
-    const { lattices, frac, offsets } = packCrystals(batch, action);
-    const part = new Float64Array(batch.length);
-    const status = new Int32Array(batch.length);
-    callBatch(
-      action,
-      status,
-      (core) => core.min_distances(lattices, frac, offsets, selfImages, part, status),
-      offset,
-    );
-    out.set(part, offset);
+  // Skewed cells make the core's image search grow as 1/sin²(angle): reduce them first (distances
+  // do not depend on the basis). Large crystals go to a cell list; the rest to the core.
+  const prepared = crystals.map(reducedIfSkewed);
+  const rest: number[] = [];
+  for (let i = 0; i < prepared.length; i++) {
+    const c = prepared[i];
+    const n = c.numbers?.length ?? 0;
+    if (n < CELL_LIST_MIN_ATOMS || !c.lattice?.every(Number.isFinite) || !c.frac?.every(Number.isFinite)) {
+      rest.push(i);
+      continue;
+    }
+    const wrapped = { ...c, frac: Float64Array.from(c.frac, wrapFrac) };
+    const pairs = minPairDistanceCells(wrapped);
+    if (pairs === undefined) {
+      if (n > MAX_PAIR_SEARCH_ATOMS) {
+        throw new GeometryError(
+          "too-large",
+          `Cannot ${action} crystal ${i}: ${n} atoms in a cell too thin for a cell list; ` +
+            `the pair search stops at ${MAX_PAIR_SEARCH_ATOMS} atoms`,
+          { index: i },
+        );
+      }
+      rest.push(i);
+      continue;
+    }
+    // An atom's own images: the shortest lattice vector, from the core on one atom.
+    out[i] = selfImages
+      ? Math.min(
+        pairs,
+        minDistanceCore(
+          [{ ...c, frac: new Float64Array(3), numbers: c.numbers.subarray(0, 1) }],
+          true,
+          action,
+        )[0],
+      )
+      : pairs;
+  }
+  const core = minDistanceCore(rest.map((i) => prepared[i]), selfImages, action, rest);
+  rest.forEach((i, k) => (out[i] = core[k]));
+  return out;
+}
+
+/** Crystals from this many atoms on take the cell-list path of {@linkcode minDistanceMany}. */
+const CELL_LIST_MIN_ATOMS = 2000;
+
+/** Most atoms the core's quadratic pair search is given (about a minute at 20 000). */
+const MAX_PAIR_SEARCH_ATOMS = 20_000;
+
+/** Orthogonality defect |a||b||c|/V above which a cell is Niggli-reduced before distance searches. */
+const MAX_ORTHOGONALITY_DEFECT = 4;
+
+function reducedIfSkewed(c: Crystal): Crystal {
+  const l = c.lattice;
+  if (!(l instanceof Float64Array) || l.length !== 9 || !l.every(Number.isFinite)) return c;
+  const len = (k: number) => Math.hypot(l[3 * k], l[3 * k + 1], l[3 * k + 2]);
+  const v = Math.abs(
+    l[0] * (l[4] * l[8] - l[5] * l[7]) - l[1] * (l[3] * l[8] - l[5] * l[6]) +
+      l[2] * (l[3] * l[7] - l[4] * l[6]),
+  );
+  if (!(v > 0) || len(0) * len(1) * len(2) <= MAX_ORTHOGONALITY_DEFECT * v) return c;
+  try {
+    return niggliReduce(c).crystal;
+  } catch {
+    return c; // the core reports the problem itself
+  }
+}
+
+/** The core's pair search; `indices` map batch positions back to the caller's for errors. */
+function minDistanceCore(
+  crystals: readonly Crystal[],
+  selfImages: boolean,
+  action: string,
+  indices?: number[],
+): Float64Array {
+  const out = new Float64Array(crystals.length);
+  try {
+    for (const [offset, batch] of callChunks(crystals)) {
+      const { lattices, frac, offsets } = packCrystals(batch, action);
+      const part = new Float64Array(batch.length);
+      const status = new Int32Array(batch.length);
+      callBatch(
+        action,
+        status,
+        (core) => core.min_distances(lattices, frac, offsets, selfImages, part, status),
+        offset,
+      );
+      out.set(part, offset);
+    }
+  } catch (e) {
+    if (!(e instanceof GeometryError) || e.index === undefined || indices === undefined) throw e;
+    const i = indices[e.index];
+    throw new GeometryError(e.kind, e.message.replace(/crystal \d+/, `crystal ${i}`), {
+      index: i,
+      cause: e.cause,
+    });
   }
   return out;
 }

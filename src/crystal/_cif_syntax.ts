@@ -4,7 +4,7 @@
  *
  * Handles `data_` blocks, `loop_`s, '…' / "…" quoted strings (a quote closes only when followed
  * by whitespace, so `'O'Brien'` is one value), CIF2 '''…''' / """…""" strings, `;` text fields,
- * `#` comments, and tolerates `global_` blocks and `save_` frames (their items are ignored).
+ * `#` comments (and lines starting with `%`, as the IZA zeolite database writes), and tolerates `global_` blocks and `save_` frames (their items are ignored).
  * Tags are case-insensitive and CIF2/mmCIF dotted names equal their underscore forms, so tags are
  * stored lower-cased with `.` replaced by `_` (`_Space_Group_Symop.operation_xyz` →
  * `_space_group_symop_operation_xyz`).
@@ -13,6 +13,7 @@
  */
 
 import { CrystalParseError } from "./errors.ts";
+import { shown } from "./limits.ts";
 
 /** One data item: a single value or one column of a loop. */
 export interface CifItem {
@@ -26,6 +27,8 @@ export interface CifItem {
   lines: number[];
   /** Loop number within the block, or -1 for a single item. */
   loop: number;
+  /** Indices of values written as a bare `.` (inapplicable; `values` holds `null` as for `?`). */
+  dots?: Set<number>;
 }
 
 /** One `data_` block. */
@@ -36,6 +39,8 @@ export interface CifBlock {
   line: number;
   /** Items by normalized tag (lower case, `.` → `_`). */
   items: Map<string, CifItem>;
+  /** The syntax error that ended this block early; its items up to there are kept. */
+  error?: CrystalParseError;
 }
 
 const T_VALUE = 0, T_TEXT = 1, T_TAG = 2, T_DATA = 3, T_LOOP = 4, T_SAVE = 5, T_GLOBAL = 6, T_STOP = 7;
@@ -74,7 +79,10 @@ function tokenize(text: string): Token[] {
       i++;
     } else if (c === 32 || c === 9) {
       i++;
-    } else if (c === 35 /* # */) {
+    } else if (
+      c === 35 /* # */ ||
+      (c === 37 /* % */ && (i === 0 || text.charCodeAt(i - 1) === 10 || text.charCodeAt(i - 1) === 13))
+    ) {
       while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
     } else if (
       c === 59 /* ; */ && (i === 0 || text.charCodeAt(i - 1) === 10 || text.charCodeAt(i - 1) === 13)
@@ -106,7 +114,7 @@ function tokenize(text: string): Token[] {
       let j = i + 1;
       for (;; j++) {
         if (j >= n || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13) {
-          return stop(line, `quoted string ${text.slice(i, j)} is not closed on its line`);
+          return stop(line, `quoted string ${shown(text.slice(i, j))} is not closed on its line`);
         }
         if (text[j] === q && (j + 1 >= n || isWs(text.charCodeAt(j + 1)))) break;
       }
@@ -140,17 +148,24 @@ function normalizeTag(tag: string): string {
   return tag.toLowerCase().replaceAll(".", "_");
 }
 
+function isDot(t: Token): boolean {
+  return t.kind === T_VALUE && t.text === ".";
+}
+
 function valueOf(t: Token): string | null {
   return t.kind === T_VALUE && (t.text === "." || t.text === "?") ? null : t.text;
 }
 
 /**
  * Parses CIF text into its data blocks (items of `global_` blocks and `save_` frames are dropped).
+ * A syntax error inside a data block (a tag without a value, a loop whose value count is not a
+ * multiple of its tag count, a duplicate tag, an unterminated string) is stored as that block's
+ * `error` and parsing resumes at the next `data_`, so one bad block does not hide the others
+ * (an unterminated string or text field ends the file, though).
  *
  * @param text The whole file
  * @param file Name for error messages
- * @throws {CrystalParseError} On unterminated strings or text fields, items outside a block, a tag
- *   without a value, a loop whose value count is not a multiple of its tag count, a duplicate tag
+ * @throws {CrystalParseError} On items before the first block
  * @example
  * ```ts
  * import { strictEqual } from "node:assert";
@@ -166,7 +181,7 @@ export function parseCifBlocks(text: string, file: string): CifBlock[] {
   let dataBlock: CifBlock | undefined; // the enclosing data block (save_ frames return to it)
   let loops = 0;
   const fail = (t: Token, field: string | undefined, detail: string): never => {
-    throw new CrystalParseError("CIF", { file, line: t.line, field }, detail);
+    throw new CrystalParseError("CIF", { file, line: t.line, field: field && shown(field) }, detail);
   };
   const add = (t: Token, item: CifItem) => {
     if (!block) return fail(t, item.tag, `data item before the first "data_" block`);
@@ -177,6 +192,19 @@ export function parseCifBlocks(text: string, file: string): CifBlock[] {
   };
   let i = 0;
   while (i < tokens.length) {
+    try {
+      i = parseStep(i);
+    } catch (e) {
+      if (!(e instanceof CrystalParseError) || !dataBlock || dataBlock === scratch) throw e;
+      dataBlock.error ??= e;
+      block = dataBlock;
+      while (i < tokens.length && tokens[i].kind !== T_DATA) i++;
+    }
+  }
+  return blocks;
+
+  /** Consumes the construct that starts at token `i`; returns the index after it. */
+  function parseStep(i: number): number {
     const t = tokens[i++];
     switch (t.kind) {
       case T_DATA:
@@ -197,7 +225,9 @@ export function parseCifBlocks(text: string, file: string): CifBlock[] {
         if (v?.kind === T_ERROR) fail(v, t.text, v.text);
         if (!v || (v.kind !== T_VALUE && v.kind !== T_TEXT)) fail(t, t.text, `tag has no value`);
         i++;
-        add(t, { tag: t.text, line: t.line, values: [valueOf(v)], lines: [v.line], loop: -1 });
+        const item: CifItem = { tag: t.text, line: t.line, values: [valueOf(v)], lines: [v.line], loop: -1 };
+        if (isDot(v)) item.dots = new Set([0]);
+        add(t, item);
         break;
       }
       case T_LOOP: {
@@ -212,6 +242,7 @@ export function parseCifBlocks(text: string, file: string): CifBlock[] {
         while (i < tokens.length && (tokens[i].kind === T_VALUE || tokens[i].kind === T_TEXT)) {
           const v = tokens[i++];
           const col = cols[k++ % cols.length];
+          if (isDot(v)) (col.dots ??= new Set()).add(col.values.length);
           col.values.push(valueOf(v));
           col.lines.push(v.line);
         }
@@ -234,10 +265,10 @@ export function parseCifBlocks(text: string, file: string): CifBlock[] {
         fail(t, undefined, t.text);
         break;
       default:
-        fail(t, undefined, `value "${t.text}" has no tag`);
+        fail(t, undefined, `value "${shown(t.text)}" has no tag`);
     }
+    return i;
   }
-  return blocks;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,10 +14,15 @@
  *
  * Sites come out in file order, each followed by its images in operation order (pymatgen sorts them
  * by electronegativity). Unlike pymatgen the reader refuses, instead of choosing silently:
- * occupancies other than 1 (beyond 1e-3), symmetry images of two sites on one position, and a space
- * group named without its operations (there are no built-in space-group tables). In P1 blocks (no
- * operations, or only x, y, z) rows are kept as written even when two coincide, so any crystal
- * written by {@linkcode writeCif} reads back.
+ * occupancies other than 1 (beyond 1e-3), mixed species such as `'0.75Si + 0.25Al'`, two sites (or
+ * their symmetry images) on one position — in P1 blocks too, as pymatgen; `keepCoincidentSites`
+ * keeps P1 rows as written, so any crystal {@linkcode writeCif} wrote reads back — and a space
+ * group named without its operations (there are no built-in space-group tables).
+ *
+ * Conventions pymatgen shares: a bare `.` (inapplicable) for a fractional coordinate is 0, as ICSD
+ * writes zeros; lines starting with `%` are comments (IZA database files). In a file of several
+ * data blocks, a block that cannot be read is skipped and reported through `onSkippedBlock` while
+ * the others are read; the file fails only when no block can be read.
  *
  * @module
  */
@@ -28,6 +33,16 @@ import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { inverse3, latticeFromParameters, latticeParameters, wrapFrac } from "./lattice.ts";
 import { type CifBlock, type CifItem, cifItem, cifLoop, formatFixed, parseCifBlocks } from "./_cif_syntax.ts";
 import { expandSites, isIdentityOp, parseSymmetryOp, type SymmetryOp } from "./symmetry_ops.ts";
+import {
+  atomCountProblem,
+  coordinatesProblem,
+  firstLongLine,
+  latticeProblem,
+  longLineDetail,
+  MAX_CELL_LENGTH,
+  shown,
+  writeProblem,
+} from "./limits.ts";
 
 /** Default distance (fractional, per component, modulo 1) below which two sites merge; pymatgen's `site_tolerance`. */
 export const CIF_MERGE_TOLERANCE = 1e-4;
@@ -48,6 +63,17 @@ export interface CifReadOptions extends ReadOptions {
    * Default `true` (pymatgen's parse); `false` keeps coordinates exactly as written.
    */
   snapFractions?: boolean;
+  /**
+   * In P1 blocks, keep rows that sit on one another (within `mergeTolerance`) instead of refusing
+   * the block. Default `false`, as pymatgen; reading back generated crystals (which may overlap)
+   * needs `true`.
+   */
+  keepCoincidentSites?: boolean;
+  /**
+   * Called for each data block that is skipped because it cannot be read, when another block of
+   * the file can. Default: a one-line warning on stderr.
+   */
+  onSkippedBlock?: (error: CrystalParseError) => void;
 }
 
 /** Options of {@linkcode writeCif}. */
@@ -86,14 +112,18 @@ class BlockReader {
     return this.get(tag) ?? this.fail(this.block.line, tag, `missing in block "${this.block.name}"${why}`);
   }
 
-  /** Value `k` of `item` as a number (`1.234(5)` allowed); `fallback` for `.`/`?` or an error. */
-  number(item: CifItem, k: number, fallback?: number): number {
+  /**
+   * Value `k` of `item` as a number (`1.234(5)` allowed); `fallback` for `?` or `.`, or an error;
+   * `dot` for a bare `.` only (when given).
+   */
+  number(item: CifItem, k: number, fallback?: number, dot?: number): number {
     const v = item.values[k]?.trim() ?? null; // trimmed: a number may sit in a text field
     if (v === null) {
+      if (dot !== undefined && item.dots?.has(k)) return dot;
       return fallback ??
         this.fail(item.lines[k], item.tag, `value is unknown ("?" or "."), expected a number`);
     }
-    if (!NUMBER_RE.test(v)) this.fail(item.lines[k], item.tag, `expected a number, found "${v}"`);
+    if (!NUMBER_RE.test(v)) this.fail(item.lines[k], item.tag, `expected a number, found "${shown(v)}"`);
     const p = v.indexOf("(");
     return Number(p < 0 ? v : v.slice(0, p));
   }
@@ -109,7 +139,7 @@ class BlockReader {
       this.fail(
         item.lines[0],
         item.tag,
-        `value "${item.values[0]}" is not between ${min} and ${max} (exclusive)`,
+        `value "${shown(item.values[0] ?? "")}" is not between ${min} and ${max} (exclusive)`,
       );
     }
     return v;
@@ -196,7 +226,17 @@ function symmetryOps(r: BlockReader): SymmetryOp[] {
   return [parseSymmetryOp("x, y, z")];
 }
 
-function readBlock(block: CifBlock, file: string, tol: number, snap: boolean): Crystal | undefined {
+/** A type symbol listing several species with fractions, `'0.75Si + 0.25Al'` or `Si0.5Al0.5`. */
+const MIXED_SPECIES_RE =
+  /^\s*\d*\.?\d+\s*[A-Z]|[A-Za-z]\s*\d*\.?\d*\s*\+\s*\d*\.?\d*\s*[A-Z]|[A-Z][a-z]?0?\.\d+[A-Z]/;
+
+function readBlock(
+  block: CifBlock,
+  file: string,
+  tol: number,
+  snap: boolean,
+  keep: boolean,
+): Crystal | undefined {
   const r: BlockReader = new BlockReader(block, file);
   const fract = XYZ.map((a) => r.get(`_atom_site_fract_${a}`));
   const cartn = XYZ.map((a) => r.get(`_atom_site_cartn_${a}`));
@@ -208,7 +248,7 @@ function readBlock(block: CifBlock, file: string, tol: number, snap: boolean): C
   );
 
   const p: Record<string, number> = {};
-  for (const k of ["a", "b", "c"]) p[k] = r.scalar(`_cell_length_${k}`, 0);
+  for (const k of ["a", "b", "c"]) p[k] = r.scalar(`_cell_length_${k}`, 0, MAX_CELL_LENGTH);
   for (const k of ["alpha", "beta", "gamma"]) p[k] = r.scalar(`_cell_angle_${k}`, 0, 180);
   let lattice: Float64Array;
   try {
@@ -217,11 +257,15 @@ function readBlock(block: CifBlock, file: string, tol: number, snap: boolean): C
     const item = r.need("_cell_angle_alpha", "");
     return r.fail(item.line, item.tag, (e as Error).message.replace(/^Cannot build lattice: /, ""));
   }
+  const absurd = latticeProblem(lattice);
+  if (absurd !== undefined) r.fail(r.need("_cell_length_a", "").line, "_cell_length_a", absurd);
 
   const typeCol = r.get("_atom_site_type_symbol");
   const labelCol = r.get("_atom_site_label");
   const occCol = r.get("_atom_site_occupancy");
   const n = cols[0].values.length;
+  const tooMany = atomCountProblem(n);
+  if (tooMany !== undefined) r.fail(cols[0].line, cols[0].tag, tooMany);
   for (const item of [...cols, typeCol, labelCol, occCol]) {
     if (item && item.values.length !== n) {
       r.fail(item.line, item.tag, `has ${item.values.length} values, but ${cols[0].tag} has ${n}`);
@@ -235,21 +279,28 @@ function readBlock(block: CifBlock, file: string, tol: number, snap: boolean): C
   const frac = new Float64Array(3 * n);
   const numbers = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    for (let a = 0; a < 3; a++) frac[3 * i + a] = r.number(cols[a], i);
+    for (let a = 0; a < 3; a++) frac[3 * i + a] = r.number(cols[a], i, undefined, cartesian ? undefined : 0);
     const col = typeCol && typeCol.values[i] !== null ? typeCol : labelCol;
     const text = col?.values[i] ?? null;
     if (col === undefined || text === null) {
       return r.fail(cols[0].lines[i], (labelCol ?? typeCol)?.tag, `site "${label(i)}" has no element symbol`);
     }
     const z = speciesNumber(text.trim());
-    if (z === undefined) r.fail(col.lines[i], col.tag, `unknown element "${text}"`);
+    if (z === undefined && MIXED_SPECIES_RE.test(text)) {
+      r.fail(
+        col.lines[i],
+        col.tag,
+        `site "${shown(label(i))}" holds mixed species "${shown(text)}": partial occupancy is not supported`,
+      );
+    }
+    if (z === undefined) r.fail(col.lines[i], col.tag, `unknown element "${shown(text)}"`);
     numbers[i] = z;
     const occ = occCol ? r.number(occCol, i, 1) : 1;
     if (!(Math.abs(occ - 1) <= CIF_OCCUPANCY_TOLERANCE)) {
       r.fail(
         occCol!.lines[i],
         occCol!.tag,
-        `site "${label(i)}" has occupancy "${occ}": partial occupancy is not supported`,
+        `site "${shown(label(i))}" has occupancy "${occ}": partial occupancy is not supported`,
       );
     }
   }
@@ -261,11 +312,16 @@ function readBlock(block: CifBlock, file: string, tol: number, snap: boolean): C
     }
   }
 
+  const farOff = coordinatesProblem(frac);
+  if (farOff !== undefined) {
+    const atom = Number(/of atom (\d+)/.exec(farOff)?.[1] ?? 1) - 1;
+    r.fail(cols[0].lines[atom], cols[0].tag, farOff);
+  }
   const ops = symmetryOps(r);
   if (snap) { for (let k = 0; k < frac.length; k++) frac[k] = snapIdeal(frac[k]); }
-  // P1 blocks keep every row, even two on one spot (pymatgen would merge them into an occupancy of 2
-  // and refuse): a written crystal reads back as it was.
-  const expanded = ops.length === 1 && isIdentityOp(ops[0])
+  // With `keep`, P1 blocks keep every row, even two on one spot (pymatgen would merge them into an
+  // occupancy of 2 and refuse): a written crystal reads back as it was.
+  const expanded = keep && ops.length === 1 && isIdentityOp(ops[0])
     ? { frac: frac.map(wrapFrac), source: Int32Array.from(numbers, (_, i) => i) }
     : expandSites(ops, frac, tol);
   if (expanded.conflict) {
@@ -273,9 +329,16 @@ function readBlock(block: CifBlock, file: string, tol: number, snap: boolean): C
     const why = numbers[i] === numbers[j]
       ? "the position would be occupied twice"
       : "mixed occupancy is not supported";
-    const [a, b] = [label(i), label(j)];
+    const hint = ops.length === 1 && isIdentityOp(ops[0])
+      ? " (the keepCoincidentSites option keeps both)"
+      : "";
+    const [a, b] = [shown(label(i)), shown(label(j))];
     const what = `sites "${a}" and "${b}" (or their symmetry images) are within ${tol} of each other`;
-    r.fail(cols[0].lines[j], (labelCol ?? typeCol)?.tag, `${what}: ${why}`);
+    r.fail(cols[0].lines[j], (labelCol ?? typeCol)?.tag, `${what}: ${why}${hint}`);
+  }
+  if (expanded.frac.length / 3 > n) {
+    const more = atomCountProblem(expanded.frac.length / 3);
+    if (more !== undefined) r.fail(cols[0].line, cols[0].tag, `symmetry expansion gives ${more}`);
   }
   const crystal: Crystal = {
     lattice,
@@ -325,11 +388,24 @@ export function readCif(text: string, opts: CifReadOptions = {}): Crystal[] {
   if (!(tol >= 0 && tol < 0.5)) {
     throw new RangeError(`Cannot read CIF: mergeTolerance "${tol}" is not in [0, 0.5)`);
   }
+  const long = firstLongLine(text);
+  if (long >= 0) throw new CrystalParseError("CIF", { file, line: long + 1 }, longLineDetail());
   const out: Crystal[] = [];
+  const bad: CrystalParseError[] = [];
   for (const block of parseCifBlocks(text, file)) {
-    const c = readBlock(block, file, tol, opts.snapFractions ?? true);
-    if (c) out.push(c);
+    try {
+      if (block.error) throw block.error;
+      const c = readBlock(block, file, tol, opts.snapFractions ?? true, opts.keepCoincidentSites ?? false);
+      if (c) out.push(c);
+    } catch (e) {
+      if (!(e instanceof CrystalParseError)) throw e;
+      bad.push(e);
+    }
   }
+  if (out.length === 0 && bad.length > 0) throw bad[0];
+  const report = opts.onSkippedBlock ??
+    ((e: CrystalParseError) => console.warn(`Warning: skipped ${e.message}`));
+  for (const e of bad) report(e);
   if (out.length === 0) {
     throw new CrystalParseError(
       "CIF",
@@ -435,6 +511,8 @@ export const CIF_HEADER = "# generated using cdvae (pymatgen CifWriter layout)";
  */
 export function writeCif(c: Crystal, opts: CifWriteOptions = {}): string {
   validateCrystal(c);
+  const problem = writeProblem(c);
+  if (problem !== undefined) throw new RangeError(`Cannot write CIF: ${problem}`);
   const decimals = opts.decimals ?? 8;
   if (!Number.isInteger(decimals) || decimals < 1 || decimals > 20) {
     throw new RangeError(`Cannot write CIF: decimals "${decimals}" is not an integer in 1–20`);

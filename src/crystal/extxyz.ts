@@ -20,6 +20,15 @@ import { type Crystal, validateCrystal } from "./crystal.ts";
 import { atomicNumber, elementSymbol } from "./elements.ts";
 import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { cartToFrac, fracToCart, latticeVolume } from "./lattice.ts";
+import {
+  atomCountProblem,
+  coordinatesProblem,
+  firstLongLine,
+  latticeProblem,
+  longLineDetail,
+  shown,
+  writeProblem,
+} from "./limits.ts";
 
 /** Format name used in error messages. */
 const FORMAT = "extended XYZ";
@@ -78,6 +87,8 @@ export function writeExtxyz(cs: Crystal[]): string {
   const out: string[] = [];
   for (const c of cs) {
     validateCrystal(c);
+    const problem = writeProblem(c);
+    if (problem !== undefined) throw new RangeError(`Cannot write extended XYZ: ${problem}`);
     const info = [`Lattice="${Array.from(c.lattice, String).join(" ")}"`, "Properties=species:S:1:pos:R:3"];
     if (c.name !== undefined) info.push(`name=${quote(c.name)}`);
     for (const [key, v] of Object.entries(c.props ?? {})) {
@@ -124,7 +135,7 @@ function parseInfo(s: string, fail: (detail: string) => never): Map<string, Info
       if (s[p] === "\\" && p + 1 < s.length) p++;
       r += s[p];
     }
-    if (p >= s.length) fail(`unterminated quoted string "${s.slice(s.lastIndexOf('"', p - 1))}"`);
+    if (p >= s.length) fail(`unterminated quoted string "${shown(s.slice(s.lastIndexOf('"', p - 1)))}"`);
     p++;
     return r;
   };
@@ -184,14 +195,16 @@ function lookup(info: Map<string, InfoValue>, key: string): InfoValue | undefine
  */
 export function readExtxyz(text: string, opts: ReadOptions = {}): Crystal[] {
   const file = opts.name ?? "<input>";
-  const lines = text.split(/\r\n|\r|\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const fail = (i: number, field: string, detail: string): never => {
     throw new CrystalParseError(FORMAT, { file, line: i + 1, field }, detail);
   };
+  const long = firstLongLine(text);
+  if (long >= 0) fail(long, "line", longLineDetail());
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const number = (tok: string, i: number, field: string): number => {
     const x = NUMBER_RE.test(tok) ? Number(tok) : NaN;
-    if (!Number.isFinite(x)) fail(i, field, `"${tok}" is not a number`);
+    if (!Number.isFinite(x)) fail(i, field, `"${shown(tok)}" is not a number`);
     return x;
   };
 
@@ -203,9 +216,11 @@ export function readExtxyz(text: string, opts: ReadOptions = {}): Crystal[] {
     }
     const countText = lines[i].trim();
     if (!/^\d+$/.test(countText)) {
-      fail(i, "atom count", `expected a non-negative integer, found "${countText}"`);
+      fail(i, "atom count", `expected a non-negative integer, found "${shown(countText)}"`);
     }
     const n = Number(countText);
+    const tooMany = atomCountProblem(n);
+    if (tooMany !== undefined) fail(i, "atom count", tooMany);
     const h = i + 1;
     if (h >= lines.length) {
       fail(h, "comment", `file ends after line ${lines.length}: expected the comment line`);
@@ -223,15 +238,17 @@ export function readExtxyz(text: string, opts: ReadOptions = {}): Crystal[] {
     if (lt.length !== 9) fail(h, "Lattice", `expected 9 numbers, found ${lt.length}`);
     const lattice = new Float64Array(lt.map((t) => number(t, h, "Lattice")));
     const volume = latticeVolume(lattice);
-    if (!(Math.abs(volume) > MIN_VOLUME)) {
+    if (!(Math.abs(volume) > MIN_VOLUME) && Number.isFinite(volume)) {
       fail(h, "Lattice", `volume "${volume}" Å³ is zero (degenerate cell)`);
     }
+    const absurd = latticeProblem(lattice);
+    if (absurd !== undefined) fail(h, "Lattice", absurd);
 
     const pbc = lookup(info, "pbc");
     if (pbc !== undefined && pbc !== true) {
       const flags = pbc.replace(/[[\]{}(),]/g, " ").trim().split(/\s+/);
       if (flags.length !== 3 || !flags.every((f) => /^(t|true)$/i.test(f))) {
-        fail(h, "pbc", `expected "T T T" (a crystal is periodic in 3 directions), found "${pbc}"`);
+        fail(h, "pbc", `expected "T T T" (a crystal is periodic in 3 directions), found "${shown(pbc)}"`);
       }
     }
 
@@ -240,20 +257,24 @@ export function readExtxyz(text: string, opts: ReadOptions = {}): Crystal[] {
     if (propsValue === true) fail(h, "Properties", `expected a value such as "species:S:1:pos:R:3"`);
     const spec = (propsValue as string).split(":");
     if (spec.length % 3 !== 0) {
-      fail(h, "Properties", `expected name:type:count triples, found "${propsValue}"`);
+      fail(h, "Properties", `expected name:type:count triples, found "${shown(propsValue as string)}"`);
     }
     let columns = 0, speciesCol = -1, posCol = -1;
     for (let k = 0; k < spec.length; k += 3) {
       const [col, type, countStr] = spec.slice(k, k + 3);
       if (!COLUMN_TYPES.has(type) || !/^[1-9]\d*$/.test(countStr)) {
-        fail(h, "Properties", `column "${col}:${type}:${countStr}" needs type S, R, I or L and a count`);
+        fail(
+          h,
+          "Properties",
+          `column "${shown(`${col}:${type}:${countStr}`)}" needs type S, R, I or L and a count`,
+        );
       }
       if (col.toLowerCase() === "species" && type === "S" && countStr === "1") speciesCol = columns;
       if (col.toLowerCase() === "pos" && type === "R" && countStr === "3") posCol = columns;
       columns += Number(countStr);
     }
-    if (speciesCol < 0) fail(h, "Properties", `no "species:S:1" column in "${propsValue}"`);
-    if (posCol < 0) fail(h, "Properties", `no "pos:R:3" column in "${propsValue}"`);
+    if (speciesCol < 0) fail(h, "Properties", `no "species:S:1" column in "${shown(propsValue as string)}"`);
+    if (posCol < 0) fail(h, "Properties", `no "pos:R:3" column in "${shown(propsValue as string)}"`);
 
     const props: Record<string, number> = {};
     let name: string | undefined;
@@ -275,13 +296,16 @@ export function readExtxyz(text: string, opts: ReadOptions = {}): Crystal[] {
       const t = lines[li].trim() === "" ? [] : lines[li].trim().split(/\s+/);
       if (t.length !== columns) fail(li, "atoms", `expected ${columns} columns, found ${t.length}`);
       const z = atomicNumber(t[speciesCol]);
-      if (z === undefined) fail(li, "species", `unknown element "${t[speciesCol]}"`);
+      if (z === undefined) fail(li, "species", `unknown element "${shown(t[speciesCol])}"`);
       numbers[k] = z as number;
       for (let d = 0; d < 3; d++) cart[3 * k + d] = number(t[posCol + d], li, "pos");
     }
+    const frac = cartToFrac(cart, lattice);
+    const farOff = coordinatesProblem(frac);
+    if (farOff !== undefined) fail(h + 1, "pos", farOff);
     frames.push({
       lattice,
-      frac: cartToFrac(cart, lattice),
+      frac,
       numbers,
       ...(Object.keys(props).length > 0 ? { props } : {}),
       ...(name !== undefined ? { name } : {}),

@@ -6,7 +6,8 @@
  */
 
 import type { Crystal } from "./crystal.ts";
-import type { ReadOptions } from "./errors.ts";
+import { CrystalParseError, type ReadOptions } from "./errors.ts";
+import { shown } from "./limits.ts";
 import { readCif, writeCif } from "./cif.ts";
 import { readPoscar, writePoscar } from "./poscar.ts";
 import { readExtxyz, writeExtxyz } from "./extxyz.ts";
@@ -23,8 +24,8 @@ export interface CrystalFormat {
   extension: string;
   /** True when one file can hold several crystals. */
   multi: boolean;
-  /** Reads every crystal of a file's text. */
-  read(text: string, opts?: ReadOptions): Crystal[];
+  /** Reads every crystal; `keepCoincidentSites` keeps CIF P1 rows that sit on one another (other formats always keep them). */
+  read(text: string, opts?: ReadOptions & { keepCoincidentSites?: boolean }): Crystal[];
   /** Writes crystals as one file's text (formats that hold one crystal per file join several as separate blocks). */
   write(crystals: Crystal[]): string;
 }
@@ -70,7 +71,7 @@ export const FORMATS: Readonly<Record<FormatName, CrystalFormat>> = {
       try {
         data = JSON.parse(t);
       } catch (e) {
-        throw new SyntaxError(`Cannot parse JSON "${o?.name ?? "<input>"}": ${(e as Error).message}`);
+        throw new CrystalParseError("JSON", { file: o?.name ?? "<input>" }, shown((e as Error).message));
       }
       return Array.isArray(data)
         ? data.map((d, i) => fromPymatgenDict(d, { name: `${o?.name ?? "<input>"}[${i}]` }))
@@ -156,7 +157,9 @@ export async function readCrystalFolder(dir: string, purpose: string): Promise<C
   files.sort();
   const out: CrystalFolder = { crystals: [], ids: [], files };
   for (const name of files) {
-    const cs = FORMATS[formatFromPath(name)!].read(await Deno.readTextFile(`${dir}/${name}`), { name });
+    // Generated crystals may overlap; evaluation must see them as written, not refuse them.
+    const text = await Deno.readTextFile(`${dir}/${name}`);
+    const cs = FORMATS[formatFromPath(name)!].read(text, { name, keepCoincidentSites: true });
     cs.forEach((c, k) => {
       out.crystals.push(c);
       out.ids.push(cs.length > 1 ? `${name}#${k}` : name);

@@ -70,7 +70,12 @@ export function latticeFromParameters(p: LatticeParameters): Float64Array {
     c,
   ]);
   const v = latticeVolume(l);
-  if (!(v > 0) || !Number.isFinite(v)) {
+  if (!Number.isFinite(v)) {
+    throw new RangeError(
+      `Cannot build lattice: lengths ${a}, ${b}, ${c} Å are too large (the volume overflows)`,
+    );
+  }
+  if (!(v > 0)) {
     throw new RangeError(
       `Cannot build lattice: angles ${alpha}°, ${beta}°, ${gamma}° give no cell of positive volume`,
     );

@@ -26,6 +26,15 @@ import { type Crystal, formula, validateCrystal } from "./crystal.ts";
 import { atomicNumber, elementSymbol } from "./elements.ts";
 import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { cartToFrac, fracToCart, latticeVolume } from "./lattice.ts";
+import {
+  atomCountProblem,
+  coordinatesProblem,
+  firstLongLine,
+  latticeProblem,
+  longLineDetail,
+  shown,
+  writeProblem,
+} from "./limits.ts";
 
 /** Format name used in error messages. */
 const FORMAT = "POSCAR";
@@ -86,11 +95,13 @@ export interface WritePoscarOptions {
  */
 export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
   const file = opts.name ?? "<input>";
-  const lines = text.split(/\r\n|\r|\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const fail = (i: number, field: string, detail: string): never => {
     throw new CrystalParseError(FORMAT, { file, line: i + 1, field }, detail);
   };
+  const long = firstLongLine(text);
+  if (long >= 0) fail(long, "line", longLineDetail());
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const tokens = (i: number, field: string): string[] => {
     if (i >= lines.length) {
       fail(i, field, lines.length === 0 ? "input is empty" : `file ends after line ${lines.length}`);
@@ -100,7 +111,7 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
   };
   const number = (tok: string, i: number, field: string): number => {
     const x = NUMBER_RE.test(tok) ? Number(tok.replace(/[dD]/, "e")) : NaN;
-    if (!Number.isFinite(x)) fail(i, field, `"${tok}" is not a number`);
+    if (!Number.isFinite(x)) fail(i, field, `"${shown(tok)}" is not a number`);
     return x;
   };
   const vector = (i: number, field: string): number[] => {
@@ -124,13 +135,16 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
     fail(
       1,
       "scale factor",
-      `three scale factors must be positive, found "${scaleTokens.slice(0, 3).join(" ")}"`,
+      `three scale factors must be positive, found "${shown(scaleTokens.slice(0, 3).join(" "))}"`,
     );
   }
   if (scales[0] === 0) fail(1, "scale factor", `scale factor is "0"`);
 
   // Lines 3–5: lattice vectors.
   const raw = [2, 3, 4].flatMap((i) => vector(i, "lattice"));
+  if (!Number.isFinite(latticeVolume(raw))) {
+    fail(2, "lattice", `lattice values are too large: the cell volume overflows`);
+  }
   const checkVolume = (l: number[], what: string): number => {
     const v = latticeVolume(l);
     const len = (k: number) => Math.hypot(l[3 * k], l[3 * k + 1], l[3 * k + 2]);
@@ -159,6 +173,8 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
   }
   const lattice = new Float64Array(raw.map((x, k) => x * cartScale[k % 3]));
   checkVolume(Array.from(lattice), "");
+  const absurd = latticeProblem(lattice);
+  if (absurd !== undefined) fail(2, "lattice", absurd);
 
   // Line 6: species; line 7: counts.
   const species = tokens(5, "species");
@@ -168,13 +184,13 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
       5,
       "species",
       `the species line is missing (VASP 4 format): expected element symbols such as "Fe O" before ` +
-        `the counts, found "${lines[5].trim()}"`,
+        `the counts, found "${shown(lines[5].trim())}"`,
     );
   }
   const zs = species.map((s) => {
     const symbol = s.split("/")[0].split("_")[0];
     const z = atomicNumber(symbol);
-    if (z === undefined) fail(5, "species", `unknown element "${s}"`);
+    if (z === undefined) fail(5, "species", `unknown element "${shown(s)}"`);
     return z as number;
   });
   const countTokens = tokens(6, "counts");
@@ -182,14 +198,16 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
     fail(
       6,
       "counts",
-      `expected ${zs.length} counts for species "${species.join(" ")}", found ${countTokens.length}`,
+      `expected ${zs.length} counts for species "${shown(species.join(" "))}", found ${countTokens.length}`,
     );
   }
   const counts = countTokens.map((s) => {
-    if (!/^\+?\d+$/.test(s) || Number(s) < 1) fail(6, "counts", `"${s}" is not a positive integer`);
+    if (!/^\+?\d+$/.test(s) || Number(s) < 1) fail(6, "counts", `"${shown(s)}" is not a positive integer`);
     return Number(s);
   });
   const n = counts.reduce((a, b) => a + b, 0);
+  const tooMany = atomCountProblem(n);
+  if (tooMany !== undefined) fail(6, "counts", tooMany);
 
   // Optional "Selective dynamics", then the coordinate mode.
   let i = 7;
@@ -198,7 +216,7 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
   const mode = lines[i].trim();
   const first = mode.charAt(0).toLowerCase();
   if (first !== "d" && first !== "c" && first !== "k") {
-    fail(i, "coordinate mode", `expected "Direct" or "Cartesian", found "${mode}"`);
+    fail(i, "coordinate mode", `expected "Direct" or "Cartesian", found "${shown(mode)}"`);
   }
   const cartesian = first !== "d";
   i++;
@@ -216,6 +234,8 @@ export function readPoscar(text: string, opts: ReadOptions = {}): Crystal {
   let at = 0;
   for (let s = 0; s < zs.length; s++) numbers.fill(zs[s], at, at += counts[s]);
   const frac = cartesian ? cartToFrac(coords, lattice) : coords;
+  const farOff = coordinatesProblem(frac);
+  if (farOff !== undefined) throw new CrystalParseError(FORMAT, { file, field: "positions" }, farOff);
   const crystal: Crystal = { lattice, frac, numbers, ...(name !== "" ? { name } : {}) };
   try {
     return validateCrystal(crystal);
@@ -257,6 +277,8 @@ function formatNumber(x: number): string {
  */
 export function writePoscar(c: Crystal, opts: WritePoscarOptions = {}): string {
   validateCrystal(c);
+  const problem = writeProblem(c);
+  if (problem !== undefined) throw new RangeError(`Cannot write POSCAR: ${problem}`);
   const n = c.numbers.length;
   if (n === 0) throw new RangeError(`Cannot write POSCAR: the crystal has no atoms`);
   const v = latticeVolume(c.lattice);

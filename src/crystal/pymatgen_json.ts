@@ -14,6 +14,7 @@ import { type Crystal, validateCrystal } from "./crystal.ts";
 import { atomicNumber, elementSymbol } from "./elements.ts";
 import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { cartToFrac, fracToCart, latticeParameters, latticeVolume } from "./lattice.ts";
+import { atomCountProblem, coordinatesProblem, latticeProblem, shown, writeProblem } from "./limits.ts";
 
 /** Format name used in error messages. */
 const FORMAT = "pymatgen JSON";
@@ -110,6 +111,8 @@ export interface PymatgenStructureDict {
  */
 export function toPymatgenDict(c: Crystal): PymatgenStructureDict {
   validateCrystal(c);
+  const problem = writeProblem(c);
+  if (problem !== undefined) throw new RangeError(`Cannot write pymatgen JSON: ${problem}`);
   const cart = fracToCart(c.frac, c.lattice);
   const row = (a: ArrayLike<number>, i: number) => [a[3 * i], a[3 * i + 1], a[3 * i + 2]];
   const sites: PymatgenSite[] = [];
@@ -147,7 +150,7 @@ function describe(x: unknown): string {
   if (x === null) return "null";
   if (Array.isArray(x)) return `an array of ${x.length}`;
   if (typeof x === "object") return "an object";
-  return `${typeof x} "${String(x)}"`;
+  return `${typeof x} "${shown(String(x))}"`;
 }
 
 /**
@@ -210,9 +213,11 @@ export function fromPymatgenDict(d: unknown, opts: ReadOptions = {}): Crystal {
     (matrix as unknown[]).flatMap((r, i) => numbersAt(r, `lattice.matrix[${i}]`, 3)),
   );
   const volume = latticeVolume(lattice);
-  if (!(Math.abs(volume) > MIN_VOLUME)) {
+  if (!(Math.abs(volume) > MIN_VOLUME) && Number.isFinite(volume)) {
     fail("lattice.matrix", `volume "${volume}" Å³ is zero (degenerate cell)`);
   }
+  const absurd = latticeProblem(lattice);
+  if (absurd !== undefined) fail("lattice.matrix", absurd);
   if (lat.pbc !== undefined) {
     if (!Array.isArray(lat.pbc) || lat.pbc.length !== 3 || !lat.pbc.every((p) => p === true)) {
       fail(
@@ -225,6 +230,8 @@ export function fromPymatgenDict(d: unknown, opts: ReadOptions = {}): Crystal {
   const sites = d.sites;
   if (!Array.isArray(sites)) return fail("sites", `expected an array of sites, found ${describe(sites)}`);
   const n = sites.length;
+  const tooMany = atomCountProblem(n);
+  if (tooMany !== undefined) fail("sites", tooMany);
   const numbers = new Uint8Array(n);
   const frac = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
@@ -254,6 +261,8 @@ export function fromPymatgenDict(d: unknown, opts: ReadOptions = {}): Crystal {
     if (site.abc !== undefined) f = numbersAt(site.abc, `${at}.abc`, 3);
     else if (site.xyz !== undefined) f = cartToFrac(numbersAt(site.xyz, `${at}.xyz`, 3), lattice);
     else return fail(at, `expected "abc" or "xyz" coordinates, found neither`);
+    const farOff = coordinatesProblem(f);
+    if (farOff !== undefined) fail(at, farOff.replace(/ of atom \d+/, ""));
     frac.set(f, 3 * i);
   }
 

@@ -162,23 +162,48 @@ export function expandSites(ops: readonly SymmetryOp[], frac: ArrayLike<number>,
   const n = frac.length / 3;
   const out: number[] = [];
   const source: number[] = [];
+  // Kept positions are binned on a grid of cells at least `tol` wide, so a new image is compared
+  // with the positions in its own and the 26 neighbouring cells only (linear, not quadratic, in
+  // the atom count). Bins per axis stay ≤ 1e5 so keys are exact integers.
+  const bins = Math.max(1, Math.min(100_000, Math.floor(1 / Math.max(tol, 1e-12))));
+  const grid = new Map<number, number[]>();
+  const bin = (v: number) => Math.min(bins - 1, Math.floor(v * bins));
+  const key = (i: number, j: number, k: number) =>
+    (((i + bins) % bins) * bins + ((j + bins) % bins)) * bins + ((k + bins) % bins);
+  const near = (d: number) => Math.abs(d - Math.round(d)) < tol;
   for (let s = 0; s < n; s++) {
     const x = frac[3 * s], y = frac[3 * s + 1], z = frac[3 * s + 2];
     for (const op of ops) {
       const p = applySymmetryOp(op, x, y, z);
       const px = wrapFrac(p[0]), py = wrapFrac(p[1]), pz = wrapFrac(p[2]);
+      const bx = bin(px), by = bin(py), bz = bin(pz);
       let dup = -1;
-      for (let k = 0; k < source.length; k++) {
-        let d = out[3 * k] - px;
-        if (!(Math.abs(d - Math.round(d)) < tol)) continue;
-        d = out[3 * k + 1] - py;
-        if (!(Math.abs(d - Math.round(d)) < tol)) continue;
-        d = out[3 * k + 2] - pz;
-        if (!(Math.abs(d - Math.round(d)) < tol)) continue;
-        dup = k;
-        break;
+      if (tol > 0) {
+        // The earliest kept position that matches, as a scan in order would find.
+        const seen = bins < 3 ? new Set<number>() : undefined;
+        for (let i = -1; i <= 1; i++) {
+          for (let j = -1; j <= 1; j++) {
+            for (let k = -1; k <= 1; k++) {
+              const cell = key(bx + i, by + j, bz + k);
+              if (seen) { // fewer than 3 bins per axis visit a cell twice
+                if (seen.has(cell)) continue;
+                seen.add(cell);
+              }
+              for (const m of grid.get(cell) ?? []) {
+                if (
+                  (dup < 0 || m < dup) && near(out[3 * m] - px) && near(out[3 * m + 1] - py) &&
+                  near(out[3 * m + 2] - pz)
+                ) dup = m;
+              }
+            }
+          }
+        }
       }
       if (dup < 0) {
+        const cell = key(bx, by, bz);
+        const list = grid.get(cell);
+        if (list) list.push(source.length);
+        else grid.set(cell, [source.length]);
         out.push(px, py, pz);
         source.push(s);
       } else if (source[dup] !== s) {

@@ -20,6 +20,12 @@ export class CsvParseError extends SyntaxError {
   }
 }
 
+/**
+ * Longest field (characters) the tokenizer accepts: a dataset's CIF fields are a few kB, so a
+ * longer one is a broken file (an unclosed quote swallowing the rest), refused before it fills memory.
+ */
+export const MAX_CSV_FIELD_LENGTH = 1 << 24;
+
 /** One parsed record with the 1-based line on which it starts. */
 export interface CsvRecord {
   fields: string[];
@@ -56,6 +62,7 @@ export class CsvTokenizer {
         const run = chunk.slice(i, end);
         this.#field += run;
         for (let k = 0; k < run.length; k++) if (run.charCodeAt(k) === 10) this.#line++;
+        this.#checkLength();
         i = end;
         if (q === -1) break;
         this.#inQuotes = false;
@@ -83,7 +90,7 @@ export class CsvTokenizer {
           throw new CsvParseError(
             this.file,
             this.#line,
-            `unexpected character "${ch}" after a closing quote`,
+            `unexpected character ${JSON.stringify(ch)} after a closing quote`,
           );
         }
       }
@@ -108,6 +115,7 @@ export class CsvTokenizer {
       } else {
         const next = indexOfAny(chunk, i);
         this.#field += chunk.slice(i, next);
+        this.#checkLength();
         this.#fieldStarted = true;
         i = next;
       }
@@ -123,6 +131,16 @@ export class CsvTokenizer {
     const out: CsvRecord[] = [];
     this.#endRecord(out);
     return out;
+  }
+
+  #checkLength() {
+    if (this.#field.length > MAX_CSV_FIELD_LENGTH) {
+      throw new CsvParseError(
+        this.file,
+        this.#recordLine,
+        `field is longer than ${MAX_CSV_FIELD_LENGTH} characters (an unclosed quote?)`,
+      );
+    }
   }
 
   #endRecord(out: CsvRecord[]) {

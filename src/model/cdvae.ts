@@ -27,6 +27,7 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { preprocessCrystals } from "../data/preprocess.ts";
 import { decodeSafetensors, loadIntoStore } from "./safetensors.ts";
 import { folderUrl, readModelFolder } from "./files.ts";
+import { checkCDVAEConfig } from "./config_check.ts";
 import {
   isCheckpointPath,
   isIgnoredCDVAEBuffer,
@@ -252,7 +253,10 @@ export class CDVAE {
       if (ref.kind !== "cdvae") {
         throw new Error(`${source} is a property model: load it with PropertyModel.load`);
       }
-      const model = new CDVAE(opts.backend ?? await getBackend(), ref.config);
+      const model = new CDVAE(
+        opts.backend ?? await getBackend(),
+        checkCDVAEConfig(ref.config, String(source)),
+      );
       loadReferenceWeights(model.store, ref.tensors, String(source), isIgnoredCDVAEBuffer);
       const offsets = (k: string) => ref.tensors.get(`decoder.gemnet.${k}radial_basis.rbf.offset`)?.data;
       model.decoder.rbfCenters = Float64Array.from(offsets("") ?? model.decoder.rbfCenters);
@@ -260,12 +264,15 @@ export class CDVAE {
       return model;
     }
     const base = modelFolderUrl(source);
-    const { config, weights } = await readModelFolder<CDVAEConfig>(base, "cdvae-config/1").catch((e) => {
-      if (!(SHIPPED_MODELS as readonly unknown[]).includes(source)) throw e;
-      throw new Error(`No model for "${source}" ships with this version (${(e as Error).message})`);
-    });
+    const { config, weights, weightsName } = await readModelFolder<CDVAEConfig>(base, "cdvae-config/1").catch(
+      (e) => {
+        if (!(SHIPPED_MODELS as readonly unknown[]).includes(source)) throw e;
+        throw new Error(`No model for "${source}" ships with this version (${(e as Error).message})`);
+      },
+    );
+    checkCDVAEConfig(config, new URL("config.json", base).href);
     const model = new CDVAE(opts.backend ?? await getBackend(), config);
-    loadIntoStore(model.store, decodeSafetensors(weights).tensors);
+    loadIntoStore(model.store, decodeSafetensors(weights, weightsName).tensors);
     return model;
   }
 

@@ -31,7 +31,7 @@ export async function readModelFile(base: URL, name: string): Promise<Uint8Array
 export async function readModelFolder<T extends { format: string }>(
   base: URL,
   format: string,
-): Promise<{ config: T; weights: Uint8Array }> {
+): Promise<{ config: T; weights: Uint8Array; weightsName: string }> {
   let config: T;
   try {
     config = JSON.parse(new TextDecoder().decode(await readModelFile(base, "config.json")));
@@ -45,7 +45,7 @@ export async function readModelFolder<T extends { format: string }>(
   }
   for (const name of ["weights.safetensors", "best.safetensors", "last.safetensors"]) {
     try {
-      return { config, weights: await readModelFile(base, name) };
+      return { config, weights: await readModelFile(base, name), weightsName: new URL(name, base).href };
     } catch { /* try the next name */ }
   }
   throw new Error(`Cannot load a model from ${base.href}: no weights.safetensors (or best/last) there`);

@@ -28,6 +28,9 @@ export class SafetensorsError extends Error {
   override name = "SafetensorsError";
 }
 
+/** Largest header (bytes) accepted: real headers are a few kB to a few MB. */
+const MAX_HEADER_BYTES = 100_000_000;
+
 const SIZE: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, I64: 8, I32: 4, U8: 1, BOOL: 1, F16: 2 };
 
 function halfToFloat(h: number): number {
@@ -41,8 +44,10 @@ function halfToFloat(h: number): number {
  * Parses a safetensors file.
  *
  * @param bytes The file
+ * @param file Its name, for messages
  * @returns The tensors by name, and the metadata strings
- * @throws {SafetensorsError} On a truncated file, a bad header or an unknown dtype
+ * @throws {SafetensorsError} On a truncated file, a bad header (offsets negative, out of range,
+ *   not matching the shape, or overlapping), or an unknown dtype
  *
  * @example Round trip
  * ```ts
@@ -56,37 +61,70 @@ function halfToFloat(h: number): number {
  */
 export function decodeSafetensors(
   bytes: Uint8Array,
+  file?: string,
 ): { tensors: Map<string, HostTensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new SafetensorsError("Not a safetensors file: shorter than 8 bytes");
+  const where = file === undefined ? "" : ` "${file}"`;
+  const bad = (detail: string) => new SafetensorsError(`Cannot read safetensors${where}: ${detail}`);
+  if (bytes.length < 8) throw bad("not a safetensors file: shorter than 8 bytes");
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(dv.getBigUint64(0, true));
   if (headerLen > bytes.length - 8) {
-    throw new SafetensorsError(`Not a safetensors file: header of ${headerLen} bytes exceeds the file`);
+    throw bad(`header of ${headerLen} bytes exceeds the file's ${bytes.length} (truncated?)`);
   }
-  let header: Record<string, unknown>;
+  if (headerLen > MAX_HEADER_BYTES) throw bad(`header of ${headerLen} bytes exceeds ${MAX_HEADER_BYTES}`);
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw new SafetensorsError(`Not a safetensors file: header is not JSON (${(e as Error).message})`);
+    throw bad(`header is not JSON (${(e as Error).message.slice(0, 200)})`);
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    throw bad("header is not a JSON object");
   }
   const base = 8 + headerLen;
+  const dataBytes = bytes.length - base;
   const tensors = new Map<string, HostTensor>();
   let metadata: Record<string, string> = {};
+  const spans: [number, number, string][] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === "__metadata__") {
+      if (
+        v !== null && (typeof v !== "object" || Array.isArray(v) ||
+          !Object.values(v).every((x) => typeof x === "string"))
+      ) {
+        throw bad("__metadata__ is not an object of strings");
+      }
       metadata = (v ?? {}) as Record<string, string>;
       continue;
     }
-    const info = v as { dtype: SafetensorsDtype; shape: number[]; data_offsets: [number, number] };
-    const size = SIZE[info.dtype];
-    if (!size) throw new SafetensorsError(`Tensor ${name}: unsupported dtype ${info.dtype}`);
-    const [b0, b1] = info.data_offsets;
-    const count = info.shape.reduce((a, b) => a * b, 1);
-    if (b1 - b0 !== count * size || base + b1 > bytes.length) {
-      throw new SafetensorsError(
-        `Tensor ${name}: data offsets ${b0}..${b1} do not fit shape [${info.shape}]`,
+    const shown = JSON.stringify(name.length > 80 ? name.slice(0, 80) + "…" : name);
+    if (typeof v !== "object" || v === null) throw bad(`tensor ${shown}: entry is not an object`);
+    const info = v as { dtype: unknown; shape: unknown; data_offsets: unknown };
+    const dtype = info.dtype as SafetensorsDtype;
+    const size = typeof dtype === "string" && Object.hasOwn(SIZE, dtype) ? SIZE[dtype] : 0;
+    if (!size) throw bad(`tensor ${shown}: unsupported dtype ${JSON.stringify(info.dtype)}`);
+    const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+    if (!Array.isArray(info.shape) || !info.shape.every(isCount)) {
+      throw bad(
+        `tensor ${shown}: shape ${JSON.stringify(info.shape)} is not a list of non-negative integers`,
       );
     }
+    const offsets = info.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+      throw bad(`tensor ${shown}: data_offsets ${JSON.stringify(offsets)} are not two non-negative integers`);
+    }
+    const [b0, b1] = offsets as [number, number];
+    const shape = info.shape as number[];
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (b0 > b1 || b1 > dataBytes) {
+      throw bad(
+        `tensor ${shown}: data offsets ${b0}..${b1} lie outside the ${dataBytes} data bytes (truncated?)`,
+      );
+    }
+    if (b1 - b0 !== count * size) {
+      throw bad(`tensor ${shown}: data offsets ${b0}..${b1} do not fit shape [${shape}] of ${dtype}`);
+    }
+    spans.push([b0, b1, shown]);
     const raw = new DataView(bytes.buffer, bytes.byteOffset + base + b0, b1 - b0);
     let data: Float32Array | Float64Array | Uint8Array;
     if (info.dtype === "F32" || info.dtype === "F16") {
@@ -108,7 +146,12 @@ export function decodeSafetensors(
     } else {
       data = new Uint8Array(raw.buffer, raw.byteOffset, count).slice();
     }
-    tensors.set(name, { dtype: info.dtype, shape: info.shape, data });
+    tensors.set(name, { dtype, shape, data });
+  }
+  // Tensors may not share bytes: a file where they do is corrupt or crafted.
+  spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  for (let k = 1; k < spans.length; k++) {
+    if (spans[k][0] < spans[k - 1][1]) throw bad(`tensors ${spans[k - 1][2]} and ${spans[k][2]} overlap`);
   }
   return { tensors, metadata };
 }

@@ -16,6 +16,7 @@
  */
 
 import type { Adam } from "../compute/adam.ts";
+import { checkCDVAEConfig } from "../model/config_check.ts";
 import type { CDVAE } from "../model/cdvae.ts";
 import type { CDVAEConfig } from "../model/config.ts";
 import {
@@ -101,12 +102,20 @@ export async function saveCheckpoint(
 
 /** Reads a run folder's config. */
 export async function readConfig(dir: string): Promise<CDVAEConfig> {
-  return JSON.parse(await Deno.readTextFile(`${dir}/config.json`)) as CDVAEConfig;
+  const path = `${dir}/config.json`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new SyntaxError(`Cannot read config "${path}": ${e.message.slice(0, 200)}`);
+  }
+  return checkCDVAEConfig(parsed, path);
 }
 
 /** Loads weights into a model (strict: every parameter must be present). */
 export async function loadWeights(path: string, model: CDVAE): Promise<void> {
-  const { tensors } = decodeSafetensors(await Deno.readFile(path));
+  const { tensors } = decodeSafetensors(await Deno.readFile(path), path);
   loadIntoStore(model.store, tensors);
 }
 
@@ -120,7 +129,10 @@ export async function loadEmaWeights(dir: string, ema: WeightEma): Promise<void>
 export async function loadCheckpoint(dir: string, model: CDVAE, opt: Adam): Promise<TrainState> {
   const state = JSON.parse(await Deno.readTextFile(`${dir}/state.json`)) as TrainState;
   await loadWeights(`${dir}/last.safetensors`, model);
-  const { tensors, metadata } = decodeSafetensors(await Deno.readFile(`${dir}/last.optim.safetensors`));
+  const { tensors, metadata } = decodeSafetensors(
+    await Deno.readFile(`${dir}/last.optim.safetensors`),
+    `${dir}/last.optim.safetensors`,
+  );
   const names = [...model.store.entries].filter(([, e]) => e.tensor.requiresGrad).map(([n]) => n);
   const { m, v } = opt.moments;
   names.forEach((n, i) => {
