@@ -142,7 +142,12 @@ export async function buildSite(outDir: URL, opts: { minify?: boolean } = {}): P
     const deferred = `${tmp}/cdvae_wasm_deferred.js`;
     await Deno.writeTextFile(deferred, deferGlue(await Deno.readTextFile(glueUrl)));
     const map = `${tmp}/import_map.json`;
-    await Deno.writeTextFile(map, JSON.stringify({ imports: { [glueUrl.href]: `file://${deferred}` } }));
+    // The project's own import map (bare specifiers such as "yaml" used by the library), plus the deferred glue.
+    const projectImports = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).imports ?? {};
+    await Deno.writeTextFile(
+      map,
+      JSON.stringify({ imports: { ...projectImports, [glueUrl.href]: `file://${deferred}` } }),
+    );
     await run(Deno.execPath(), [
       "bundle",
       "--quiet",

@@ -6,14 +6,18 @@
  * stores every entry uncompressed, 64-byte aligned, so reading is a walk of the central directory
  * and a slice of the file. Zip64 records appear once a checkpoint passes 4 GiB and are handled. A
  * deflated entry (an archive re-zipped by another tool) is inflated with `node:zlib`, which Deno
- * ships, so there is no dependency to pin. Every offset is checked against the file before use and
+ * and Node ship, so there is no dependency to pin; it is imported only there, so the browser build
+ * loads no `node:` module (a browser reads torch.save's stored entries and says so for others). Every offset is checked against the file before use and
  * each entry's CRC-32 is verified, so a truncated or damaged file fails with a message, never with
  * a bad read.
  *
  * @module
  */
 
-import { inflateRawSync } from "node:zlib";
+/** `node:zlib` where the runtime has it (Deno, Node); undefined in a browser. */
+const zlib: typeof import("node:zlib") | undefined = "Deno" in globalThis || "process" in globalThis
+  ? await import("node:zlib")
+  : undefined;
 
 /** A zip file that cannot be read. */
 export class ZipError extends Error {
@@ -98,9 +102,14 @@ export class ZipArchive {
     let data: Uint8Array;
     if (e.method === 0) data = raw;
     else if (e.method === 8) {
+      if (zlib === undefined) {
+        throw new ZipError(
+          `Cannot read "${this.label}" entry "${name}": deflated entries need node:zlib (Deno or Node), not in this runtime`,
+        );
+      }
       try {
         // Inflate no further than the size the directory declares (a zip bomb stops there).
-        data = new Uint8Array(inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) }));
+        data = new Uint8Array(zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) }));
       } catch (err) {
         throw new ZipError(`Cannot inflate "${this.label}" entry "${name}": ${(err as Error).message}`);
       }
