@@ -27,6 +27,7 @@ export * from "./src/data/datasets.ts";
 export * from "./src/core/lattice.ts";
 export * from "./src/core/geometry.ts";
 export * from "./src/core/neighbor_pool.ts";
+export * from "./src/core/symmetry.ts";
 export * from "./src/eval/smact.ts";
 export * from "./src/eval/magpie.ts";
 export * from "./src/eval/validity.ts";
