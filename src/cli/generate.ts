@@ -12,6 +12,7 @@ import { getBackend } from "../compute/backend.ts";
 import { formula } from "../crystal/crystal.ts";
 import { FORMATS, isFormatName } from "../crystal/formats.ts";
 import { latticeParameters } from "../crystal/lattice.ts";
+import { spaceGroupNumbers, spaceGroupSymbol } from "../core/symmetry.ts";
 import { structureValidity } from "../eval/validity.ts";
 import { densityOrNaN } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
@@ -19,8 +20,48 @@ import { type GeneratedCrystal, residentLoopOn } from "../model/sampler.ts";
 
 type BackendName = "webgpu" | "wasm" | "reference";
 
+/** Distance tolerance (Å) of the space groups in summary.json unless `--symprec` says otherwise. */
+export const REPORT_SYMPREC = 0.1;
+
+/** The `--symprec` option of the commands that report space groups. */
+export const SYMPREC_OPTION: Command["options"][string] = {
+  type: "string",
+  value: "Å",
+  default: String(REPORT_SYMPREC),
+  description: "Distance tolerance of the space group reported for each crystal in summary.json",
+};
+
+/** Reads `--symprec` (a positive number). */
+export function symprecFlag(args: Parameters<Command["run"]>[0]): number {
+  const symprec = Number(args.values.symprec ?? REPORT_SYMPREC);
+  if (!(symprec > 0 && Number.isFinite(symprec))) {
+    throw new UsageError(`--symprec must be a positive number of Å, got "${args.values.symprec}"`);
+  }
+  return symprec;
+}
+
+/**
+ * The space group of a crystal for a report: number and Hermann–Mauguin symbol, or `null` when the
+ * search fails (a generated crystal may have overlapping atoms or a degenerate cell).
+ */
+export function reportSpaceGroup(
+  c: GeneratedCrystal,
+  symprec: number,
+): { number: number; symbol: string } | null {
+  try {
+    const [number] = spaceGroupNumbers([c], { symprec });
+    return { number, symbol: spaceGroupSymbol(number) };
+  } catch {
+    return null;
+  }
+}
+
 /** One row of `summary.json`. */
-export function describeCrystal(c: GeneratedCrystal, file: string): Record<string, unknown> {
+export function describeCrystal(
+  c: GeneratedCrystal,
+  file: string,
+  symprec: number = REPORT_SYMPREC,
+): Record<string, unknown> {
   const v = structureValidity(c);
   const p = latticeParameters(c.lattice);
   const rho = densityOrNaN(c);
@@ -40,6 +81,7 @@ export function describeCrystal(c: GeneratedCrystal, file: string): Record<strin
     density: round(rho),
     minDistance: round(v.minDistance),
     structurallyValid: v.valid,
+    spaceGroup: reportSpaceGroup(c, symprec),
     ...(v.reason ? { invalidBecause: v.reason } : {}),
     ...(c.problem ? { problem: c.problem } : {}),
   };
@@ -132,7 +174,8 @@ export const SAMPLING_OPTIONS: Command["options"] = {
  * Writes crystals one file each plus summary.json; returns the number structurally valid.
  *
  * @param prefix File names `<prefix><index>`, or a function giving the name (without extension)
- * @param extra Fields of summary.json besides the crystals
+ * @param extra Fields of summary.json besides the crystals; a numeric `symprec` among them is the
+ *   tolerance of the reported space groups (default {@linkcode REPORT_SYMPREC})
  * @param rowExtra Fields added to each crystal's row of summary.json
  */
 export async function writeCrystals(
@@ -156,7 +199,8 @@ export async function writeCrystals(
     const name = `${stem}.${f.extension}`;
     const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${i}` : stem };
     await writeTextAtomic(`${outDir}/${name}`, f.write([c]));
-    rows.push({ ...describeCrystal(crystals[i], name), ...rowExtra?.(i) });
+    const symprec = typeof extra.symprec === "number" ? extra.symprec : REPORT_SYMPREC;
+    rows.push({ ...describeCrystal(crystals[i], name, symprec), ...rowExtra?.(i) });
   }
   const valid = rows.filter((r) => r.structurallyValid).length;
   await writeTextAtomic(
@@ -172,14 +216,16 @@ export const generate: Command = {
   summary: "Sample new crystals from a trained model (annealed Langevin dynamics) and write them to files",
   usage: "",
   description: "Writes OUT/gen_000.cif … and OUT/summary.json (formula, atoms, lattice, density, minimum " +
-    "distance and structural validity of each crystal).",
+    "distance, structural validity and space group of each crystal).",
   options: {
     n: { type: "string", short: "n", value: "N", default: "16", description: "Number of crystals" },
     out: { type: "string", value: "DIR", default: "generated", description: "Output folder" },
+    symprec: SYMPREC_OPTION,
     ...SAMPLING_OPTIONS,
   },
   async run(args) {
     const n = intFlag(args, "n", { min: 1 })!;
+    const symprec = symprecFlag(args);
     const seed = intFlag(args, "seed", { min: 0 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const format = formatFlag(args);
@@ -199,6 +245,7 @@ export const generate: Command = {
       const valid = await writeCrystals(crystals, outDir, format, "gen_", {
         model: String(args.values.model),
         seed,
+        symprec,
         ...lf,
         backend: model.backend.name,
         loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
