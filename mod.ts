@@ -111,6 +111,22 @@ export type {
 export { NeighborListPool } from "./src/core/neighbor_pool.ts";
 export type { NeighborListPoolOptions } from "./src/core/neighbor_pool.ts";
 export {
+  DEFAULT_SYMPREC,
+  spaceGroup,
+  spaceGroupMany,
+  spaceGroupNumberMany,
+  spaceGroupOfHall,
+  spaceGroupSymbol,
+  symmetrize,
+  symmetrizeMany,
+} from "./src/core/symmetry.ts";
+export type {
+  CellTransform,
+  SpaceGroupResult,
+  SpaceGroupType,
+  SymmetryOptions,
+} from "./src/core/symmetry.ts";
+export {
   crystalNNFingerprint,
   crystalNNFingerprintMany,
   crystalNNNeighbors,

@@ -15,6 +15,7 @@ import { getBackend } from "../compute/backend.ts";
 import { formula } from "../crystal/crystal.ts";
 import { FORMATS, isFormatName } from "../crystal/formats.ts";
 import { latticeParameters } from "../crystal/lattice.ts";
+import { spaceGroupNumberMany, spaceGroupSymbol } from "../core/symmetry.ts";
 import { structureValidity } from "../eval/validity.ts";
 import { densityOrNaN } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
@@ -22,8 +23,48 @@ import { type GeneratedCrystal, residentLoopOn } from "../model/sampler.ts";
 
 type BackendName = "webgpu" | "wasm" | "reference";
 
+/** Distance tolerance (Å) of the space groups in summary.json unless `--symprec` says otherwise. */
+export const REPORT_SYMPREC = 0.1;
+
+/** The `--symprec` option of the commands that report space groups. */
+export const SYMPREC_OPTION: Command["options"][string] = {
+  type: "string",
+  value: "Å",
+  default: String(REPORT_SYMPREC),
+  description: "Distance tolerance of the space group reported for each crystal in summary.json",
+};
+
+/** Reads `--symprec` (a positive number). */
+export function symprecFlag(args: Parameters<Command["run"]>[0]): number {
+  const symprec = Number(args.values.symprec ?? REPORT_SYMPREC);
+  if (!(symprec > 0 && Number.isFinite(symprec))) {
+    throw new UsageError(`--symprec must be a positive number of Å, got "${args.values.symprec}"`);
+  }
+  return symprec;
+}
+
+/**
+ * The space group of a crystal for a report: number and Hermann–Mauguin symbol, or `null` when the
+ * search fails (a generated crystal may have overlapping atoms or a degenerate cell).
+ */
+export function reportSpaceGroup(
+  c: GeneratedCrystal,
+  symprec: number,
+): { number: number; symbol: string } | null {
+  try {
+    const [number] = spaceGroupNumberMany([c], { symprec });
+    return { number, symbol: spaceGroupSymbol(number) };
+  } catch {
+    return null;
+  }
+}
+
 /** One row of `summary.json`. */
-export function describeCrystal(c: GeneratedCrystal, file: string): Record<string, unknown> {
+export function describeCrystal(
+  c: GeneratedCrystal,
+  file: string,
+  symprec: number = REPORT_SYMPREC,
+): Record<string, unknown> {
   const v = structureValidity(c);
   const p = latticeParameters(c.lattice);
   const rho = densityOrNaN(c);
@@ -43,6 +84,7 @@ export function describeCrystal(c: GeneratedCrystal, file: string): Record<strin
     density: round(rho),
     minDistance: round(v.minDistance),
     structurallyValid: v.valid,
+    spaceGroup: reportSpaceGroup(c, symprec),
     ...(v.reason ? { invalidBecause: v.reason } : {}),
     ...(c.problem ? { problem: c.problem } : {}),
   };
@@ -139,7 +181,8 @@ export const MAX_CRYSTALS = 100_000;
  * whole (see output_dir.ts); returns the number structurally valid.
  *
  * @param prefix File names `<prefix><index>`, or a function giving the name (without extension)
- * @param extra Fields of summary.json besides the crystals
+ * @param extra Fields of summary.json besides the crystals; a numeric `symprec` among them is the
+ *   tolerance of the reported space groups (default {@linkcode REPORT_SYMPREC})
  * @param rowExtra Fields added to each crystal's row of summary.json
  * @param numbering With a string prefix: crystals[i] is number `first + i` of a run of `total`
  * (a shard), which sets its name and the zero padding (default: these crystals alone)
@@ -167,7 +210,8 @@ export async function writeCrystals(
     const name = `${stem}.${f.extension}`;
     const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${k}` : stem };
     await writeTextAtomic(`${out.dir}/${name}`, f.write([c]));
-    rows.push({ ...describeCrystal(crystals[i], name), ...rowExtra?.(i) });
+    const symprec = typeof extra.symprec === "number" ? extra.symprec : REPORT_SYMPREC;
+    rows.push({ ...describeCrystal(crystals[i], name, symprec), ...rowExtra?.(i) });
   }
   const valid = rows.filter((r) => r.structurallyValid).length;
   await writeTextAtomic(
@@ -184,12 +228,13 @@ export const generate: Command = {
   summary: "Sample new crystals from a trained model (annealed Langevin dynamics) and write them to files",
   usage: "",
   description: "Writes OUT/gen_000.cif … and OUT/summary.json (formula, atoms, lattice, density, minimum " +
-    "distance and structural validity of each crystal). Crystal k depends only on the model, the seed, " +
+    "distance, structural validity and space group of each crystal). Crystal k depends only on the model, the seed, " +
     "the schedule and k, so `--shard i/n` in n processes (each with its own --out) writes exactly the " +
     "files of one run with the same -n and --seed; `evaluate` takes the n folders as one set.",
   options: {
     n: { type: "string", short: "n", value: "N", default: "16", description: "Number of crystals" },
     out: { type: "string", value: "DIR", default: "generated", description: "Output folder" },
+    symprec: SYMPREC_OPTION,
     shard: {
       type: "string",
       value: "I/K",
@@ -206,6 +251,7 @@ export const generate: Command = {
     const n = intFlag(args, "n", { min: 1 })!;
     const shard = parseShard(args.values.shard as string | undefined, n);
     const seed = seedFlag(args);
+    const symprec = symprecFlag(args);
     if (shard.end - shard.first > MAX_CRYSTALS) {
       throw new UsageError(
         `-n ${n}${shard.count > 1 ? ` with --shard ${shard.index}/${shard.count}` : ""} makes ` +
@@ -238,6 +284,7 @@ export const generate: Command = {
         {
           model: String(args.values.model),
           seed,
+          symprec,
           // Crystals first … end − 1 of a run of `total` (`evaluate` merges shards by these).
           shard,
           ...lf,

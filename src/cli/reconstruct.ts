@@ -8,7 +8,14 @@
 import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
 import { checkOutputDir } from "./output_dir.ts";
 import { progressCallback } from "./progress.ts";
-import { backendFromFlag, langevinFlags, SAMPLING_OPTIONS, writeCrystals } from "./generate.ts";
+import {
+  backendFromFlag,
+  langevinFlags,
+  SAMPLING_OPTIONS,
+  SYMPREC_OPTION,
+  symprecFlag,
+  writeCrystals,
+} from "./generate.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { formatFromPath, FORMATS, readCrystalFolder } from "../crystal/formats.ts";
 import { isDatasetName, loadDataset, type Split, SPLITS } from "../data/datasets.ts";
@@ -63,10 +70,12 @@ export const reconstruct: Command = {
     },
     limit: { type: "string", value: "N", description: "Reconstruct only the first N crystals" },
     out: { type: "string", value: "DIR", default: "reconstructed", description: "Output folder" },
+    symprec: SYMPREC_OPTION,
     ...SAMPLING_OPTIONS,
   },
   async run(args) {
     if (typeof args.values.input !== "string") throw new UsageError("--input is required");
+    const symprec = symprecFlag(args);
     const limit = intFlag(args, "limit", { min: 1 });
     const seed = seedFlag(args);
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
@@ -91,6 +100,7 @@ export const reconstruct: Command = {
           : await Deno.realPath(args.values.input),
         ids,
         seed,
+        symprec,
         ...lf,
         backend: model.backend.name,
         loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",

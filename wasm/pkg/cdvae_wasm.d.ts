@@ -118,6 +118,12 @@ export function crystalnn_neighbors(lattices: Float64Array, frac: Float64Array, 
 export function densities(lattices: Float64Array, numbers: Uint8Array, atom_offsets: Uint32Array, out: Float64Array, status: Int32Array): number;
 
 /**
+ * The Hall-symbol table: line `h − 1` is "number<TAB>short Hermann–Mauguin symbol<TAB>Hall
+ * symbol" of Hall number `h` (1–530), e.g. line 524 is "227\tFd-3m\tF 4d 2 3 -1d".
+ */
+export function hall_symbol_table(): string;
+
+/**
  * Whether each lattice satisfies the Niggli conditions to within `eps` (relative): 1 or 0 in `out`.
  */
 export function is_niggli_reduced_many(lattices: Float64Array, eps: number, out: Uint8Array): number;
@@ -177,6 +183,30 @@ export function niggli_reduce_lattices(lattices: Float64Array, eps: number, out_
  * (`out_frac`, same layout as `frac`). Crystals without atoms fail with code 3.
  */
 export function niggli_reduce_structures(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, eps: number, out_lattices: Float64Array, out_transforms: Int32Array, out_frac: Float64Array, status: Int32Array): number;
+
+/**
+ * Full datasets. Per crystal: `out_ints [5·M]` = number, Hall number, operation count, atoms of
+ * the conventional cell, atoms of the primitive cell; `out_symprec [M]`; `out_lattices [18·M]` =
+ * conventional then primitive lattice (rows); `out_transforms [24·M]` = P (9, row-major) and p (3)
+ * of input → conventional, then of input → primitive. Per atom: the conventional cell of crystal
+ * `b` is written from atom `4·atom_offsets[b]` on (`out_conv_frac [12·N]`, `out_conv_numbers
+ * [4·N]`: at most 4 sites per input atom), its primitive cell from `atom_offsets[b]` on
+ * (`out_prim_frac [3·N]`, `out_prim_numbers [N]`), and `out_sites [3·N]` gives each input atom's
+ * primitive site, orbit representative and Wyckoff letter (ASCII).
+ */
+export function space_group_datasets(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, numbers: Uint8Array, symprec: number, angle_tolerance: number, out_ints: Int32Array, out_symprec: Float64Array, out_lattices: Float64Array, out_transforms: Float64Array, out_conv_frac: Float64Array, out_conv_numbers: Uint8Array, out_prim_frac: Float64Array, out_prim_numbers: Uint8Array, out_sites: Uint32Array, status: Int32Array): number;
+
+/**
+ * Space-group numbers only (the fast path for reports): `out_numbers [M]` (1–230),
+ * `out_hall [M]` (1–530) and `out_symprec [M]`, the tolerance moyo finally used.
+ */
+export function space_group_numbers(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, numbers: Uint8Array, symprec: number, angle_tolerance: number, out_numbers: Int32Array, out_hall: Int32Array, out_symprec: Float64Array, status: Int32Array): number;
+
+/**
+ * Idealises each crystal to the space group found at `symprec`: `out_lattices [9·M]` and
+ * `out_frac [3·N]` (same atoms, same order), and the group's number in `out_numbers [M]`.
+ */
+export function symmetrize_structures(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, numbers: Uint8Array, symprec: number, angle_tolerance: number, out_lattices: Float64Array, out_frac: Float64Array, out_numbers: Int32Array, status: Int32Array): number;
 
 /**
  * Traps on purpose (`kind` 0: `unreachable`, otherwise a Rust panic), so tests can check that a

@@ -341,6 +341,24 @@ export function densities(lattices, numbers, atom_offsets, out, status) {
 }
 
 /**
+ * The Hall-symbol table: line `h − 1` is "number<TAB>short Hermann–Mauguin symbol<TAB>Hall
+ * symbol" of Hall number `h` (1–530), e.g. line 524 is "227\tFd-3m\tF 4d 2 3 -1d".
+ * @returns {string}
+ */
+export function hall_symbol_table() {
+    let deferred1_0;
+    let deferred1_1;
+    try {
+        const ret = wasm.hall_symbol_table();
+        deferred1_0 = ret[0];
+        deferred1_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+}
+
+/**
  * Whether each lattice satisfies the Niggli conditions to within `eps` (relative): 1 or 0 in `out`.
  * @param {Float64Array} lattices
  * @param {number} eps
@@ -571,6 +589,138 @@ export function niggli_reduce_structures(lattices, frac, atom_offsets, eps, out_
     var ptr6 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
     var len6 = WASM_VECTOR_LEN;
     const ret = wasm.niggli_reduce_structures(ptr0, len0, ptr1, len1, ptr2, len2, eps, ptr3, len3, out_lattices, ptr4, len4, out_transforms, ptr5, len5, out_frac, ptr6, len6, status);
+    return ret;
+}
+
+/**
+ * Full datasets. Per crystal: `out_ints [5·M]` = number, Hall number, operation count, atoms of
+ * the conventional cell, atoms of the primitive cell; `out_symprec [M]`; `out_lattices [18·M]` =
+ * conventional then primitive lattice (rows); `out_transforms [24·M]` = P (9, row-major) and p (3)
+ * of input → conventional, then of input → primitive. Per atom: the conventional cell of crystal
+ * `b` is written from atom `4·atom_offsets[b]` on (`out_conv_frac [12·N]`, `out_conv_numbers
+ * [4·N]`: at most 4 sites per input atom), its primitive cell from `atom_offsets[b]` on
+ * (`out_prim_frac [3·N]`, `out_prim_numbers [N]`), and `out_sites [3·N]` gives each input atom's
+ * primitive site, orbit representative and Wyckoff letter (ASCII).
+ * @param {Float64Array} lattices
+ * @param {Float64Array} frac
+ * @param {Uint32Array} atom_offsets
+ * @param {Uint8Array} numbers
+ * @param {number} symprec
+ * @param {number} angle_tolerance
+ * @param {Int32Array} out_ints
+ * @param {Float64Array} out_symprec
+ * @param {Float64Array} out_lattices
+ * @param {Float64Array} out_transforms
+ * @param {Float64Array} out_conv_frac
+ * @param {Uint8Array} out_conv_numbers
+ * @param {Float64Array} out_prim_frac
+ * @param {Uint8Array} out_prim_numbers
+ * @param {Uint32Array} out_sites
+ * @param {Int32Array} status
+ * @returns {number}
+ */
+export function space_group_datasets(lattices, frac, atom_offsets, numbers, symprec, angle_tolerance, out_ints, out_symprec, out_lattices, out_transforms, out_conv_frac, out_conv_numbers, out_prim_frac, out_prim_numbers, out_sites, status) {
+    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(atom_offsets, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray8ToWasm0(numbers, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    var ptr4 = passArray32ToWasm0(out_ints, wasm.__wbindgen_malloc);
+    var len4 = WASM_VECTOR_LEN;
+    var ptr5 = passArrayF64ToWasm0(out_symprec, wasm.__wbindgen_malloc);
+    var len5 = WASM_VECTOR_LEN;
+    var ptr6 = passArrayF64ToWasm0(out_lattices, wasm.__wbindgen_malloc);
+    var len6 = WASM_VECTOR_LEN;
+    var ptr7 = passArrayF64ToWasm0(out_transforms, wasm.__wbindgen_malloc);
+    var len7 = WASM_VECTOR_LEN;
+    var ptr8 = passArrayF64ToWasm0(out_conv_frac, wasm.__wbindgen_malloc);
+    var len8 = WASM_VECTOR_LEN;
+    var ptr9 = passArray8ToWasm0(out_conv_numbers, wasm.__wbindgen_malloc);
+    var len9 = WASM_VECTOR_LEN;
+    var ptr10 = passArrayF64ToWasm0(out_prim_frac, wasm.__wbindgen_malloc);
+    var len10 = WASM_VECTOR_LEN;
+    var ptr11 = passArray8ToWasm0(out_prim_numbers, wasm.__wbindgen_malloc);
+    var len11 = WASM_VECTOR_LEN;
+    var ptr12 = passArray32ToWasm0(out_sites, wasm.__wbindgen_malloc);
+    var len12 = WASM_VECTOR_LEN;
+    var ptr13 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
+    var len13 = WASM_VECTOR_LEN;
+    const ret = wasm.space_group_datasets(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, symprec, angle_tolerance, ptr4, len4, out_ints, ptr5, len5, out_symprec, ptr6, len6, out_lattices, ptr7, len7, out_transforms, ptr8, len8, out_conv_frac, ptr9, len9, out_conv_numbers, ptr10, len10, out_prim_frac, ptr11, len11, out_prim_numbers, ptr12, len12, out_sites, ptr13, len13, status);
+    return ret;
+}
+
+/**
+ * Space-group numbers only (the fast path for reports): `out_numbers [M]` (1–230),
+ * `out_hall [M]` (1–530) and `out_symprec [M]`, the tolerance moyo finally used.
+ * @param {Float64Array} lattices
+ * @param {Float64Array} frac
+ * @param {Uint32Array} atom_offsets
+ * @param {Uint8Array} numbers
+ * @param {number} symprec
+ * @param {number} angle_tolerance
+ * @param {Int32Array} out_numbers
+ * @param {Int32Array} out_hall
+ * @param {Float64Array} out_symprec
+ * @param {Int32Array} status
+ * @returns {number}
+ */
+export function space_group_numbers(lattices, frac, atom_offsets, numbers, symprec, angle_tolerance, out_numbers, out_hall, out_symprec, status) {
+    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(atom_offsets, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray8ToWasm0(numbers, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    var ptr4 = passArray32ToWasm0(out_numbers, wasm.__wbindgen_malloc);
+    var len4 = WASM_VECTOR_LEN;
+    var ptr5 = passArray32ToWasm0(out_hall, wasm.__wbindgen_malloc);
+    var len5 = WASM_VECTOR_LEN;
+    var ptr6 = passArrayF64ToWasm0(out_symprec, wasm.__wbindgen_malloc);
+    var len6 = WASM_VECTOR_LEN;
+    var ptr7 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
+    var len7 = WASM_VECTOR_LEN;
+    const ret = wasm.space_group_numbers(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, symprec, angle_tolerance, ptr4, len4, out_numbers, ptr5, len5, out_hall, ptr6, len6, out_symprec, ptr7, len7, status);
+    return ret;
+}
+
+/**
+ * Idealises each crystal to the space group found at `symprec`: `out_lattices [9·M]` and
+ * `out_frac [3·N]` (same atoms, same order), and the group's number in `out_numbers [M]`.
+ * @param {Float64Array} lattices
+ * @param {Float64Array} frac
+ * @param {Uint32Array} atom_offsets
+ * @param {Uint8Array} numbers
+ * @param {number} symprec
+ * @param {number} angle_tolerance
+ * @param {Float64Array} out_lattices
+ * @param {Float64Array} out_frac
+ * @param {Int32Array} out_numbers
+ * @param {Int32Array} status
+ * @returns {number}
+ */
+export function symmetrize_structures(lattices, frac, atom_offsets, numbers, symprec, angle_tolerance, out_lattices, out_frac, out_numbers, status) {
+    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(atom_offsets, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray8ToWasm0(numbers, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    var ptr4 = passArrayF64ToWasm0(out_lattices, wasm.__wbindgen_malloc);
+    var len4 = WASM_VECTOR_LEN;
+    var ptr5 = passArrayF64ToWasm0(out_frac, wasm.__wbindgen_malloc);
+    var len5 = WASM_VECTOR_LEN;
+    var ptr6 = passArray32ToWasm0(out_numbers, wasm.__wbindgen_malloc);
+    var len6 = WASM_VECTOR_LEN;
+    var ptr7 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
+    var len7 = WASM_VECTOR_LEN;
+    const ret = wasm.symmetrize_structures(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, symprec, angle_tolerance, ptr4, len4, out_lattices, ptr5, len5, out_frac, ptr6, len6, out_numbers, ptr7, len7, status);
     return ret;
 }
 

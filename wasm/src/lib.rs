@@ -10,8 +10,10 @@ pub mod geometry;
 pub mod lattice;
 pub mod matcher;
 pub mod neighbors;
+pub mod symmetry;
 
 mod api_crystalnn;
 mod api_geometry;
 mod api_lattice;
 mod api_matcher;
+mod api_symmetry;
