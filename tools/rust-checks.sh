@@ -25,9 +25,9 @@ t0=$SECONDS
 # The tests are optimised (overflow checks and debug assertions stay on): unoptimised, the brute-force
 # comparisons in neighbors/ take about 9 minutes instead of seconds.
 (cd "$ROOT/wasm" && CARGO_TARGET_DIR="$ROOT/wasm/target/host" CARGO_PROFILE_TEST_OPT_LEVEL=3 \
-  cargo test --quiet --locked --offline)
+  cargo test --quiet --locked)
 (cd "$ROOT/wasm" && CARGO_TARGET_DIR="$ROOT/wasm/target/host" \
-  cargo clippy --quiet --locked --offline --all-targets -- -D warnings)
+  cargo clippy --quiet --locked --all-targets -- -D warnings)
 (cd "$ROOT/wasm/kernels" && CARGO_TARGET_DIR="$ROOT/wasm/target/kernels-clippy" \
   RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
   cargo clippy --quiet --locked --offline --target wasm32-unknown-unknown -- -D warnings)

@@ -21,9 +21,8 @@ async function run(cmd: string, args: string[], cwd: string, env: Record<string,
   }
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   if (!out.success) {
-    throw new Error(
-      `"${cmd} ${args.join(" ")}" exited ${out.code}:\n${text(out.stdout)}\n${text(out.stderr)}`,
-    );
+    const output = `${text(out.stdout)}\n${text(out.stderr)}`;
+    throw new Error(`Cannot run "${cmd} ${args.join(" ")}": exit code ${out.code}\n${output}`);
   }
   return text(out.stdout);
 }
