@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the wasm geometry core into wasm/pkg/: an npm package (wasm + JS glue + .d.ts) made by
-# `wasm-pack build --target deno`, with Debian's Rust 1.96 and the std that tools/setup-wasm.sh put
-# into the sysroot. The bytes are reproducible: absolute paths are remapped and versions pinned.
+# `wasm-pack build --target deno`, plus wasm-bindgen's `--target nodejs` glue for Node, with
+# Debian's Rust 1.96 and the std that tools/setup-wasm.sh put into the sysroot. The bytes are
+# reproducible: absolute paths are remapped and versions pinned.
 #
 # Usage: bash wasm/build.sh            rebuild wasm/pkg/ (what `deno task build:wasm` runs)
 #        bash wasm/build.sh --check    rebuild into a temporary folder; exit 1 if any file differs
@@ -71,7 +72,21 @@ else
   wasm-bindgen --target deno --out-dir "$out" --out-name "$NAME" "$CARGO_TARGET_DIR/$TARGET/release/$NAME.wasm"
   cp "$WASM_DIR/README.md" "$out/README.md" # as wasm-pack does
 fi
-# wasm-pack writes no package.json for --target deno; add one so pkg/ is an npm package as well.
+# The Node entry: wasm-bindgen's `--target nodejs` glue (CommonJS; it reads the .wasm beside it with
+# fs.readFileSync, where the Deno glue fetches it). Both targets give the same .wasm and .d.ts from
+# the same module, checked here, so pkg/ ships one .wasm and only the glue is doubled.
+node_out="$(mktemp -d)"
+wasm-bindgen --target nodejs --out-dir "$node_out" --out-name "$NAME" "$CARGO_TARGET_DIR/$TARGET/release/$NAME.wasm"
+for f in "${NAME}_bg.wasm" "$NAME.d.ts" "${NAME}_bg.wasm.d.ts"; do
+  if ! cmp -s "$node_out/$f" "$out/$f"; then
+    echo "build.sh: the nodejs target's $f differs from the deno target's" >&2
+    exit 1
+  fi
+done
+cp "$node_out/$NAME.js" "$out/${NAME}_node.cjs"
+rm -rf "$node_out"
+# wasm-pack writes no package.json for --target deno; add one so pkg/ is an npm package as well:
+# Deno (and anything else) gets the ES module glue, Node the CommonJS one (`npm pack` in pkg/).
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$WASM_DIR/Cargo.toml" | head -n1)"
 description="$(sed -n 's/^description = "\(.*\)"$/\1/p' "$WASM_DIR/Cargo.toml" | head -n1)"
 cat >"$out/package.json" <<JSON
@@ -79,11 +94,18 @@ cat >"$out/package.json" <<JSON
   "name": "cdvae-wasm",
   "version": "$version",
   "description": "$description",
-  "private": true,
   "type": "module",
-  "main": "$NAME.js",
+  "main": "${NAME}_node.cjs",
   "types": "$NAME.d.ts",
-  "files": ["${NAME}_bg.wasm", "$NAME.js", "$NAME.d.ts", "${NAME}_bg.wasm.d.ts", "README.md"]
+  "exports": {
+    ".": {
+      "types": "./$NAME.d.ts",
+      "deno": "./$NAME.js",
+      "node": "./${NAME}_node.cjs",
+      "default": "./$NAME.js"
+    }
+  },
+  "files": ["${NAME}_bg.wasm", "$NAME.js", "${NAME}_node.cjs", "$NAME.d.ts", "${NAME}_bg.wasm.d.ts", "README.md"]
 }
 JSON
 echo "build.sh: built $out in $((SECONDS - t0)) s ($(stat -c %s "$out/${NAME}_bg.wasm") bytes of wasm)" >&2

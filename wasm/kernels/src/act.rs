@@ -90,7 +90,7 @@ fn exp_consts() -> ExpConsts {
         8.333_452e-3,
         4.166_579_6e-2,
         1.666_666_5e-1,
-        5.000_000_1e-1,
+        0.5, // Cephes' 5.0000001e-1, which is 0.5 in f32
         1.0,
     ];
     let mut k = [f32x4_splat(0.0); 14];

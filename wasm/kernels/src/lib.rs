@@ -9,6 +9,10 @@
 //! The exports marked *parallel* cut their work into items that every thread running the call
 //! claims from one shared counter ([`par`]): the host calls `cdvae_par_reset` first, then the
 //! export on one or two threads with the same arguments.
+//!
+//! Safety, for every `unsafe` export (stated once here rather than on each): each buffer address
+//! must point into a block from `cdvae_alloc` that holds at least as many elements as the export's
+//! length parameters imply, as src/compute/wasm.ts ensures.
 #![cfg(target_arch = "wasm32")]
 
 mod act;

@@ -68,6 +68,7 @@ const ZERO: v128 = f32x4(0.0, 0.0, 0.0, 0.0);
 /// Adds the bias and stores `R` rows × `cols` (≤ NR) columns into `out` (and `pre`); the
 /// activation is applied afterwards to a whole chunk of rows (see `matmul`).
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // `r` also offsets the rows of `out` and `pre`
 unsafe fn epilogue<const R: usize>(
     acc: [[v128; NV]; R],
     bias: &[f32; NR],

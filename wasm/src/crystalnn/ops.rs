@@ -290,22 +290,22 @@ fn geometric(op: &Op, vecs: &[[f64; 3]]) -> Option<f64> {
             }
             // (B) triple terms
             if let Some(xaxis) = xaxis {
-                for m in 0..n {
+                for (m, um) in u.iter().enumerate() {
                     if m == j || m == k {
                         continue;
                     }
-                    let theta_m = clamp(dot(&zaxis, &u[m])).acos();
+                    let theta_m = clamp(dot(&zaxis, um)).acos();
                     // South pole.
                     match *op {
-                        Op::Bipyr { min_spp, igw_spp, .. } | Op::HexPlanMax { min_spp, igw_spp, .. } => {
-                            if theta_m >= min_spp {
-                                q += g(igw_spp * (theta_m / PI - 1.0));
-                                w += 1.0;
-                            }
+                        Op::Bipyr { min_spp, igw_spp, .. } | Op::HexPlanMax { min_spp, igw_spp, .. }
+                            if theta_m >= min_spp =>
+                        {
+                            q += g(igw_spp * (theta_m / PI - 1.0));
+                            w += 1.0;
                         }
                         _ => {}
                     }
-                    let Some(yaxis) = perp(&u[m], &zaxis) else {
+                    let Some(yaxis) = perp(um, &zaxis) else {
                         continue;
                     };
                     let phi = clamp(dot(&yaxis, &xaxis)).acos();
@@ -343,20 +343,20 @@ fn geometric(op: &Op, vecs: &[[f64; 3]]) -> Option<f64> {
                                 w += 1.0;
                             }
                         }
-                        Op::CuboctMax { min_spp, p2, p4, p5, p6, .. } => {
-                            if theta_m < min_spp && theta_k > p4 && theta_k < p2 {
-                                if theta_m > p4 && theta_m < p2 {
-                                    q += phi.cos().powi(2) * g(p5 * (theta_m / PI - 0.5));
-                                    w += 1.0;
-                                } else if theta_m < p4 {
-                                    q += g(0.0556 * ((phi - PI / 2.0).cos() - 0.81649658))
-                                        * g(p6 * (theta_m / PI - 1.0 / 3.0));
-                                    w += 1.0;
-                                } else if theta_m > p2 {
-                                    q += g(0.0556 * ((phi - PI / 2.0).cos() - 0.81649658))
-                                        * g(p6 * (theta_m / PI - 2.0 / 3.0));
-                                    w += 1.0;
-                                }
+                        Op::CuboctMax { min_spp, p2, p4, p5, p6, .. }
+                            if theta_m < min_spp && theta_k > p4 && theta_k < p2 =>
+                        {
+                            if theta_m > p4 && theta_m < p2 {
+                                q += phi.cos().powi(2) * g(p5 * (theta_m / PI - 0.5));
+                                w += 1.0;
+                            } else if theta_m < p4 {
+                                q += g(0.0556 * ((phi - PI / 2.0).cos() - 0.81649658))
+                                    * g(p6 * (theta_m / PI - 1.0 / 3.0));
+                                w += 1.0;
+                            } else if theta_m > p2 {
+                                q += g(0.0556 * ((phi - PI / 2.0).cos() - 0.81649658))
+                                    * g(p6 * (theta_m / PI - 2.0 / 3.0));
+                                w += 1.0;
                             }
                         }
                         _ => {}

@@ -113,7 +113,7 @@ fn multiple(x: f64, d: f64, e: f64) -> Result<i64, GeomError> {
 
 /// The absolute tolerance ε = eps_rel · |V|^(1/3) for a lattice, after validating both.
 fn tolerance(l: &[f64; 9], eps_rel: f64) -> Result<f64, GeomError> {
-    if !(eps_rel >= 0.0 && eps_rel <= MAX_EPS) {
+    if !(0.0..=MAX_EPS).contains(&eps_rel) {
         return Err(GeomError::BadParameter { name: "eps", value: eps_rel });
     }
     let volume = check_lattice(l)?;
@@ -178,8 +178,8 @@ impl Reducer {
     /// Rows multiplied by the signs `s` (steps 3 and 4; the product of the signs is +1).
     fn flip(&mut self, s: [i64; 3]) -> Result<(), GeomError> {
         self.count_step()?;
-        for i in 0..3 {
-            if s[i] < 0 {
+        for (i, &si) in s.iter().enumerate() {
+            if si < 0 {
                 self.t[i] = self.t[i].map(|x| -x);
                 self.basis[i] = self.basis[i].map(|x| -x);
             }
@@ -390,7 +390,7 @@ pub fn niggli_reduce_structure(
     out_frac: &mut [f64],
     eps_rel: f64,
 ) -> Result<([f64; 9], [i32; 9]), GeomError> {
-    if frac.len() % 3 != 0 || out_frac.len() != frac.len() {
+    if !frac.len().is_multiple_of(3) || out_frac.len() != frac.len() {
         return Err(GeomError::BadShape {
             what: "fractional coordinates",
             got: frac.len(),

@@ -253,8 +253,8 @@ mod tests {
             assert!((dot(&row(&r.matrix, i), &row(&r.matrix, i)) - 1.0).abs() < 1e-12);
         }
         let back = mat_mul(&inv(&r.inverse).unwrap(), &l);
-        for i in 0..9 {
-            assert!((back[i] - r.matrix[i]).abs() < 1e-12);
+        for (b, m) in back.iter().zip(&r.matrix) {
+            assert!((b - m).abs() < 1e-12);
         }
     }
 }

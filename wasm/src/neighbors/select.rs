@@ -44,7 +44,7 @@ pub(super) fn nearest_first(c: &mut Vec<Edge>, k: usize, keys: &mut Vec<u64>) {
             end += 1;
         }
         if end - start > 1 {
-            c[start..end].sort_unstable_by(|a, b| (a.j, a.s).cmp(&(b.j, b.s)));
+            c[start..end].sort_unstable_by_key(|a| (a.j, a.s));
         }
         start = end;
     }

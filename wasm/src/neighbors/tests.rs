@@ -45,7 +45,7 @@ fn brute(l: &Lattice, frac: &[f64], r: f64) -> Vec<(Triple, f64)> {
             }
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     out
 }
 
@@ -60,7 +60,7 @@ fn run(l: &Lattice, frac: &[f64], opts: &NeighborOptions) -> Result<NeighborList
 
 fn triples(nl: &NeighborList) -> Vec<(Triple, f64)> {
     let mut out = triples_in_order(nl);
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by_key(|a| a.0);
     out
 }
 
