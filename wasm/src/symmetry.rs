@@ -486,7 +486,7 @@ mod tests {
             noisy[3 * i] += k;
             noisy[3 * i + 2] -= k;
         }
-        assert_eq!(space_group(&l, &noisy, &z, &TOL).unwrap().number < 136, true);
+        assert!(space_group(&l, &noisy, &z, &TOL).unwrap().number < 136);
         let loose = Tolerances { symprec: 0.05, angle_tolerance_deg: None };
         let d = space_group(&l, &noisy, &z, &loose).unwrap();
         assert_eq!(d.number, 136);
