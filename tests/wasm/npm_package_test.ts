@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "../_assert.ts";
-import { niggliReduceLattices } from "../../src/core/lattice.ts";
+import { niggliReduceLatticeMany } from "../../src/core/lattice.ts";
 
 const PKG = new URL("../../wasm/pkg/", import.meta.url);
 
@@ -65,7 +65,7 @@ Deno.test("npm pack of wasm/pkg installs in an empty folder and reduces lattices
     await Deno.writeTextFile(`${app}/via_require.cjs`, SCRIPT(`const core = require("cdvae-wasm");`));
     await Deno.writeTextFile(`${app}/via_import.mjs`, SCRIPT(`import * as core from "cdvae-wasm";`));
 
-    const expected = niggliReduceLattices(LATTICES, { eps: 1e-5 });
+    const expected = niggliReduceLatticeMany(LATTICES, { eps: 1e-5 });
     for (const script of ["via_require.cjs", "via_import.mjs"]) {
       const got = JSON.parse(await run("node", [script], app, env));
       assertEquals(got, {
