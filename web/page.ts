@@ -40,8 +40,9 @@ export async function runPage(): Promise<void> {
     setStatus(`Cannot list the models: ${(e as Error).message}`, true);
     return;
   }
-  const wanted = params.get("model");
-  if (wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  // The URL's model, else the best-trained shipped one (perov_5, the CLI's default), else the first listed.
+  const wanted = params.get("model") ?? "perov_5";
+  if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
   const backendSelect = form.elements.namedItem("backend") as HTMLSelectElement;
   const wantedBackend = params.get("backend");
   if (wantedBackend === "webgpu" || wantedBackend === "wasm") backendSelect.value = wantedBackend;

@@ -115,7 +115,9 @@ Deno.test({
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.setViewport({ width: 1200, height: 900 });
       const t0 = performance.now();
-      await page.goto(`http://127.0.0.1:${server.addr.port}/?n=2&steps=2&levels=10&seed=1&run=1`);
+      await page.goto(
+        `http://127.0.0.1:${server.addr.port}/?model=perov_5&n=2&steps=2&levels=10&seed=1&run=1`,
+      );
       await page.waitForFunction(
         () => document.querySelectorAll(".card").length === 2 || document.querySelector("#status.error"),
         { timeout: 180_000 },
