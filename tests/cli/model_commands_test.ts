@@ -8,8 +8,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { main } from "../../src/cli/main.ts";
 import { getBackend } from "../../src/compute/backend.ts";
 import { readCif } from "../../src/crystal/cif.ts";
-import { train } from "../../src/train/trainer.ts";
-import { tinyConfig, tinyRecords } from "../model/_tiny.ts";
+import { trainTinyModelFolder } from "../model/_tiny.ts";
 import { cli, quiet } from "./_cli.ts";
 import { dataDirFor } from "../_datasets.ts";
 import { makeHandler } from "../../src/cli/serve.ts";
@@ -18,15 +17,7 @@ import { CDVAE } from "../../src/model/cdvae.ts";
 Deno.test("generate → files our reader reads back, summary facts, evaluate report", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const r = tinyRecords();
-    await train({
-      backend: await getBackend({ prefer: "wasm" }),
-      config: { ...tinyConfig(), dataset: "perov_5" },
-      data: { train: r, val: r, note: "tiny" },
-      outDir: `${dir}/model`,
-      epochs: 1,
-      batchSize: 2,
-    });
+    await trainTinyModelFolder(`${dir}/model`);
     // A one-step schedule on the tiny model, for every sampling command below.
     const fast = ["--steps", "1", "--min-sigma", "1", "--model", `${dir}/model`];
     const gen = await quiet(() =>

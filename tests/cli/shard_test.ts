@@ -8,9 +8,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { main } from "../../src/cli/main.ts";
 import { parseShard } from "../../src/cli/shard.ts";
 import { readCrystalSet } from "../../src/cli/crystal_sets.ts";
-import { getBackend } from "../../src/compute/backend.ts";
-import { train } from "../../src/train/trainer.ts";
-import { tinyConfig, tinyRecords } from "../model/_tiny.ts";
+import { trainTinyModelFolder } from "../model/_tiny.ts";
 import { cli, quiet } from "./_cli.ts";
 import { dataDirFor } from "../_datasets.ts";
 
@@ -37,15 +35,7 @@ Deno.test("parseShard() splits N crystals into contiguous ranges that cover them
 Deno.test("generate --shard: two shards are the whole run byte for byte; evaluate merges them", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const r = tinyRecords();
-    await train({
-      backend: await getBackend({ prefer: "wasm" }),
-      config: { ...tinyConfig(), dataset: "perov_5" },
-      data: { train: r, val: r, note: "tiny" },
-      outDir: `${dir}/model`,
-      epochs: 1,
-      batchSize: 2,
-    });
+    await trainTinyModelFolder(`${dir}/model`);
     const run = async (...args: string[]) => {
       const res = await quiet(() =>
         main([

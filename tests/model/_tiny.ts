@@ -1,6 +1,7 @@
 /** A tiny CDVAE config and batch for fast model tests. */
 
-import type { Backend } from "../../src/compute/backend.ts";
+import { type Backend, getBackend } from "../../src/compute/backend.ts";
+import { train } from "../../src/train/trainer.ts";
 import { type CDVAEConfig, PRESETS } from "../../src/model/config.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
 import { fitModelScalers, preprocessCrystals } from "../../src/data/preprocess.ts";
@@ -80,4 +81,17 @@ export async function tinyModel(be: Backend, seed = 3, gain = 1): Promise<CDVAE>
   }
   await m.store.trainable()[0].read();
   return m;
+}
+
+/** Trains the tiny model for one epoch on wasm into `outDir`: a model folder the CLI commands load. */
+export async function trainTinyModelFolder(outDir: string): Promise<void> {
+  const r = tinyRecords();
+  await train({
+    backend: await getBackend({ prefer: "wasm" }),
+    config: { ...tinyConfig(), dataset: "perov_5" },
+    data: { train: r, val: r, note: "tiny" },
+    outDir,
+    epochs: 1,
+    batchSize: 2,
+  });
 }
