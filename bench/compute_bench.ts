@@ -12,11 +12,12 @@
  */
 
 import { type Backend, getBackend } from "../src/compute/backend.ts";
-import { fill, gather, matmul, randUniform, segmentSum } from "../src/compute/functional.ts";
+import { fill, gather, randUniform, segmentSum } from "../src/compute/functional.ts";
 import { Tensor } from "../src/compute/tensor.ts";
 import { numpyMatmul } from "./_numpy.ts";
+import { matmulRun, type MatmulShape, medianSeconds } from "./_timing.ts";
 
-const MATMUL_SHAPES: [number, number, number][] = [[20000, 128, 128], [20000, 256, 128]];
+const MATMUL_SHAPES: MatmulShape[] = [[20000, 128, 128], [20000, 256, 128]];
 /** 20 000 atoms with 8 edges each, 128 channels: an encoder layer's message passing. */
 const ATOMS = 20000, EDGES = 160000, CHANNELS = 128;
 /** Heavy ops per timed call, recorded into one encoder (amortises the ~10 ms submit-and-wait). */
@@ -38,17 +39,13 @@ interface Case {
 function cases(be: Backend): Case[] {
   const out: Case[] = [];
   for (const [m, k, n] of MATMUL_SHAPES) {
-    const a = randUniform(be, [m, k], { seed: 1 }), b = randUniform(be, [k, n], { seed: 2 });
-    const bias = randUniform(be, [n], { seed: 3 });
+    const { run, flops } = matmulRun(be, [m, k, n], REPS);
     out.push({
       name: `${REPS}× matmul [${m}×${k}]·[${k}×${n}] + bias, silu`,
       group: `matmul ${m}x${k}x${n}`,
-      work: REPS * 2 * m * k * n,
+      work: flops,
       unit: "GFLOP/s",
-      run: async () => {
-        for (let i = 0; i < REPS; i++) matmul(a, b, { bias, act: "silu" }).dispose();
-        await be.sync();
-      },
+      run,
     });
   }
   const x = randUniform(be, [ATOMS, CHANNELS], { seed: 4 });
@@ -96,25 +93,12 @@ function cases(be: Backend): Case[] {
   return out;
 }
 
-async function time(c: Case): Promise<number> {
-  for (let i = 0; i < 3; i++) await c.run();
-  const ts: number[] = [];
-  const start = performance.now();
-  while (performance.now() - start < 1500 || ts.length < 5) {
-    const t = performance.now();
-    await c.run();
-    ts.push(performance.now() - t);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)] / 1000;
-}
-
 if (import.meta.main) {
   if (!be) throw new Error("No WebGPU adapter: these benchmarks need one (see src/compute/webgpu.ts)");
   console.log(`adapter: ${(be as Backend & { adapterName?: string }).adapterName}`);
   console.log("| benchmark | median time | rate |\n| --- | --- | --- |");
   for (const c of cases(be)) {
-    const s = await time(c);
+    const s = await medianSeconds(c.run);
     const rate = c.unit === "µs/dispatch" ? (s * 1e6) / c.work : c.work / s / 1e9;
     console.log(
       `| ${c.name} | ${(s * 1000).toFixed(2)} ms | ${

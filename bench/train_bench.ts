@@ -8,7 +8,8 @@
  *   deno bench -A bench/train_bench.ts     # a quick Deno.bench case (small preset, batch 8)
  *
  * Options: `--preset small|reference` (src/model/config.ts PRESETS), `--batch N`, `--steps N` timed
- * steps after `--warmup N` untimed ones, `--threads 1|2` (wasm backend), `--go-file PATH` (load
+ * steps after `--warmup N` untimed ones, `--threads 1|2` (wasm backend), `--backend wasm|webgpu`
+ * (default wasm; webgpu: whatever adapter this machine has), `--go-file PATH` (load
  * data and build the model, print READY, and start timing only when PATH exists — lets a caller
  * pause other work after start-up), `--json` (one JSON line instead of the text report), `--no-cache`
  * (build the encoder's inputs in every step; by default they come from the trainer's per-crystal
@@ -22,6 +23,7 @@
 import { HostRng } from "../src/compute/host_rng.ts";
 import { Tape, zeroGrad } from "../src/compute/tape.ts";
 import { Adam } from "../src/compute/adam.ts";
+import { getBackend } from "../src/compute/backend.ts";
 import { createWasmBackend } from "../src/compute/wasm.ts";
 import { PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
@@ -38,6 +40,8 @@ export interface TrainBenchOptions {
   steps: number;
   warmup: number;
   threads: 1 | 2;
+  /** Backend: the wasm CPU backend (default) or WebGPU (whatever adapter this machine has). */
+  backend?: "wasm" | "webgpu";
   /** Wait for this file to exist before the first step. */
   goFile?: string;
   /** Build the encoder inputs in every step (as before the trainer's per-crystal cache). */
@@ -72,7 +76,9 @@ function median(xs: number[]): number {
 
 /** Loads rows, builds the model and times `warmup + steps` optimizer steps. */
 export async function benchTrain(opts: TrainBenchOptions): Promise<TrainBenchResult> {
-  const be = await createWasmBackend({ threads: opts.threads });
+  const be = opts.backend === "webgpu"
+    ? await getBackend({ prefer: "webgpu" })
+    : await createWasmBackend({ threads: opts.threads });
   const n = Math.max(opts.batch, Math.min(256, opts.batch * (opts.warmup + opts.steps)));
   const data = await loadTrainingData("perov_5", { limit: n, valLimit: 1, property: "heat_ref" });
   const rows: CrystalRecord[] = data.train;
@@ -86,8 +92,10 @@ export async function benchTrain(opts: TrainBenchOptions): Promise<TrainBenchRes
   const res: TrainBenchResult = {
     preset: opts.preset,
     batch: opts.batch,
-    threads: be.threads,
-    backend: be.description,
+    threads: "threads" in be ? be.threads as number : 0,
+    backend: "description" in be
+      ? be.description as string
+      : `${be.name} (${"adapterName" in be ? be.adapterName : ""})`,
     params: params.reduce((a, p) => a + p.size, 0),
     atoms: 0,
     encoderEdges: 0,
@@ -161,6 +169,7 @@ function parseArgs(args: string[]): TrainBenchOptions & { json: boolean } {
     else if (a === "--warmup") o.warmup = Number(v());
     else if (a === "--threads") o.threads = Number(v()) === 1 ? 1 : 2;
     else if (a === "--go-file") o.goFile = v();
+    else if (a === "--backend") o.backend = v() === "webgpu" ? "webgpu" : "wasm";
     else if (a === "--json") o.json = true;
     else if (a === "--no-cache") o.noCache = true;
     else throw new Error(`unknown option ${a}`);
