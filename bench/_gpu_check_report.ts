@@ -79,6 +79,8 @@ export interface TrainReport {
   preset: string;
   batch: number;
   timedSteps: number;
+  /** Where the Perov-5 rows came from: `$CDVAE_DATA_DIR`, or null for the default `../shared/data`. */
+  dataDir: string | null;
   webgpu: TrainTimes | null;
   wasm: TrainTimes | null;
   /** wasm median step ÷ WebGPU median step. */
@@ -106,8 +108,8 @@ export interface GpuCheckReport {
  * `slow ÷ fast` (how many times faster `fast` is), rounded to 3 significant digits; null when either
  * side is missing or the ratio is not a finite positive number.
  *
- * @param slow The larger-is-slower figure (ms) of the baseline, or the rate of the faster side
- * @param fast The figure it is divided by
+ * @param slow The baseline's time (ms), or, for rates, the measured side's rate (GFLOP/s)
+ * @param fast The measured side's time, or the baseline's rate
  * @returns The ratio, or null
  */
 export function speedup(slow: number | null | undefined, fast: number | null | undefined): number | null {

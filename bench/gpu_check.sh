@@ -33,7 +33,6 @@ done
 
 log() { printf '\n== %s (%ss)\n' "$*" "$SECONDS"; }
 is_root() { [ "$(id -u)" = 0 ]; }
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # --- the GPU, as the driver sees it (informational: the check also runs without one) ----------
 if command -v nvidia-smi >/dev/null; then
@@ -43,27 +42,34 @@ else
   log "no nvidia-smi: no NVIDIA driver here; WebGPU will use whatever Vulkan driver exists (maybe llvmpipe, a CPU)"
 fi
 
-# --- Vulkan loader (and Mesa's drivers, llvmpipe among them) via apt, only when missing ------
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+# --- Vulkan loader, and Mesa's drivers (llvmpipe among them) when no Vulkan driver is registered:
+# via apt, only when missing ----------------------------------------------------------------
+ICD_DIRS=(/usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/share/vulkan/icd.d)
+icd_manifests() { # $1: glob of manifest names
+  local d
+  for d in "${ICD_DIRS[@]}"; do compgen -G "$d/$1" || true; done
+}
+vulkan=()
+# ldconfig lives in /sbin, which a non-login PATH may lack (and a here-string, not a pipe, so that
+# grep -q stopping early cannot fail the pipeline under pipefail).
+grep -q 'libvulkan\.so\.1' <<<"$(PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null || true)" || vulkan+=(libvulkan1)
+[ -n "$(icd_manifests '*.json')" ] || vulkan+=(mesa-vulkan-drivers)
+if [ ${#vulkan[@]} -gt 0 ]; then
   if is_root && command -v apt-get >/dev/null; then
-    log "apt-get install libvulkan1 mesa-vulkan-drivers"
+    log "apt-get install ${vulkan[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq libvulkan1 mesa-vulkan-drivers >/dev/null
+    apt-get install -y -qq "${vulkan[@]}" >/dev/null
   else
-    echo "warning: the Vulkan loader (libvulkan.so.1) is missing and this is not a root shell with apt:" \
-      "install libvulkan1 (and mesa-vulkan-drivers); WebGPU measurements will be skipped" >&2
+    echo "warning: missing ${vulkan[*]} (the Vulkan loader / a Vulkan driver) and this is not a root shell" \
+      "with apt: install them; without them the WebGPU measurements are skipped" >&2
   fi
 fi
 # The NVIDIA driver registers its Vulkan driver with a JSON manifest; containers started without the
 # "graphics" driver capability lack it, and WebGPU then finds only llvmpipe (or nothing).
-if command -v nvidia-smi >/dev/null; then
-  found=""
-  for d in /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
-    compgen -G "$d/nvidia*.json" >/dev/null && found="$d"
-  done
-  [ -n "$found" ] || echo "warning: no nvidia*.json Vulkan manifest in */vulkan/icd.d: in a container, start it" \
-    "with NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics (or all)" >&2
+if command -v nvidia-smi >/dev/null && [ -z "$(icd_manifests 'nvidia*.json')" ]; then
+  echo "warning: no nvidia*.json Vulkan manifest in ${ICD_DIRS[*]}: in a container, start it with" \
+    "NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics (or all)" >&2
 fi
 
 # --- Deno (from the npm package `deno`, pinned, as .ci/run installs it) ----------------------

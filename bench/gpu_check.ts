@@ -225,6 +225,7 @@ async function runCheck(opts: { quick: boolean; out: string; budgetS: number }):
     preset: tp.preset,
     batch: tp.batch,
     timedSteps: tp.steps,
+    dataDir: Deno.env.get("CDVAE_DATA_DIR") ?? null,
     webgpu: null,
     wasm: null,
     webgpuSpeedup: null,
