@@ -72,7 +72,8 @@ from pymatgen.core.lattice import Lattice  # noqa: E402
 from torch_geometric.data import Batch  # noqa: E402
 
 import hydra.utils  # noqa: E402  (stand-in)
-from cdvae.pl_data.dataset import CrystDataset  # noqa: E402
+from cdvae.pl_data.dataset import CrystDataset, TensorCrystDataset  # noqa: E402
+from pymatgen.core.structure import Structure  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -204,6 +205,30 @@ def run_dataset(folder_name, dataset, ckpt_name):
             pred64 = model.double()(b64)
         scaled64 = pred64 * model.scaler.stds.double() + model.scaler.means.double()
 
+    # The evaluation path (scripts/eval_utils.prop_model_eval): crystals given as arrays (here the
+    # CIF's own cell, as pymatgen parses it) go through TensorCrystDataset, which builds the graph
+    # of the cell as given (no Niggli reduction), batch size 256.
+    arrays = []
+    for cif in rows["cif"]:
+        st = Structure.from_str(cif, fmt="cif")
+        arrays.append(
+            {
+                "frac_coords": st.frac_coords,
+                "atom_types": np.array(st.atomic_numbers),
+                "lengths": np.array(st.lattice.abc),
+                "angles": np.array(st.lattice.angles),
+            }
+        )
+    eval_ds = TensorCrystDataset(
+        arrays, cfg.data.niggli, cfg.data.primitive, cfg.data.graph_method,
+        cfg.data.preprocess_workers, cfg.data.lattice_scale_method,
+    )
+    eval_ds.scaler = model.scaler.copy()
+    eval_batch = Batch.from_data_list([eval_ds[i] for i in range(len(eval_ds))])
+    model.float()
+    with torch.no_grad():
+        eval_pred = model.scaler.inverse_transform(model(eval_batch))
+
     crystals = []
     for k, d in enumerate(ds.cached_data):
         (frac, types, lengths, angles, edges, jimages, n) = d["graph_arrays"]
@@ -225,6 +250,8 @@ def run_dataset(folder_name, dataset, ckpt_name):
                 "pred": f32(scaled[k, 0]),
                 "pred_standardized_f64": float(pred64[k, 0]),
                 "pred_f64": float(scaled64[k, 0]),
+                "eval_num_edges": int(eval_batch.num_bonds[k]),
+                "eval_pred": f32(eval_pred[k, 0]),
             }
         )
     print(
