@@ -15,9 +15,9 @@ loaded strictly. Each prediction is recorded standardised and scaled back with `
 in float32 (as the reference runs) and, for the noise level, with the same model and inputs in
 float64.
 
-Pinned environment (see tests/fixtures/README.md): Python 3.11, torch 2.5.1 (CPU), numpy 1.24.4,
-torch_geometric 2.0.1 (--no-deps), pymatgen 2022.11.7, omegaconf 2.2.2, pandas 1.5.3,
-scipy 1.10.1, sympy 1.13.1, networkx 3.0.
+Pinned environment: tools/requirements-reference-forward.txt (Python 3.11, torch 2.5.1 on the CPU,
+torch_geometric 2.0.1 and pymatgen 2022.11.7 with --no-deps, numpy 1.24.4, ...); the stand-ins and
+the command are in tests/fixtures/README.md.
 
 Usage:
   python tools/make_reference_property_fixture.py \
