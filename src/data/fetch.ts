@@ -104,7 +104,11 @@ async function attempt(
   const doFetch = opts.fetch ?? fetch;
   let resp: Response;
   try {
-    resp = await doFetch(url, have > 0 ? { headers: { Range: `bytes=${have}-` } } : {});
+    // identity: byte offsets (Range, Content-Length, the hash) are those of the file itself, not of a
+    // gzip stream that fetch would decode behind our back.
+    const headers: Record<string, string> = { "accept-encoding": "identity" };
+    if (have > 0) headers.range = `bytes=${have}-`;
+    resp = await doFetch(url, { headers });
   } catch (e) {
     return { complete: false, cause: e };
   }
@@ -125,7 +129,8 @@ async function attempt(
     opts.onNote?.(`${url}: the server does not resume (HTTP ${resp.status}); starting over`);
   }
   let done = resumed ? have : 0;
-  const length = Number(resp.headers.get("content-length") ?? NaN);
+  const encoded = (resp.headers.get("content-encoding") ?? "identity") !== "identity";
+  const length = encoded ? NaN : Number(resp.headers.get("content-length") ?? NaN);
   if (Number.isFinite(length) && done + length !== expected.size) {
     await resp.body?.cancel();
     await removeIfPresent(part);
@@ -266,6 +271,7 @@ export interface FetchDatasetOptions extends Omit<DownloadOptions, "onProgress">
 
 /** What {@linkcode fetchDataset} did for one split. */
 export interface FetchedSplit {
+  /** The split. */
   split: Split;
   /** Where the file is. */
   path: string;

@@ -19,6 +19,8 @@ export interface Loopback {
   base: string;
   /** The Range header of each request, in order (null when none). */
   ranges: (string | null)[];
+  /** The Accept-Encoding header of each request, in order (null when none). */
+  encodings: (string | null)[];
   /** Sets how the next requests are answered (by default: honour Range, no drops). */
   behave(next: (requestIndex: number) => Behaviour): void;
   /** Lets a paused body go on. */
@@ -57,7 +59,7 @@ export function serveFiles(files: Record<string, Uint8Array>): Loopback {
   const released = new Promise<void>((r) => release = r);
   let markPaused!: () => void;
   const paused = new Promise<void>((r) => markPaused = r);
-  const ranges: (string | null)[] = [];
+  const ranges: (string | null)[] = [], encodings: (string | null)[] = [];
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
 
@@ -67,6 +69,7 @@ export function serveFiles(files: Record<string, Uint8Array>): Loopback {
     const range = /\r\nrange: *([^\r]*)/i.exec(head)?.[1] ?? null;
     const index = ranges.length;
     ranges.push(range);
+    encodings.push(/\r\naccept-encoding: *([^\r]*)/i.exec(head)?.[1] ?? null);
     const bytes = files[path];
     const send = (status: string, headers: string[], body: Uint8Array) =>
       writeAll(
@@ -118,6 +121,7 @@ export function serveFiles(files: Record<string, Uint8Array>): Loopback {
   return {
     base: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
     ranges,
+    encodings,
     behave(next) {
       behaviour = next;
     },

@@ -146,6 +146,8 @@ Deno.test("an interrupted download keeps its .part and the next call resumes it 
     });
     assertEquals(done[0].status, "downloaded");
     assertEquals(server.ranges, [null, `bytes=${kept}-`]);
+    // Offsets are the file's own bytes: no compressed transfer is asked for.
+    assertEquals(server.encodings, ["identity", "identity"]);
     assertEquals(progress[0], kept, "progress starts at the bytes already on disk");
     assertMatch(notes.join("\n"), new RegExp(`resuming at byte ${kept} of 300000`));
     assertEquals(await Deno.readFile(`${dir}/perov_5/val.csv`), VAL);
