@@ -9,7 +9,14 @@
  */
 
 import { createHash } from "node:crypto";
-import { type DatasetName, downloadDir, type Split, splitPath, SPLITS } from "./datasets.ts";
+import {
+  DATA_DIR_VARIABLE,
+  type DatasetName,
+  downloadDir,
+  type Split,
+  splitPath,
+  SPLITS,
+} from "./datasets.ts";
 import {
   DATASETS_URL_VARIABLE,
   DEFAULT_DATASETS_URL,
@@ -118,6 +125,11 @@ async function attempt(
     await removeIfPresent(part);
     opts.onNote?.(`${url}: the server refused to resume at byte ${have}; starting over`);
     return attempt(url, part, expected, 0, opts);
+  }
+  if (resp.status >= 500 || resp.status === 429) {
+    // Busy or failing for now: worth another try, keeping what is on disk.
+    await resp.body?.cancel();
+    return { complete: false, cause: new Error(`HTTP ${resp.status} ${resp.statusText}`.trimEnd()) };
   }
   if (!resp.ok) {
     await resp.body?.cancel();
@@ -328,8 +340,8 @@ export async function fetchDataset(
     }
     const folder = path.slice(0, path.lastIndexOf("/"));
     const created = (await fileSize(folder)) === undefined;
-    await Deno.mkdir(folder, { recursive: true });
     try {
+      await Deno.mkdir(folder, { recursive: true });
       await downloadVerified(`${base}/${name}/${split}.csv`, path, expected, {
         ...opts,
         onProgress: (done, total) => opts.onProgress?.(`${name}/${split}.csv`, done, total),
@@ -337,6 +349,13 @@ export async function fetchDataset(
     } catch (e) {
       // A refused file leaves nothing: not even the dataset folder this call made.
       if (created && !(e instanceof DownloadInterruptedError)) await Deno.remove(folder).catch(() => {});
+      if (e instanceof Deno.errors.PermissionDenied) {
+        throw new Error(
+          `Cannot fetch "${name}/${split}.csv" into "${dir}": the folder is not writable (${describe(e)}); ` +
+            `set ${DATA_DIR_VARIABLE} to a writable folder`,
+          { cause: e },
+        );
+      }
       throw e;
     }
     out.push({ split, path, status: "downloaded", bytes: expected.size });

@@ -11,6 +11,8 @@ export interface Behaviour {
   dropAfter?: number;
   /** Send this many bytes, then wait for `resume` before sending the rest. */
   pauseAfter?: number;
+  /** Answer with this status and no body instead (e.g. 503). */
+  status?: number;
 }
 
 /** A running server. */
@@ -84,6 +86,10 @@ export function serveFiles(files: Record<string, Uint8Array>): Loopback {
       return;
     }
     const how = behaviour(index);
+    if (how.status !== undefined) {
+      await send(`${how.status} Test Status`, [], new Uint8Array());
+      return;
+    }
     const m = /^bytes=(\d+)-$/.exec(range ?? "");
     let start = 0, status = "200 OK";
     const headers: string[] = [];

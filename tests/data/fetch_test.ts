@@ -175,6 +175,17 @@ Deno.test("a dropped connection is resumed within the same call", async () => {
   });
 });
 
+Deno.test("a busy server (503) is asked again within the same call", async () => {
+  await withServer(FILES, async (server, dir) => {
+    server.behave((i) => ({ honourRange: true, status: i === 0 ? 503 : undefined }));
+    const notes: string[] = [];
+    const opts = { dir, baseUrl: server.base, table: TABLE, splits: ["test"] as const, retryDelayMs: 0 };
+    await fetchDataset("perov_5", { ...opts, onNote: (n) => notes.push(n) });
+    assertMatch(notes.join("\n"), /HTTP 503 .*retrying/);
+    assertEquals(await Deno.readFile(`${dir}/perov_5/test.csv`), TEST);
+  });
+});
+
 Deno.test("when the server ignores Range the download starts over and still ends verified", async () => {
   await withServer(FILES, async (server, dir) => {
     server.behave((i) => ({ honourRange: false, dropAfter: i === 0 ? 100_000 : undefined }));
