@@ -195,7 +195,12 @@ export const datasets: Command = {
   run(args) {
     const [action] = args.positionals;
     if (action === "fetch") return runFetch(args);
-    if (action === "list") return runList(args);
+    if (action === "list") {
+      if (args.positionals.length > 1) {
+        throw new UsageError(`Unexpected arguments: ${args.positionals.slice(1).join(" ")}`);
+      }
+      return runList(args);
+    }
     const meant = action ? closest(action, ["fetch", "list"]) : undefined;
     throw new UsageError(
       action === undefined
