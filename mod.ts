@@ -68,6 +68,10 @@ export { MAX_ATOMS, MAX_CELL_LENGTH, MAX_LINE_LENGTH, MIN_CELL_VOLUME } from "./
 // Datasets
 export { CsvParseError } from "./src/data/csv.ts";
 export { DatasetNotFoundError, DATASETS, loadDataset, readDatasetCsv } from "./src/data/datasets.ts";
+export { DatasetChecksumError, DownloadInterruptedError, fetchDataset } from "./src/data/fetch.ts";
+export type { DownloadOptions, FetchDatasetOptions, FetchedSplit } from "./src/data/fetch.ts";
+export { PUBLISHED_FILES } from "./src/data/dataset_sources.ts";
+export type { PublishedFile, PublishedTable } from "./src/data/dataset_sources.ts";
 export type {
   Dataset,
   DatasetEntry,

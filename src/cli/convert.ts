@@ -5,6 +5,7 @@
  */
 
 import { type Command, counted, UsageError } from "./command.ts";
+import { DOWNLOAD_OPTION, ensureDatasetInput } from "./datasets.ts";
 import { intFlag } from "./command.ts";
 import { isDirectory, readStdinText, writeTextAtomic } from "./_io.ts";
 import { Progress } from "./progress.ts";
@@ -79,6 +80,7 @@ export const convert: Command = {
     from: { type: "string", value: "FORMAT", description: "Input format: cif, poscar, extxyz or json" },
     to: { type: "string", value: "FORMAT", description: "Output format: cif, poscar, extxyz or json" },
     limit: { type: "string", value: "N", description: "Convert at most N crystals" },
+    download: DOWNLOAD_OPTION,
   },
   async run(args) {
     const [input, output, ...extra] = args.positionals;
@@ -94,6 +96,7 @@ export const convert: Command = {
     const fmt = FORMATS[to];
     let crystals: Crystal[];
     if (input.startsWith("dataset:")) {
+      await ensureDatasetInput(input, args);
       crystals = await readDatasetArg(input, limit);
     } else {
       const from = pickFormat(args.values.from, input === "-" ? undefined : input, "input");

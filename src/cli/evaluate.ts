@@ -7,6 +7,7 @@
  */
 
 import { type Command, counted, intFlag, type OptionSpec, seedFlag, UsageError } from "./command.ts";
+import { DOWNLOAD_OPTION, ensureDatasetInput, ensureSplits } from "./datasets.ts";
 import { checkOutputDir, replaceOutputDir } from "./output_dir.ts";
 import { writeTextAtomic } from "./_io.ts";
 import type { Crystal } from "../crystal/crystal.ts";
@@ -148,6 +149,7 @@ export const evaluate: Command = {
     },
     seed: { type: "string", value: "N", default: "0", description: "Seed of the sample choice" },
     "property-model": PROPERTY_MODEL_OPTION,
+    download: DOWNLOAD_OPTION,
   },
   async run(args) {
     const dirs = args.positionals, dir = dirs.join(", ");
@@ -173,6 +175,7 @@ export const evaluate: Command = {
     if (isRecon) {
       const m = /^dataset:([a-z0-9_]+):([a-z]+)$/.exec(summary.input as string);
       // From a dataset, only as many rows as reconstructed are needed (reconstruct took the first ones).
+      await ensureDatasetInput(summary.input, args);
       const source = await readCrystalInput(summary.input as string, m ? crystals.length : undefined);
       const byId = new Map(source.ids.map((id, i) => [id, source.crystals[i]]));
       const originals = (summary.ids as string[]).map((id) => byId.get(id));
@@ -200,6 +203,7 @@ export const evaluate: Command = {
         }`,
       );
     } else {
+      await ensureSplits(dataset, [split as Split], args);
       const ref = (await loadDataset(dataset, split as Split)).entries.map((e) => e.crystal);
       const { metrics, perCrystal, sampleIndices } = generationMetrics(crystals, ref, { samples, seed });
       let wdistProperty = NaN, propertyName = "";

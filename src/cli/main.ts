@@ -18,6 +18,7 @@ import { optimize } from "./optimize.ts";
 import { evaluate } from "./evaluate.ts";
 import { serve } from "./serve.ts";
 import { render } from "./render.ts";
+import { datasets } from "./datasets.ts";
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   evaluate,
   render,
   train,
+  datasets,
   serve,
   info,
   convert,

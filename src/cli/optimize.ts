@@ -6,6 +6,7 @@
  */
 
 import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
+import { DOWNLOAD_OPTION, ensureSplits } from "./datasets.ts";
 import { checkOutputDir } from "./output_dir.ts";
 import { progressCallback } from "./progress.ts";
 import {
@@ -94,6 +95,7 @@ export const optimize: Command = {
     "property-model": PROPERTY_MODEL_OPTION,
     out: { type: "string", value: "DIR", default: "optimized", description: "Output folder" },
     ...SAMPLING_OPTIONS,
+    download: DOWNLOAD_OPTION,
   },
   async run(args) {
     const start = String(args.values.start);
@@ -128,6 +130,7 @@ export const optimize: Command = {
         );
       }
       const outDir = String(args.values.out);
+      if (start === "data" && isDatasetName(dataset)) await ensureSplits(dataset, ["test"], args);
       const { z, ids } = await startLatents(model, start, dataset, n, seed, batchSize);
       const starts = z.length / model.config.latentDim, schedule = decodeSchedule(steps, decodeEvery);
       const levels = scheduleSigmas(model.sigmas, lf).length;

@@ -6,6 +6,7 @@
  */
 
 import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.ts";
+import { DOWNLOAD_OPTION, ensureDatasetInput } from "./datasets.ts";
 import { checkOutputDir } from "./output_dir.ts";
 import { progressCallback } from "./progress.ts";
 import {
@@ -72,6 +73,7 @@ export const reconstruct: Command = {
     out: { type: "string", value: "DIR", default: "reconstructed", description: "Output folder" },
     symprec: SYMPREC_OPTION,
     ...SAMPLING_OPTIONS,
+    download: DOWNLOAD_OPTION,
   },
   async run(args) {
     if (typeof args.values.input !== "string") throw new UsageError("--input is required");
@@ -81,6 +83,7 @@ export const reconstruct: Command = {
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const lf = langevinFlags(args);
     await checkOutputDir(String(args.values.out), "summary.json");
+    await ensureDatasetInput(args.values.input, args);
     const { crystals, ids } = await readCrystalInput(args.values.input, limit);
     if (crystals.length === 0) throw new Error(`No crystals in ${args.values.input}`);
     const backend = await backendFromFlag(args.values.backend);

@@ -5,6 +5,7 @@
  */
 
 import { type Command, intFlag, seedFlag, UsageError } from "./command.ts";
+import { DOWNLOAD_OPTION, ensureSplits } from "./datasets.ts";
 import { checkRunDir } from "./output_dir.ts";
 import { Progress } from "./progress.ts";
 import { backendFromFlag } from "./generate.ts";
@@ -117,6 +118,7 @@ export const train: Command = {
       value: "NAME",
       description: "webgpu, wasm or reference (default: fastest here)",
     },
+    download: DOWNLOAD_OPTION,
   },
   async run(args) {
     const dataset = String(args.values.dataset);
@@ -179,6 +181,7 @@ export const train: Command = {
       }
       data = d;
     } else {
+      await ensureSplits(dataset, ["train", "val"], args);
       data = await loadTrainingData(dataset, { limit, property: config.property, seed });
     }
     if (data.train.length === 0) throw new Error(`No training crystals in ${custom ?? dataset}`);

@@ -1,6 +1,7 @@
 /**
  * The CDVAE benchmark datasets (Perov-5, Carbon-24, MP-20) as CSV files with one CIF per row,
- * found in `CDVAE_DATA_DIR` (default `../shared/data` beside the repository).
+ * found in `CDVAE_DATA_DIR`, else in `../shared/data` beside the repository or the user's cache folder
+ * (where `datasets fetch` puts them: `src/data/fetch.ts`).
  *
  * @module
  */
@@ -50,6 +51,86 @@ export function dataDir(): string {
   const root = new URL("../../", import.meta.url);
   if (root.protocol === "file:") return decodeURIComponent(new URL("../shared/data", root).pathname);
   return "../shared/data";
+}
+
+/** The folder under the user's cache where `datasets fetch` keeps the CSVs when `CDVAE_DATA_DIR` is unset. */
+export const CACHE_FOLDER_NAME = "cdvae";
+
+/**
+ * The platform cache folder for the datasets: `%LOCALAPPDATA%\\cdvae` on Windows,
+ * `~/Library/Caches/cdvae` on macOS, else `$XDG_CACHE_HOME/cdvae` or `~/.cache/cdvae`.
+ *
+ * @param env Reads the environment (a parameter so tests can pass their own)
+ * @param os The operating system (`Deno.build.os` by default)
+ * @returns The folder, which need not exist yet
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const env = (k: string) => ({ HOME: "/home/ada" } as Record<string, string>)[k];
+ * assertEquals(cacheDir(env, "linux"), "/home/ada/.cache/cdvae");
+ * assertEquals(cacheDir(env, "darwin"), "/home/ada/Library/Caches/cdvae");
+ * ```
+ */
+export function cacheDir(
+  env: (key: string) => string | undefined = (k) => Deno.env.get(k),
+  os: typeof Deno.build.os = Deno.build.os,
+): string {
+  if (os === "windows") {
+    const base = env("LOCALAPPDATA") ??
+      (env("USERPROFILE") ? `${env("USERPROFILE")}\\AppData\\Local` : undefined);
+    if (!base) throw new Error("Cannot find the cache folder: LOCALAPPDATA and USERPROFILE are unset");
+    return `${base}\\${CACHE_FOLDER_NAME}`;
+  }
+  const home = env("HOME");
+  if (os === "darwin" && home) return `${home}/Library/Caches/${CACHE_FOLDER_NAME}`;
+  const xdg = env("XDG_CACHE_HOME");
+  // The XDG spec ignores a relative XDG_CACHE_HOME.
+  if (xdg && xdg.startsWith("/")) return `${xdg}/${CACHE_FOLDER_NAME}`;
+  if (!home) throw new Error("Cannot find the cache folder: HOME and XDG_CACHE_HOME are unset");
+  return `${home}/.cache/${CACHE_FOLDER_NAME}`;
+}
+
+/**
+ * Where `datasets fetch` writes: `$CDVAE_DATA_DIR` when set, else {@linkcode cacheDir}.
+ *
+ * @returns The folder that holds (or will hold) `perov_5/`, `carbon_24/`, `mp_20/`
+ */
+export function downloadDir(): string {
+  return Deno.env.get(DATA_DIR_VARIABLE) || cacheDir();
+}
+
+/**
+ * The folders the loader searches, in order: `$CDVAE_DATA_DIR` alone when it is set, else
+ * `../shared/data` beside the repository and then the cache folder of `datasets fetch`.
+ *
+ * @returns Folder paths, without duplicates
+ */
+export function dataDirs(): string[] {
+  if (Deno.env.get(DATA_DIR_VARIABLE)) return [dataDir()];
+  let cache: string | undefined;
+  try {
+    cache = cacheDir();
+  } catch {
+    // No HOME: only the folder beside the repository is searched.
+  }
+  return [...new Set([dataDir(), ...(cache ? [cache] : [])])];
+}
+
+/**
+ * The first folder of {@linkcode dataDirs} (or of `dirs`) that holds `name`/`split`.
+ *
+ * @returns The CSV path, or undefined when no folder has it
+ */
+export async function findSplit(
+  name: DatasetName,
+  split: Split,
+  dirs: readonly string[] = dataDirs(),
+): Promise<string | undefined> {
+  for (const dir of dirs) {
+    const path = splitPath(name, split, dir);
+    if (await isFile(path)) return path;
+  }
+  return undefined;
 }
 
 /** Path of one split's CSV file. */
@@ -208,11 +289,36 @@ export async function* readDatasetCsv(
   if (!header) throw new SyntaxError(`Cannot read dataset "${path}": the file is empty`);
 }
 
+/** The error for a split no folder holds: what was looked for where, and the two ways to get it. */
+async function missingSplitError(
+  name: DatasetName,
+  split: Split,
+  dirs: readonly string[],
+): Promise<DatasetNotFoundError> {
+  const path = splitPath(name, split, dirs[0]);
+  const present = new Set<Split>();
+  for (const dir of dirs) for (const s of (await availableSplits(name, dir)).present) present.add(s);
+  const has = present.size > 0
+    ? `splits present for "${name}": ${SPLITS.filter((s) => present.has(s)).join(", ")}`
+    : `no splits of "${name}" found there`;
+  const where = dirs.length === 1
+    ? `file "${path}" does not exist`
+    : `no "${name}/${split}.csv" in ${dirs.map((d) => `"${d}"`).join(" or ")}`;
+  const variable = Deno.env.get(DATA_DIR_VARIABLE);
+  return new DatasetNotFoundError(
+    path,
+    `Cannot load dataset "${name}" split "${split}": ${where} (${has}); ` +
+      `run "deno run -A mod.ts datasets fetch ${name}" (or pass --download) to download it, or ` +
+      `set ${DATA_DIR_VARIABLE} to the folder that holds perov_5/, carbon_24/ and mp_20/ ` +
+      `(now ${variable ? `"${variable}"` : "unset"})`,
+  );
+}
+
 /**
  * Loads one split of a benchmark dataset.
  *
- * @throws {DatasetNotFoundError} If the split's CSV is missing; the message names the path,
- *   the splits that do exist and the `CDVAE_DATA_DIR` variable
+ * @throws {DatasetNotFoundError} If no folder of {@linkcode dataDirs} (or `opts.dir`) has the split's
+ *   CSV; the message names the path, the splits that do exist, `datasets fetch` and `CDVAE_DATA_DIR`
  * @example Loading Perov-5 validation crystals (needs the data folder)
  * ```ts ignore
  * const ds = await loadDataset("perov_5", "val");
@@ -224,20 +330,9 @@ export async function loadDataset(
   split: Split,
   opts: ReadDatasetOptions & { dir?: string } = {},
 ): Promise<Dataset> {
-  const dir = opts.dir ?? dataDir();
-  const path = splitPath(name, split, dir);
-  if (!(await isFile(path))) {
-    const { present } = await availableSplits(name, dir);
-    const has = present.length > 0
-      ? `splits present for "${name}": ${present.join(", ")}`
-      : `no splits of "${name}" found there`;
-    throw new DatasetNotFoundError(
-      path,
-      `Cannot load dataset "${name}" split "${split}": file "${path}" does not exist (${has}); ` +
-        `set ${DATA_DIR_VARIABLE} to the folder that holds perov_5/, carbon_24/ and mp_20/ ` +
-        `(now ${Deno.env.get(DATA_DIR_VARIABLE) ? `"${Deno.env.get(DATA_DIR_VARIABLE)}"` : "unset"})`,
-    );
-  }
+  const dirs = opts.dir !== undefined ? [opts.dir] : dataDirs();
+  const path = await findSplit(name, split, dirs);
+  if (path === undefined) throw await missingSplitError(name, split, dirs);
   const entries: DatasetEntry[] = [];
   for await (const e of readDatasetCsv(path, opts)) entries.push(e);
   const propertyColumns = entries.length > 0 ? Object.keys(entries[0].props) : [];
