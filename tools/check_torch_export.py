@@ -10,7 +10,8 @@ Run from the repository root:
 Checks:
 1. torch.load(..., weights_only=True) reads both exports (so only allowed globals are used).
 2. The CDVAE export loads into a module tree with exactly its keys via load_state_dict(strict=True)
-   (a ParameterDict-based stand-in: the reference code itself needs torch_geometric).
+   (a ParameterDict-based stand-in without torch_geometric; tools/check_reference_load.py loads
+   the exports into the reference CDVAE itself and runs it).
 3. The property export equals, tensor for tensor, the authors' checkpoint's state_dict (read by
    torch.load with stand-ins for the Lightning and omegaconf classes it pickles).
 4. The emulated fixtures of tests/fixtures/torch/ read in torch.load and hold the values their

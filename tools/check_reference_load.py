@@ -1,0 +1,325 @@
+"""Issue 20, item 3 ("and out"), proved against the reference PyTorch code: a model trained here,
+exported with `convert-model --to pt`, loads into the reference `CDVAE` (txie-93/cdvae @ f857f59)
+with `load_state_dict(strict=True)` and runs there. Writes what the reference computes with it to
+tests/fixtures/torch/reference_load_forward.json, which tests/model/torch/reference_load_test.ts
+compares with our own forward of the same model on the same inputs.
+
+Nothing of the reference is copied here: it is imported from a checkout given on the command line,
+with the stand-in modules (torch_scatter, torch_sparse, pytorch_lightning, hydra, ...) that
+tests/fixtures/README.md describes ("Reference property models vs PyTorch").
+
+Per shipped model (data/models/perov_5, data/models/mp_20):
+1. `deno run -A mod.ts convert-model --to pt MODEL OUT.pt` (into a temporary folder).
+2. The reference `CDVAE` is built by `hydra.utils.instantiate` from a config mapped from our
+   config.json (`reference_hparams`): conf/model/vae.yaml's keys, encoder/dimenet.yaml's and
+   decoder/gemnet.yaml's. The reference's `GemNetTDecoder` passes only `hidden_dim` (atom and edge
+   width), cutoff and neighbours to `GemNetT` and leaves blocks, radial basis size and triplet widths
+   at GemNetT's defaults (3 blocks, 128 radial, 64-wide triplets); our `small` preset has fewer and
+   narrower ones, so when they differ the decoder's `_target_` is `SizedGemNetTDecoder` below: the
+   reference's GemNetTDecoder (same forward) whose `gemnet` is a reference `GemNetT` built with our
+   sizes. A reference-size model of ours uses the stock GemNetTDecoder.
+3. `torch.load(OUT.pt, weights_only=True)` and `model.load_state_dict(sd, strict=True)`.
+4. On the first COUNT rows of tests/fixtures/datasets/<dataset>/test.csv, preprocessed by the
+   reference's `CrystDataset` (Niggli, CrystalNN), one PyG batch, in eval mode and float32:
+   the encoder (`encoder` -> `fc_mu`, `fc_var`, with the graph it used: CrystalNN, or for
+   `otf_graph` its own radius graph, recorded after the call), the four heads at z = mu, and the
+   decoder (`model.decoder`, GemNet-T) at z = mu on the true atom types and coordinates noised as
+   the reference's training forward does (fixed noise levels, `torch.manual_seed(0)`), with the
+   radius graph it built (recorded by wrapping `radius_graph_pbc`).
+
+Floats are written as the shortest decimal that round-trips to the float32 value.
+
+Pinned environment: tools/requirements-reference-forward.txt (Python 3.11, torch 2.5.1 on the CPU,
+torch_geometric 2.0.1 and pymatgen 2022.11.7 with --no-deps).
+
+Usage (from the repository root; deno on PATH):
+  python tools/check_reference_load.py --reference /work/refrun/cdvae \
+      --standins /work/refrun/standins [--count 2] \
+      [--out tests/fixtures/torch/reference_load_forward.json]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Our dataset name and the reference's conf/data file of that dataset.
+DATASETS = [("perov_5", "perov"), ("mp_20", "mp_20")]
+# GemNetT's constructor defaults in the reference (cdvae/pl_modules/gemnet/gemnet.py), which its
+# GemNetTDecoder leaves in place.
+GEMNET_DEFAULTS = {
+    "num_spherical": 7, "num_radial": 128, "num_blocks": 3, "emb_size_trip": 64, "emb_size_rbf": 16,
+    "emb_size_cbf": 16, "emb_size_bil_trip": 64, "num_before_skip": 1, "num_after_skip": 2,
+    "num_concat": 1, "num_atom": 3,
+}
+# Fixed noise levels of the decoder input, per crystal (cycled): a large, a middle and a small sigma.
+NOISE_LEVELS = [10, 30, 45]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--reference", required=True, help="checkout of txie-93/cdvae (f857f59)")
+    p.add_argument("--standins", required=True, help="folder with the stand-in modules")
+    p.add_argument("--count", type=int, default=2, help="first N rows of each test slice")
+    p.add_argument("--out", default=str(ROOT / "tests/fixtures/torch/reference_load_forward.json"))
+    return p.parse_args()
+
+
+ARGS = parse_args()
+# PyG 2.0.1 torch.jit.script()s helpers that would call the stand-ins: run them as Python.
+os.environ["PYTORCH_JIT"] = "0"
+os.environ["PROJECT_ROOT"] = ARGS.reference
+sys.path[:0] = [ARGS.standins, ARGS.reference]
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+import torch_geometric  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+from torch_geometric.data import Batch  # noqa: E402
+
+import hydra.utils  # noqa: E402  (stand-in)
+import cdvae.pl_modules.gemnet.gemnet as ref_gemnet  # noqa: E402
+from cdvae.common.data_utils import StandardScalerTorch, cart_to_frac_coords, frac_to_cart_coords  # noqa: E402
+from cdvae.pl_data.dataset import CrystDataset  # noqa: E402
+from cdvae.pl_modules.decoder import GemNetTDecoder  # noqa: E402
+from cdvae.pl_modules.gemnet.gemnet import GemNetT  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+class SizedGemNetTDecoder(GemNetTDecoder):
+    """The reference's GemNetTDecoder (its forward unchanged) with a GemNetT of the given sizes:
+    the reference passes only hidden_dim, radius and max_neighbors on and keeps GemNetT's defaults
+    for the rest, which a smaller model of ours does not have."""
+
+    def __init__(self, hidden_dim=128, latent_dim=256, max_neighbors=20, radius=6.0, scale_file=None, **sizes):
+        super().__init__(hidden_dim, latent_dim, max_neighbors, radius, scale_file)
+        self.gemnet = GemNetT(
+            num_targets=1, latent_dim=latent_dim, emb_size_atom=hidden_dim, emb_size_edge=hidden_dim,
+            regress_forces=True, cutoff=radius, max_neighbors=max_neighbors, otf_graph=True,
+            scale_file=scale_file, **sizes,
+        )
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def f32(x):
+    """Nested float32 values as the shortest decimals that round-trip."""
+    a = np.asarray(x, dtype=np.float32)
+    if a.ndim == 0:
+        return float(repr(np.float32(a)))
+    return [f32(v) for v in a]
+
+
+def ints(x):
+    return np.asarray(x).astype(int).tolist()
+
+
+def reference_hparams(cfg, data_name):
+    """Our config.json mapped onto the reference's Hydra config (model with encoder and decoder,
+    and the data keys the model reads)."""
+    enc, dec = cfg["encoder"], cfg["decoder"]
+    if dec["embSizeAtom"] != dec["embSizeEdge"]:
+        raise SystemExit("GemNetTDecoder has one hidden_dim for atoms and edges; this model has two")
+    sizes = {
+        "num_spherical": dec["numSpherical"], "num_radial": dec["numRadial"], "num_blocks": dec["numBlocks"],
+        "emb_size_trip": dec["embSizeTrip"], "emb_size_rbf": dec["embSizeRbf"], "emb_size_cbf": dec["embSizeCbf"],
+        "emb_size_bil_trip": dec["embSizeBilTrip"], "num_before_skip": dec["numBeforeSkip"],
+        "num_after_skip": dec["numAfterSkip"], "num_concat": dec["numConcat"], "num_atom": dec["numAtomResidual"],
+    }
+    decoder = {
+        "_target_": "cdvae.pl_modules.decoder.GemNetTDecoder",
+        "hidden_dim": dec["embSizeAtom"],
+        "latent_dim": cfg["latentDim"],
+        "max_neighbors": dec["maxNeighbors"],
+        "radius": float(dec["cutoff"]),
+        "scale_file": f"{ARGS.reference}/cdvae/pl_modules/gemnet/gemnet-dT.json",
+    }
+    if sizes != GEMNET_DEFAULTS:
+        decoder["_target_"] = f"{__name__}.SizedGemNetTDecoder"
+        decoder.update(sizes)
+    data = OmegaConf.load(f"{ARGS.reference}/conf/data/{data_name}.yaml")
+    model = {
+        "_target_": "cdvae.pl_modules.model.CDVAE",
+        "hidden_dim": cfg["hiddenDim"],
+        "latent_dim": cfg["latentDim"],
+        "fc_num_layers": cfg["fcNumLayers"],
+        "max_atoms": cfg["maxAtoms"],
+        "cost_natom": cfg["cost"]["natom"], "cost_coord": cfg["cost"]["coord"], "cost_type": cfg["cost"]["type"],
+        "cost_lattice": cfg["cost"]["lattice"], "cost_composition": cfg["cost"]["composition"],
+        "cost_edge": 10.0, "cost_property": cfg["cost"]["property"],
+        "beta": cfg["beta"],
+        "teacher_forcing_lattice": True,
+        "teacher_forcing_max_epoch": cfg["teacherForcingMaxEpoch"],
+        "max_neighbors": dec["maxNeighbors"],
+        "radius": float(dec["cutoff"]),
+        "sigma_begin": cfg["sigmaBegin"], "sigma_end": cfg["sigmaEnd"],
+        "type_sigma_begin": cfg["typeSigmaBegin"], "type_sigma_end": cfg["typeSigmaEnd"],
+        "num_noise_level": cfg["numNoiseLevels"],
+        "predict_property": cfg["predictProperty"],
+        "encoder": {
+            "_target_": "cdvae.pl_modules.gnn.DimeNetPlusPlusWrap",
+            "num_targets": cfg["latentDim"],
+            "hidden_channels": enc["hiddenChannels"], "num_blocks": enc["numBlocks"],
+            "int_emb_size": enc["intEmbSize"], "basis_emb_size": enc["basisEmbSize"],
+            "out_emb_channels": enc["outEmbChannels"], "num_spherical": enc["numSpherical"],
+            "num_radial": enc["numRadial"], "otf_graph": enc["graph"] == "radius",
+            "cutoff": float(enc["cutoff"]), "max_num_neighbors": enc["maxNeighbors"],
+            "envelope_exponent": enc["envelopeExponent"], "num_before_skip": enc["numBeforeSkip"],
+            "num_after_skip": enc["numAfterSkip"], "num_output_layers": enc["numOutputLayers"],
+            "readout": "mean",
+        },
+        "decoder": decoder,
+    }
+    if cfg["numTypes"] != 100:
+        raise SystemExit(f"numTypes {cfg['numTypes']}: the reference's type tables have 100 classes")
+    data_keys = {
+        "prop": cfg.get("property", str(data.prop)), "niggli": bool(data.niggli), "primitive": bool(data.primitive),
+        "graph_method": str(data.graph_method), "lattice_scale_method": str(data.lattice_scale_method),
+        "otf_graph": enc["graph"] == "radius", "max_atoms": cfg["maxAtoms"], "readout": "mean",
+    }
+    return OmegaConf.create({"model": model, "data": data_keys})
+
+
+def export_pt(model_dir, out_path):
+    subprocess.run(
+        ["deno", "run", "-A", "mod.ts", "convert-model", "--to", "pt", str(model_dir), str(out_path), "--force"],
+        cwd=ROOT, check=True,
+    )
+
+
+def reference_batch(hp, dataset, cfg):
+    rows = pd.read_csv(ROOT / "tests/fixtures/datasets" / dataset / "test.csv").iloc[: ARGS.count]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rows.csv")
+        rows.to_csv(path, index=False)
+        ds = CrystDataset(
+            name="fixture", path=path, prop=hp.data.prop, niggli=hp.data.niggli, primitive=hp.data.primitive,
+            graph_method=hp.data.graph_method, preprocess_workers=1,
+            lattice_scale_method=hp.data.lattice_scale_method,
+        )
+    s = cfg["scalers"]["property"]
+    ds.scaler = StandardScalerTorch(torch.tensor(s["mean"]), torch.tensor(s["std"]))
+    return Batch.from_data_list([ds[i] for i in range(len(ds))]), rows
+
+
+def run_dataset(dataset, data_name, tmp):
+    model_dir = ROOT / "data/models" / dataset
+    cfg = json.loads((model_dir / "config.json").read_text())
+    pt = Path(tmp) / f"{dataset}.pt"
+    export_pt(model_dir, pt)
+    hp = reference_hparams(cfg, data_name)
+    # PyG 2.0.1's BesselBasisLayer.reset_parameters writes into a leaf Parameter with
+    # torch.arange(out=...), which newer torch refuses outside no_grad (values are unchanged).
+    with torch.no_grad():
+        model = hydra.utils.instantiate(hp.model, optim={}, data=hp.data, logging={}, _recursive_=False)
+    sd = torch.load(pt, map_location="cpu", weights_only=True)
+    result = model.load_state_dict(sd, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    n_model = len(model.state_dict())
+    print(f"{dataset}: weights_only=True read {len(sd)} tensors; load_state_dict(strict=True) into the "
+          f"reference CDVAE ({n_model} keys, decoder {type(model.decoder).__name__}): ok", file=sys.stderr)
+    model.eval()
+
+    batch, rows = reference_batch(hp, dataset, cfg)
+    with torch.no_grad():
+        hidden = model.encoder(batch)  # for otf_graph, sets batch.edge_index / to_jimages / num_bonds
+        mu, log_var = model.fc_mu(hidden), model.fc_var(hidden)
+        z = mu
+        heads = {
+            "num_atoms_logits": model.fc_num_atoms(z),
+            "lattice_standardized": model.fc_lattice(z),
+            # predict_composition repeats z per atom; the rows of one crystal are equal.
+            "composition_logits": model.fc_composition(z),
+            "property_standardized": model.fc_property(z) if cfg["predictProperty"] else None,
+        }
+        levels = torch.tensor([NOISE_LEVELS[b % len(NOISE_LEVELS)] for b in range(len(batch.num_atoms))])
+        sigma = model.sigmas[levels].repeat_interleave(batch.num_atoms, dim=0)
+        torch.manual_seed(0)
+        cart = frac_to_cart_coords(batch.frac_coords, batch.lengths, batch.angles, batch.num_atoms)
+        cart = cart + torch.randn_like(batch.frac_coords) * sigma[:, None]
+        noisy_frac = cart_to_frac_coords(cart, batch.lengths, batch.angles, batch.num_atoms)
+        recorded = {}
+        original = ref_gemnet.radius_graph_pbc
+
+        def recording(*a, **k):
+            out = original(*a, **k)
+            recorded["edge_index"], recorded["to_jimages"] = out[0], out[1]
+            return out
+
+        ref_gemnet.radius_graph_pbc = recording
+        try:
+            scores, type_logits = model.decoder(
+                z, noisy_frac, batch.atom_types, batch.num_atoms, batch.lengths, batch.angles
+            )
+        finally:
+            ref_gemnet.radius_graph_pbc = original
+
+    crystals = []
+    offsets = np.concatenate([[0], np.cumsum(batch.num_atoms.numpy())])
+    for b in range(len(batch.num_atoms)):
+        a0, a1 = offsets[b], offsets[b + 1]
+        crystals.append({
+            "material_id": str(rows["material_id"].iloc[b]),
+            "num_atoms": int(batch.num_atoms[b]),
+            "atom_types": ints(batch.atom_types[a0:a1]),
+            "frac_coords": f32(batch.frac_coords[a0:a1]),
+            "lengths": f32(batch.lengths[b]),
+            "angles": f32(batch.angles[b]),
+        })
+    return {
+        "dataset": dataset,
+        "model": f"data/models/{dataset}",
+        "weights_sha256": sha256(model_dir / "weights.safetensors"),
+        "pt_sha256": sha256(pt),
+        "state_dict_tensors": len(sd),
+        "reference_decoder": type(model.decoder).__name__,
+        "hparams": OmegaConf.to_container(hp),
+        "crystals": crystals,
+        "encoder_graph": {"edge_index": ints(batch.edge_index), "to_jimages": ints(batch.to_jimages)},
+        "mu": f32(mu),
+        "log_var": f32(log_var),
+        **{k: f32(v) for k, v in heads.items() if v is not None},
+        "decoder": {
+            "noise_levels": ints(levels),
+            "noisy_frac_coords": f32(noisy_frac),
+            "graph_raw": {"edge_index": ints(recorded["edge_index"]), "to_jimages": ints(recorded["to_jimages"])},
+            "pred_cart_coord_diff": f32(scores),
+            "pred_atom_type_logits": f32(type_logits),
+        },
+    }
+
+
+def main():
+    out = {
+        "meta": {
+            "made_by": "tools/check_reference_load.py",
+            "reference": "txie-93/cdvae @ f857f59 (CDVAE, DimeNetPlusPlusWrap, GemNetTDecoder)",
+            "python": sys.version.split()[0],
+            "torch": torch.__version__,
+            "torch_geometric": torch_geometric.__version__,
+            "numpy": np.__version__,
+            "count": ARGS.count,
+            "noise_levels": NOISE_LEVELS,
+            "seed": 0,
+        }
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for dataset, data_name in DATASETS:
+            out[dataset] = run_dataset(dataset, data_name, tmp)
+    text = json.dumps(out, separators=(",", ":"))
+    Path(ARGS.out).write_text(text + "\n")
+    print(f"wrote {ARGS.out} ({len(text)} bytes)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
