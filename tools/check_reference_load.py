@@ -27,6 +27,13 @@ Per shipped model (data/models/perov_5, data/models/mp_20):
    the reference's training forward does (fixed noise levels, `torch.manual_seed(0)`), with the
    radius graph it built (recorded by wrapping `radius_graph_pbc`).
 
+And a reference-size model of ours (the `reference` preset, untrained, seed 0; written by a
+`deno eval` snippet as a model folder) exported the same way loads strictly into the reference CDVAE
+built from the reference's *own* configuration files (conf/model/vae.yaml with encoder/dimenet.yaml,
+decoder/gemnet.yaml and conf/data/perov.yaml; only `predict_property: true` set, as our models train
+that head), i.e. the stock GemNetTDecoder, and its encoder runs on the same batch; the fixture's
+`reference_size` records that.
+
 Floats are written as the shortest decimal that round-trips to the float32 value.
 
 Pinned environment: tools/requirements-reference-forward.txt (Python 3.11, torch 2.5.1 on the CPU,
@@ -299,6 +306,60 @@ def run_dataset(dataset, data_name, tmp):
     }
 
 
+# Writes a reference-preset model of ours (untrained, seed 0) as a model folder.
+REFERENCE_SIZE_SNIPPET = """
+import { getBackend } from "./src/compute/backend.ts";
+import { CDVAE } from "./src/model/cdvae.ts";
+import { PRESETS } from "./src/model/config.ts";
+import { storeToSafetensors } from "./src/model/safetensors.ts";
+const dir = Deno.args[0];
+const model = new CDVAE(await getBackend({ prefer: "wasm" }), PRESETS.reference("perov_5"), 0);
+await Deno.writeFile(`${dir}/weights.safetensors`, await storeToSafetensors(model.store));
+await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(model.config, null, 1));
+model.dispose();
+"""
+
+
+def stock_reference_config():
+    """The reference's own conf files composed as Hydra would for model=vae, data=perov."""
+    conf = Path(ARGS.reference) / "conf"
+    model = OmegaConf.load(conf / "model/vae.yaml")
+    del model["defaults"]
+    model.encoder = OmegaConf.load(conf / "model/encoder/dimenet.yaml")
+    model.decoder = OmegaConf.load(conf / "model/decoder/gemnet.yaml")
+    model.predict_property = True
+    return OmegaConf.create({"model": model, "data": OmegaConf.load(conf / "data/perov.yaml")})
+
+
+def run_reference_size(tmp, batch):
+    folder = Path(tmp) / "reference_size"
+    folder.mkdir()
+    subprocess.run(["deno", "eval", "--ext=ts", REFERENCE_SIZE_SNIPPET, str(folder)], cwd=ROOT, check=True)
+    pt = Path(tmp) / "reference_size.pt"
+    export_pt(folder, pt)
+    hp = stock_reference_config()
+    with torch.no_grad():
+        model = hydra.utils.instantiate(hp.model, optim={}, data=hp.data, logging={}, _recursive_=False)
+    sd = torch.load(pt, map_location="cpu", weights_only=True)
+    result = model.load_state_dict(sd, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    model.eval()
+    with torch.no_grad():
+        mu = model.fc_mu(model.encoder(batch))
+    print(f"reference preset: weights_only=True read {len(sd)} tensors; load_state_dict(strict=True) into the "
+          f"reference CDVAE of its own conf files (decoder {type(model.decoder).__name__}): ok; "
+          f"mu {tuple(mu.shape)} finite: {bool(torch.isfinite(mu).all())}", file=sys.stderr)
+    return {
+        "preset": "reference (untrained, seed 0)",
+        "reference_config": "conf/model/vae.yaml + encoder/dimenet.yaml + decoder/gemnet.yaml + data/perov.yaml, "
+                            "predict_property: true",
+        "reference_decoder": type(model.decoder).__name__,
+        "state_dict_tensors": len(sd),
+        "load_state_dict_strict": True,
+        "encoder_ran": bool(torch.isfinite(mu).all()),
+    }
+
+
 def main():
     out = {
         "meta": {
@@ -316,6 +377,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for dataset, data_name in DATASETS:
             out[dataset] = run_dataset(dataset, data_name, tmp)
+        # The perov_5 batch (CrystalNN graph) for the reference-size encoder.
+        cfg = json.loads((ROOT / "data/models/perov_5/config.json").read_text())
+        batch, _ = reference_batch(reference_hparams(cfg, "perov"), "perov_5", cfg)
+        out["reference_size"] = run_reference_size(tmp, batch)
     text = json.dumps(out, separators=(",", ":"))
     Path(ARGS.out).write_text(text + "\n")
     print(f"wrote {ARGS.out} ({len(text)} bytes)", file=sys.stderr)
