@@ -5,7 +5,8 @@
  * after `load_state_dict(strict=True)` of the `.pt` that `convert-model --to pt` writes for each
  * shipped model. Here: (1) our exporter still writes that very file (same SHA-256), and (2) our
  * model, on the same inputs and graphs, computes what the reference computed: μ and log σ², the
- * four heads at z = μ, and the decoder's scores and type logits on noised coordinates.
+ * four heads at z = μ, and the decoder's scores and type logits on noised coordinates; (3) our own
+ * encoder graph is the reference's (up to ties at the neighbour cap) and μ on it agrees.
  *
  * Set CDVAE_REFERENCE_VERBOSE=1 to print the measured deviations.
  */
