@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const out = values.out ?? await Deno.makeTempDir({ prefix: "cdvae_symcif_" });
   await Deno.mkdir(out, { recursive: true });
   const rand = rng(seed);
-  const items = [];
+  const items: Record<string, unknown>[] = [];
   for (const name of DATASETS) {
     const rows = parseCsv(await Deno.readTextFile(new URL(`${name}/test.csv`, SLICES)));
     const header = rows[0];
