@@ -49,8 +49,10 @@ export { atomicNumber, ELEMENT_SYMBOLS, elementSymbol } from "./src/crystal/elem
 // File formats
 export { CrystalParseError } from "./src/crystal/errors.ts";
 export type { ReadOptions, SourceLocation } from "./src/crystal/errors.ts";
-export { readCif, writeCif } from "./src/crystal/cif.ts";
+export { readCif } from "./src/crystal/cif.ts";
 export type { CifReadOptions, CifWriteOptions } from "./src/crystal/cif.ts";
+export { writeCif } from "./src/core/symmetry_cif.ts";
+export type { SymmetricCifWriteOptions } from "./src/core/symmetry_cif.ts";
 export { readPoscar, writePoscar } from "./src/crystal/poscar.ts";
 export type { WritePoscarOptions } from "./src/crystal/poscar.ts";
 export { readExtxyz, writeExtxyz } from "./src/crystal/extxyz.ts";

@@ -28,7 +28,7 @@ import { dataDir } from "../src/data/datasets.ts";
 const DATASETS = ["perov_5", "carbon_24", "mp_20"] as const;
 
 /** mulberry32: a small seeded generator of floats in [0, 1). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -41,10 +41,10 @@ function rng(seed: number): () => number {
 
 /**
  * Strains the lattice by up to ±2 % (symmetric strain), rotates it, moves each coordinate by up to
- * ±0.02 (not wrapped) and shuffles the sites.
+ * ±0.02 (not wrapped) and shuffles the sites; `scale` multiplies both amplitudes.
  */
-export function perturb(c: Crystal, rand: () => number): Crystal {
-  const e = Array.from({ length: 6 }, () => (rand() * 2 - 1) * 0.02);
+export function perturb(c: Crystal, rand: () => number, scale = 1): Crystal {
+  const e = Array.from({ length: 6 }, () => (rand() * 2 - 1) * 0.02 * scale);
   const strain = new Float64Array([
     1 + e[0],
     e[3],
@@ -70,7 +70,7 @@ export function perturb(c: Crystal, rand: () => number): Crystal {
   const numbers = new Uint8Array(n);
   order.forEach((src, dst) => {
     numbers[dst] = c.numbers[src];
-    for (let k = 0; k < 3; k++) frac[3 * dst + k] = c.frac[3 * src + k] + (rand() * 2 - 1) * 0.02;
+    for (let k = 0; k < 3; k++) frac[3 * dst + k] = c.frac[3 * src + k] + (rand() * 2 - 1) * 0.02 * scale;
   });
   return { lattice, frac, numbers, name: c.name };
 }

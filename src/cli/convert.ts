@@ -9,6 +9,8 @@ import { DOWNLOAD_OPTION, ensureDatasetInput } from "./datasets.ts";
 import { intFlag } from "./command.ts";
 import { isDirectory, readStdinText, writeTextAtomic } from "./_io.ts";
 import { Progress } from "./progress.ts";
+import { CIF_SYMMETRY_OPTION, cifSymmetryFlag, crystalsText } from "./cif_symmetry.ts";
+import { REPORT_SYMPREC, symprecFlag } from "./generate.ts";
 import type { Crystal } from "../crystal/crystal.ts";
 import { formatFromPath, type FormatName, FORMATS, isFormatName } from "../crystal/formats.ts";
 import { isDatasetName, loadDataset, type Split, SPLITS } from "../data/datasets.ts";
@@ -65,6 +67,11 @@ function fileNameFor(c: Crystal, i: number, width: number, ext: string): string 
   return `${String(i).padStart(width, "0")}${safe ? `_${safe}` : ""}.${ext}`;
 }
 
+/** Says how many crystals `--cif-symmetry` had to write as P1. */
+function p1Note(fallbacks: number): string {
+  return fallbacks ? ` (${counted(fallbacks, "crystal")} as P1: no space group found)` : "";
+}
+
 export const convert: Command = {
   name: "convert",
   summary: "Convert crystals between CIF, POSCAR, extended XYZ and pymatgen JSON",
@@ -81,6 +88,13 @@ export const convert: Command = {
     to: { type: "string", value: "FORMAT", description: "Output format: cif, poscar, extxyz or json" },
     limit: { type: "string", value: "N", description: "Convert at most N crystals" },
     download: DOWNLOAD_OPTION,
+    "cif-symmetry": CIF_SYMMETRY_OPTION,
+    symprec: {
+      type: "string",
+      value: "Å",
+      default: String(REPORT_SYMPREC),
+      description: "Distance tolerance of the space groups of --cif-symmetry",
+    },
   },
   async run(args) {
     const [input, output, ...extra] = args.positionals;
@@ -94,6 +108,7 @@ export const convert: Command = {
       ? "cif"
       : pickFormat(args.values.to, output, "output");
     const fmt = FORMATS[to];
+    const symprec = cifSymmetryFlag(args, to) ? symprecFlag(args) : undefined;
     let crystals: Crystal[];
     if (input.startsWith("dataset:")) {
       await ensureDatasetInput(input, args);
@@ -112,23 +127,26 @@ export const convert: Command = {
           `${to} holds one crystal but "${input}" has ${crystals.length}: give a folder as OUTPUT`,
         );
       }
-      const text = fmt.write(crystals);
+      const { text, fallbacks } = crystalsText(crystals, to, symprec);
       if (output === undefined) await Deno.stdout.write(new TextEncoder().encode(text));
       else await writeTextAtomic(output, text);
-      console.error(`Wrote ${counted(crystals.length, "crystal")} as ${to}`);
+      console.error(`Wrote ${counted(crystals.length, "crystal")} as ${to}${p1Note(fallbacks)}`);
       return 0;
     }
     await Deno.mkdir(output, { recursive: true });
     const width = String(crystals.length - 1).length;
     const bar = new Progress(`writing ${to}`, crystals.length);
+    let p1 = 0;
     for (let i = 0; i < crystals.length; i++) {
+      const { text, fallbacks } = crystalsText([crystals[i]], to, symprec);
+      p1 += fallbacks;
       await writeTextAtomic(
         `${output.replace(/\/+$/, "")}/${fileNameFor(crystals[i], i, width, fmt.extension)}`,
-        fmt.write([crystals[i]]),
+        text,
       );
       bar.tick();
     }
-    bar.finish(`→ ${output}`);
+    bar.finish(`→ ${output}${p1Note(p1)}`);
     return 0;
   },
 };

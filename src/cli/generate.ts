@@ -9,6 +9,7 @@ import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.
 import { checkOutputDir, PendingOutputDir } from "./output_dir.ts";
 import { writeTextAtomic } from "./_io.ts";
 import { renderPath } from "./render.ts";
+import { CIF_SYMMETRY_OPTION, cifSymmetryFlag, crystalsText } from "./cif_symmetry.ts";
 import { progressCallback } from "./progress.ts";
 import { parseShard } from "./shard.ts";
 import { getBackend } from "../compute/backend.ts";
@@ -31,7 +32,8 @@ export const SYMPREC_OPTION: Command["options"][string] = {
   type: "string",
   value: "Å",
   default: String(REPORT_SYMPREC),
-  description: "Distance tolerance of the space group reported for each crystal in summary.json",
+  description: "Distance tolerance of the space group reported for each crystal in summary.json (and of " +
+    "the CIFs' groups with --cif-symmetry)",
 };
 
 /** Reads `--symprec` (a positive number). */
@@ -182,7 +184,9 @@ export const MAX_CRYSTALS = 100_000;
  *
  * @param prefix File names `<prefix><index>`, or a function giving the name (without extension)
  * @param extra Fields of summary.json besides the crystals; a numeric `symprec` among them is the
- *   tolerance of the reported space groups (default {@linkcode REPORT_SYMPREC})
+ *   tolerance of the reported space groups (default {@linkcode REPORT_SYMPREC}), and
+ *   `cifSymmetry: true` writes CIFs with their space group at that tolerance (P1 for a crystal whose
+ *   group cannot be found; its row says `cifSymmetry: false`)
  * @param rowExtra Fields added to each crystal's row of summary.json
  * @param numbering With a string prefix: crystals[i] is number `first + i` of a run of `total`
  * (a shard), which sets its name and the zero padding (default: these crystals alone)
@@ -201,7 +205,9 @@ export async function writeCrystals(
   }
   const f = FORMATS[format];
   await using out = await PendingOutputDir.open(outDir, "summary.json");
-  const rows = [];
+  const rows: Record<string, unknown>[] = [];
+  const symprec = typeof extra.symprec === "number" ? extra.symprec : REPORT_SYMPREC;
+  const withSymmetry = extra.cifSymmetry === true && format === "cif";
   for (let i = 0; i < crystals.length; i++) {
     const k = numbering.first + i;
     const stem = typeof prefix === "string"
@@ -209,9 +215,13 @@ export async function writeCrystals(
       : prefix(i);
     const name = `${stem}.${f.extension}`;
     const c = { ...crystals[i], name: typeof prefix === "string" ? `${prefix}${k}` : stem };
-    await writeTextAtomic(`${out.dir}/${name}`, f.write([c]));
-    const symprec = typeof extra.symprec === "number" ? extra.symprec : REPORT_SYMPREC;
-    rows.push({ ...describeCrystal(crystals[i], name, symprec), ...rowExtra?.(i) });
+    const { text, fallbacks } = crystalsText([c], format, withSymmetry ? symprec : undefined);
+    await writeTextAtomic(`${out.dir}/${name}`, text);
+    rows.push({
+      ...describeCrystal(crystals[i], name, symprec),
+      ...(withSymmetry ? { cifSymmetry: fallbacks === 0 } : {}),
+      ...rowExtra?.(i),
+    });
   }
   const valid = rows.filter((r) => r.structurallyValid).length;
   await writeTextAtomic(
@@ -235,6 +245,7 @@ export const generate: Command = {
     n: { type: "string", short: "n", value: "N", default: "16", description: "Number of crystals" },
     out: { type: "string", value: "DIR", default: "generated", description: "Output folder" },
     symprec: SYMPREC_OPTION,
+    "cif-symmetry": CIF_SYMMETRY_OPTION,
     shard: {
       type: "string",
       value: "I/K",
@@ -261,6 +272,7 @@ export const generate: Command = {
     }
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const format = formatFlag(args);
+    const cifSymmetry = cifSymmetryFlag(args, format);
     const lf = langevinFlags(args);
     await checkOutputDir(String(args.values.out), "summary.json");
     const backend = await backendFromFlag(args.values.backend);
@@ -285,6 +297,7 @@ export const generate: Command = {
           model: String(args.values.model),
           seed,
           symprec,
+          ...(cifSymmetry ? { cifSymmetry } : {}),
           // Crystals first … end − 1 of a run of `total` (`evaluate` merges shards by these).
           shard,
           ...lf,

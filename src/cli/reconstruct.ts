@@ -9,8 +9,10 @@ import { type Command, counted, intFlag, seedFlag, UsageError } from "./command.
 import { DOWNLOAD_OPTION, ensureDatasetInput } from "./datasets.ts";
 import { checkOutputDir } from "./output_dir.ts";
 import { progressCallback } from "./progress.ts";
+import { CIF_SYMMETRY_OPTION, cifSymmetryFlag } from "./cif_symmetry.ts";
 import {
   backendFromFlag,
+  formatFlag,
   langevinFlags,
   SAMPLING_OPTIONS,
   SYMPREC_OPTION,
@@ -72,12 +74,14 @@ export const reconstruct: Command = {
     limit: { type: "string", value: "N", description: "Reconstruct only the first N crystals" },
     out: { type: "string", value: "DIR", default: "reconstructed", description: "Output folder" },
     symprec: SYMPREC_OPTION,
+    "cif-symmetry": CIF_SYMMETRY_OPTION,
     ...SAMPLING_OPTIONS,
     download: DOWNLOAD_OPTION,
   },
   async run(args) {
     if (typeof args.values.input !== "string") throw new UsageError("--input is required");
     const symprec = symprecFlag(args);
+    const cifSymmetry = cifSymmetryFlag(args, formatFlag(args));
     const limit = intFlag(args, "limit", { min: 1 });
     const seed = seedFlag(args);
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
@@ -104,6 +108,7 @@ export const reconstruct: Command = {
         ids,
         seed,
         symprec,
+        ...(cifSymmetry ? { cifSymmetry } : {}),
         ...lf,
         backend: model.backend.name,
         loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",

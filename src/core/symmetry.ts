@@ -22,7 +22,8 @@
  */
 
 import type { Crystal } from "../crystal/crystal.ts";
-import { callBatch, callChunks, callCore, GeometryError, packCrystals } from "./wasm.ts";
+import type { SymmetryOp } from "../crystal/symmetry_ops.ts";
+import { callBatch, callChunks, callCore, GeometryError, kindOfCode, packCrystals } from "./wasm.ts";
 
 export { GeometryError } from "./wasm.ts";
 
@@ -85,6 +86,9 @@ const MAX_CENTRING = 4;
 /** Values per crystal in the core's outputs (see `wasm/src/api_symmetry.rs`). */
 const INTS = 5, TRANSFORM = 24, SITES = 3;
 
+/** Most operations of a space group in its conventional cell (F-centred cubic: 48 × 4). */
+const MAX_OPERATIONS = 192;
+
 const ACTION = "find the space group of";
 const SYMMETRIZE = "symmetrize";
 
@@ -143,6 +147,51 @@ export function spaceGroupSymbol(number: number): string {
     throw new RangeError(`Cannot look up space group "${number}": expected an integer in 1–230`);
   }
   return hallTable![h - 1].symbol;
+}
+
+const operationsOfHall = new Map<number, readonly SymmetryOp[]>();
+
+/**
+ * The symmetry operations of a Hall setting on fractional coordinates of its standardised
+ * conventional cell — the `conventional` cell {@linkcode spaceGroup} returns for that Hall number —
+ * centring translations included (the zero translation first, as the International Tables list
+ * them), from moyo's Hall-symbol table. Each operation is `[R | t]` as 12 numbers (R row-major,
+ * then t in [0, 1)), acting as x' = R·x + t, the form CIF readers and writers use.
+ *
+ * @param hallNumber The Hall number, 1–530 (e.g. {@linkcode SpaceGroupResult}'s `hallNumber`)
+ * @returns The operations, identity first; fresh arrays on every call
+ * @throws {RangeError} Outside 1–530
+ * @example C2/m (Hall 63, "-C 2y") has 4 rotations and the C-centring translation
+ * ```ts
+ * import assert from "node:assert";
+ * const ops = spaceGroupOperations(63);
+ * assert.strictEqual(ops.length, 8);
+ * assert.deepStrictEqual([...ops[4].subarray(9)], [0.5, 0.5, 0]);
+ * ```
+ */
+export function spaceGroupOperations(hallNumber: number): SymmetryOp[] {
+  if (!(Number.isInteger(hallNumber) && hallNumber >= 1 && hallNumber <= 530)) {
+    throw new RangeError(
+      `Cannot list the operations of Hall number "${hallNumber}": expected an integer in 1–530`,
+    );
+  }
+  let ops = operationsOfHall.get(hallNumber);
+  if (!ops) {
+    const out = new Float64Array(12 * MAX_OPERATIONS);
+    const count = callCore("list the symmetry operations", (core) => {
+      const k = core.hall_operations(hallNumber, out);
+      if (k < 0) {
+        throw new GeometryError(
+          kindOfCode(-k),
+          `Cannot list the symmetry operations: ${core.last_error_message()}`,
+        );
+      }
+      return k;
+    });
+    ops = Array.from({ length: count }, (_, k) => out.slice(12 * k, 12 * k + 12));
+    operationsOfHall.set(hallNumber, ops);
+  }
+  return ops.map((op) => op.slice());
 }
 
 /** The tolerances as the core takes them (angle ≤ 0 means the default). */

@@ -32,7 +32,13 @@ import { atomicNumber, elementSymbol, parseSpecies, PAULING_ELECTRONEGATIVITY } 
 import { CrystalParseError, type ReadOptions } from "./errors.ts";
 import { inverse3, latticeFromParameters, latticeParameters, wrapFrac } from "./lattice.ts";
 import { type CifBlock, type CifItem, cifItem, cifLoop, formatFixed, parseCifBlocks } from "./_cif_syntax.ts";
-import { expandSites, isIdentityOp, parseSymmetryOp, type SymmetryOp } from "./symmetry_ops.ts";
+import {
+  applySymmetryOp,
+  expandSites,
+  isIdentityOp,
+  parseSymmetryOp,
+  type SymmetryOp,
+} from "./symmetry_ops.ts";
 import {
   atomCountProblem,
   coordinatesProblem,
@@ -417,7 +423,7 @@ export function readCif(text: string, opts: CifReadOptions = {}): Crystal[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing, in the layout of pymatgen's CifWriter (P1, no symprec).
+// Writing, in the layout of pymatgen's CifWriter: P1 (no symprec).
 
 /** pymatgen's `Composition.special_formulas`: reduced formulas it keeps doubled. */
 const SPECIAL_FORMULAS: Record<string, string> = {
@@ -488,12 +494,71 @@ export function pymatgenFormulas(numbers: Uint8Array): { reduced: string; sum: s
 /** The comment line that opens every CIF {@linkcode writeCif} writes (pymatgen's says "pymatgen"). */
 export const CIF_HEADER = "# generated using cdvae (pymatgen CifWriter layout)";
 
+/** Checks what every writer checks and returns the number formatter and the block name. */
+function writeSetup(c: Crystal, opts: CifWriteOptions): { f: (x: number) => string; name: string } {
+  validateCrystal(c);
+  const problem = writeProblem(c);
+  if (problem !== undefined) throw new RangeError(`Cannot write CIF: ${problem}`);
+  const decimals = opts.decimals ?? 8;
+  if (!Number.isInteger(decimals) || decimals < 1 || decimals > 20) {
+    throw new RangeError(`Cannot write CIF: decimals "${decimals}" is not an integer in 1–20`);
+  }
+  const name = opts.name ?? pymatgenFormulas(c.numbers).reduced;
+  if (name === "" || /\s/.test(name)) {
+    throw new RangeError(`Cannot write CIF: data block name "${name}" is empty or contains whitespace`);
+  }
+  return { f: (x: number) => formatFixed(x, decimals), name };
+}
+
+/** pymatgen's CifWriter block: header items, the operations loop and the atom-site loop. */
+function cifText(
+  c: Crystal,
+  name: string,
+  f: (x: number) => string,
+  group: { symbol: string; number: number; operations: string[] },
+  rows: string[][],
+): string {
+  const formulas = pymatgenFormulas(c.numbers);
+  const p = latticeParameters(c.lattice);
+  return [
+    CIF_HEADER,
+    `data_${name}`,
+    cifItem("_symmetry_space_group_name_H-M", group.symbol),
+    cifItem("_cell_length_a", f(p.a)),
+    cifItem("_cell_length_b", f(p.b)),
+    cifItem("_cell_length_c", f(p.c)),
+    cifItem("_cell_angle_alpha", f(p.alpha)),
+    cifItem("_cell_angle_beta", f(p.beta)),
+    cifItem("_cell_angle_gamma", f(p.gamma)),
+    cifItem("_symmetry_Int_Tables_number", String(group.number)),
+    cifItem("_chemical_formula_structural", formulas.reduced),
+    cifItem("_chemical_formula_sum", formulas.sum),
+    cifItem("_cell_volume", f(cellVolume(c.lattice))),
+    cifItem("_cell_formula_units_Z", String(formulas.z)),
+    cifLoop(
+      ["_symmetry_equiv_pos_site_id", "_symmetry_equiv_pos_as_xyz"],
+      group.operations.map((op, k) => [String(k + 1), op]),
+    ),
+    cifLoop([
+      "_atom_site_type_symbol",
+      "_atom_site_label",
+      "_atom_site_symmetry_multiplicity",
+      "_atom_site_fract_x",
+      "_atom_site_fract_y",
+      "_atom_site_fract_z",
+      "_atom_site_occupancy",
+    ], rows),
+  ].join("\n") + "\n";
+}
+
 /**
  * Writes a crystal as a P1 CIF in the layout of pymatgen's `CifWriter` (no symmetry search):
  * header comment, `data_<reduced formula>`, cell, formulas, volume, Z, the `x, y, z` loop and the
  * atom-site loop with labels `<symbol><index>` (index over all sites, from 0), multiplicity 1 and
  * occupancy 1. Coordinates are written as stored (not wrapped), with 8 decimals by default, which
- * reads back within 5e-9 in [0, 1).
+ * reads back within 5e-9 in [0, 1). The CIF with the crystal's space group (pymatgen's
+ * `CifWriter(structure, symprec)`) is the `symprec` option of the module's `writeCif` (mod.ts),
+ * which finds the group and calls {@linkcode writeCifWithSymmetry}.
  *
  * @param c The crystal
  * @param opts `name` of the data block, `decimals` (default 8)
@@ -510,49 +575,200 @@ export const CIF_HEADER = "# generated using cdvae (pymatgen CifWriter layout)";
  * ```
  */
 export function writeCif(c: Crystal, opts: CifWriteOptions = {}): string {
-  validateCrystal(c);
-  const problem = writeProblem(c);
-  if (problem !== undefined) throw new RangeError(`Cannot write CIF: ${problem}`);
-  const decimals = opts.decimals ?? 8;
-  if (!Number.isInteger(decimals) || decimals < 1 || decimals > 20) {
-    throw new RangeError(`Cannot write CIF: decimals "${decimals}" is not an integer in 1–20`);
-  }
-  const f = (x: number) => formatFixed(x, decimals);
-  const formulas = pymatgenFormulas(c.numbers);
-  const name = opts.name ?? formulas.reduced;
-  if (name === "" || /\s/.test(name)) {
-    throw new RangeError(`Cannot write CIF: data block name "${name}" is empty or contains whitespace`);
-  }
-  const p = latticeParameters(c.lattice);
+  const { f, name } = writeSetup(c, opts);
   const rows: string[][] = [];
   for (let i = 0; i < c.numbers.length; i++) {
     const sym = elementSymbol(c.numbers[i]);
     rows.push([sym, `${sym}${i}`, "1", f(c.frac[3 * i]), f(c.frac[3 * i + 1]), f(c.frac[3 * i + 2]), "1"]);
   }
-  return [
-    CIF_HEADER,
-    `data_${name}`,
-    cifItem("_symmetry_space_group_name_H-M", "P 1"),
-    cifItem("_cell_length_a", f(p.a)),
-    cifItem("_cell_length_b", f(p.b)),
-    cifItem("_cell_length_c", f(p.c)),
-    cifItem("_cell_angle_alpha", f(p.alpha)),
-    cifItem("_cell_angle_beta", f(p.beta)),
-    cifItem("_cell_angle_gamma", f(p.gamma)),
-    cifItem("_symmetry_Int_Tables_number", "1"),
-    cifItem("_chemical_formula_structural", formulas.reduced),
-    cifItem("_chemical_formula_sum", formulas.sum),
-    cifItem("_cell_volume", f(cellVolume(c.lattice))),
-    cifItem("_cell_formula_units_Z", String(formulas.z)),
-    cifLoop(["_symmetry_equiv_pos_site_id", "_symmetry_equiv_pos_as_xyz"], [["1", "x, y, z"]]),
-    cifLoop([
-      "_atom_site_type_symbol",
-      "_atom_site_label",
-      "_atom_site_symmetry_multiplicity",
-      "_atom_site_fract_x",
-      "_atom_site_fract_y",
-      "_atom_site_fract_z",
-      "_atom_site_occupancy",
-    ], rows),
-  ].join("\n") + "\n";
+  return cifText(c, name, f, { symbol: "P 1", number: 1, operations: ["x, y, z"] }, rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing with symmetry, in the layout of pymatgen's CifWriter(structure, symprec).
+
+/** A space group as {@linkcode writeCifWithSymmetry} writes it. */
+export interface CifSymmetry {
+  /** ITA number, 1–230 (`_symmetry_Int_Tables_number`). */
+  number: number;
+  /** Hermann–Mauguin symbol (`_symmetry_space_group_name_H-M`), as spglib writes it ("P2_1/c"). */
+  symbol: string;
+  /**
+   * The group's operations on the written cell's fractional coordinates, `[R | t]` as 12 numbers
+   * each (see `symmetry_ops.ts`), the identity among them, centring translations included.
+   */
+  operations: readonly SymmetryOp[];
+}
+
+/** Fractional distance (per component, modulo 1) within which an image lands on a site. */
+const ORBIT_TOLERANCE = 1e-5;
+
+/** `n/d` for a number within 1e-9 of a fraction with a denominator up to 48, else the decimal. */
+function fraction(x: number): string {
+  for (let d = 1; d <= 48; d++) {
+    const n = Math.round(x * d);
+    if (Math.abs(x * d - n) < 1e-9 * d) return d === 1 ? String(n) : `${n}/${d}`;
+  }
+  return String(x);
+}
+
+/**
+ * An operation as pymatgen's `SymmOp.as_xyz_str()` writes it (`transformation_to_string` with
+ * ", " between the components): "-x+y, y, -z+1/2".
+ */
+export function symmetryOpToXyz(op: SymmetryOp): string {
+  const parts: string[] = [];
+  for (let r = 0; r < 3; r++) {
+    let s = "";
+    for (let j = 0; j < 3; j++) {
+      const m = op[3 * r + j];
+      if (m === 0) continue;
+      const [num, den] = fraction(m).split("/");
+      if (s !== "" && m >= 0) s += "+";
+      if (Math.abs(Number(num)) !== 1) s += num;
+      else if (m < 0) s += "-";
+      s += XYZ[j] + (den ? `/${den}` : "");
+    }
+    const t = op[9 + r];
+    if (t !== 0) s += (t > 0 && s !== "" ? "+" : "") + fraction(t);
+    parts.push(s === "" ? "0" : s);
+  }
+  return parts.join(", ");
+}
+
+/** One row of the asymmetric unit: a representative site and the size of its orbit. */
+interface OrbitRow {
+  z: number;
+  frac: [number, number, number];
+  multiplicity: number;
+}
+
+/**
+ * The orbits of the sites of `c` under `ops`, each as pymatgen's CifWriter picks its row: the member
+ * with the smallest (|x|, |y|, |z|) after wrapping into [0, 1), and the number of members. Throws
+ * when an operation maps a site onto no site of its species (the operations are not symmetries of
+ * this cell).
+ */
+function asymmetricUnit(c: Crystal, ops: readonly SymmetryOp[]): OrbitRow[] {
+  const n = c.numbers.length;
+  const w = Float64Array.from(c.frac, wrapFrac);
+  const orbitOf = new Int32Array(n).fill(-1);
+  const rows: OrbitRow[] = [];
+  const near = (d: number) => Math.abs(d - Math.round(d)) < ORBIT_TOLERANCE;
+  for (let i = 0; i < n; i++) {
+    if (orbitOf[i] >= 0) continue;
+    const members: number[] = [];
+    for (let k = 0; k < ops.length; k++) {
+      const p = applySymmetryOp(ops[k], w[3 * i], w[3 * i + 1], w[3 * i + 2]);
+      let hit = -1;
+      for (let j = 0; j < n && hit < 0; j++) {
+        if (
+          c.numbers[j] === c.numbers[i] && near(p[0] - w[3 * j]) && near(p[1] - w[3 * j + 1]) &&
+          near(p[2] - w[3 * j + 2])
+        ) hit = j;
+      }
+      if (hit < 0) {
+        throw new RangeError(
+          `Cannot write CIF with symmetry: operation ${k + 1} "${symmetryOpToXyz(ops[k])}" maps site ${i} ` +
+            `onto no site of its element (the operations are not symmetries of this cell)`,
+        );
+      }
+      if (orbitOf[hit] < 0) {
+        orbitOf[hit] = rows.length;
+        members.push(hit);
+      } else if (orbitOf[hit] !== rows.length) {
+        throw new RangeError(
+          `Cannot write CIF with symmetry: sites ${i} and ${hit} are images of each other under ` +
+            `operation ${k + 1} but not under the others (the operations do not form a group)`,
+        );
+      }
+    }
+    let best = members[0];
+    for (const j of members) {
+      for (let a = 0; a < 3; a++) {
+        if (w[3 * j + a] !== w[3 * best + a]) {
+          if (w[3 * j + a] < w[3 * best + a]) best = j;
+          break;
+        }
+      }
+    }
+    rows.push({
+      z: c.numbers[i],
+      frac: [w[3 * best], w[3 * best + 1], w[3 * best + 2]],
+      multiplicity: members.length,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Writes a crystal with its space group in the layout of pymatgen's `CifWriter(structure, symprec)`:
+ * the group's symbol and number, its operations in the `_symmetry_equiv_pos_as_xyz` loop, and one
+ * atom-site row per orbit (the asymmetric unit) with `_atom_site_symmetry_multiplicity` = the
+ * orbit's size in this cell. Rows are ordered as pymatgen orders them (electronegativity, larger
+ * orbits first, then x, y, z), each at its orbit's site with the smallest (x, y, z) in [0, 1);
+ * labels `<symbol><row>`, occupancy `1.0`. Formulas, volume and Z are those of this cell.
+ *
+ * This writes, it does not search: `cell` must be the cell the operations act on (for a found
+ * group, the standardised conventional cell), exact enough that every image lands within 1e-5
+ * (fractional) of a site. The module's `writeCif(c, { symprec })` (mod.ts) finds the group and the
+ * cell with moyo and calls this.
+ *
+ * @param cell The crystal in the cell of the operations, every site listed
+ * @param symmetry The group: number, symbol, operations
+ * @param opts `name` of the data block, `decimals` (default 8)
+ * @returns The CIF text, ending with a newline
+ * @throws {TypeError|RangeError} If the crystal is invalid, the group is malformed (number outside
+ *   1–230, no identity among the operations) or an operation is not a symmetry of the cell
+ * @example Two sites related by an inversion centre become one row of multiplicity 2
+ * ```ts
+ * import { strictEqual } from "node:assert";
+ * import { parseSymmetryOp } from "./symmetry_ops.ts";
+ * const c = {
+ *   lattice: new Float64Array([4, 0, 0, 0.5, 5, 0, 0.3, 0.2, 6]),
+ *   frac: new Float64Array([0, 0, 0, 0.2, 0.3, 0.4, 0.8, 0.7, 0.6]),
+ *   numbers: new Uint8Array([17, 11, 11]),
+ * };
+ * const ops = ["x, y, z", "-x, -y, -z"].map(parseSymmetryOp);
+ * const text = writeCifWithSymmetry(c, { number: 2, symbol: "P-1", operations: ops });
+ * strictEqual(text.includes("  Na  Na0  2  0.20000000  0.30000000  0.40000000  1.0"), true);
+ * strictEqual(readCif(text)[0].numbers.length, 3);
+ * ```
+ */
+export function writeCifWithSymmetry(
+  cell: Crystal,
+  symmetry: CifSymmetry,
+  opts: CifWriteOptions = {},
+): string {
+  const { f, name } = writeSetup(cell, opts);
+  const { number, symbol, operations } = symmetry;
+  if (!(Number.isInteger(number) && number >= 1 && number <= 230)) {
+    throw new RangeError(`Cannot write CIF: space-group number "${number}" is not an integer in 1–230`);
+  }
+  if (symbol.trim() === "" || /[\n\r]/.test(symbol)) {
+    throw new RangeError(`Cannot write CIF: space-group symbol "${shown(symbol)}" is empty or spans lines`);
+  }
+  for (const [k, op] of operations.entries()) {
+    if (op.length !== 12 || !op.every(Number.isFinite)) {
+      throw new RangeError(`Cannot write CIF: operation ${k + 1} is not 12 finite numbers [R | t]`);
+    }
+  }
+  if (!operations.some(isIdentityOp)) {
+    throw new RangeError(`Cannot write CIF: the operations of "${shown(symbol)}" do not include x, y, z`);
+  }
+  const en = (z: number) => {
+    const x = PAULING_ELECTRONEGATIVITY[z];
+    return Number.isNaN(x) ? Infinity : x;
+  };
+  const orbits = asymmetricUnit(cell, operations).map((row, k) => ({ row, k }));
+  // pymatgen's key: (electronegativity, −multiplicity, a, b, c); its sort is stable.
+  orbits.sort(({ row: a, k: ka }, { row: b, k: kb }) =>
+    en(a.z) - en(b.z) || b.multiplicity - a.multiplicity || a.frac[0] - b.frac[0] || a.frac[1] - b.frac[1] ||
+    a.frac[2] - b.frac[2] || ka - kb
+  );
+  const rows = orbits.map(({ row }, k) => {
+    const sym = elementSymbol(row.z);
+    return [sym, `${sym}${k}`, String(row.multiplicity), ...row.frac.map(f), "1.0"];
+  });
+  return cifText(cell, name, f, { symbol, number, operations: operations.map(symmetryOpToXyz) }, rows);
 }

@@ -118,6 +118,16 @@ export function crystalnn_neighbors(lattices: Float64Array, frac: Float64Array, 
 export function densities(lattices: Float64Array, numbers: Uint8Array, atom_offsets: Uint32Array, out: Float64Array, status: Int32Array): number;
 
 /**
+ * The symmetry operations of Hall number `hall_number` (1–530) on fractional coordinates of its
+ * standardised conventional cell (the `conventional` cell of `space_group_datasets`), centring
+ * translations included: operation k is `out[12·k .. 12·k + 12]`, the rotation R row-major then
+ * the translation t in [0, 1), so x' = R·x + t. `out` holds room for `MAX_OPERATIONS` (192).
+ * Returns the number of operations, or a negative code for a Hall number outside 1–530 or a
+ * wrong `out` length.
+ */
+export function hall_operations(hall_number: number, out: Float64Array): number;
+
+/**
  * The Hall-symbol table: line `h − 1` is "number<TAB>short Hermann–Mauguin symbol<TAB>Hall
  * symbol" of Hall number `h` (1–530), e.g. line 524 is "227\tFd-3m\tF 4d 2 3 -1d".
  */

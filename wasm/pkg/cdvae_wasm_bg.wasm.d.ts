@@ -17,6 +17,7 @@ export const crystalnnresult_take_offsets: (a: number) => [number, number];
 export const crystalnnresult_take_sites: (a: number) => [number, number];
 export const crystalnnresult_take_weights: (a: number) => [number, number];
 export const densities: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: any, j: number, k: number, l: any) => number;
+export const hall_operations: (a: number, b: number, c: number, d: any) => number;
 export const hall_symbol_table: () => [number, number];
 export const is_niggli_reduced_many: (a: number, b: number, c: number, d: number, e: number, f: any) => number;
 export const last_error_message: () => [number, number];

@@ -349,6 +349,25 @@ function densities(lattices, numbers, atom_offsets, out, status) {
 exports.densities = densities;
 
 /**
+ * The symmetry operations of Hall number `hall_number` (1–530) on fractional coordinates of its
+ * standardised conventional cell (the `conventional` cell of `space_group_datasets`), centring
+ * translations included: operation k is `out[12·k .. 12·k + 12]`, the rotation R row-major then
+ * the translation t in [0, 1), so x' = R·x + t. `out` holds room for `MAX_OPERATIONS` (192).
+ * Returns the number of operations, or a negative code for a Hall number outside 1–530 or a
+ * wrong `out` length.
+ * @param {number} hall_number
+ * @param {Float64Array} out
+ * @returns {number}
+ */
+function hall_operations(hall_number, out) {
+    var ptr0 = passArrayF64ToWasm0(out, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.hall_operations(hall_number, ptr0, len0, out);
+    return ret;
+}
+exports.hall_operations = hall_operations;
+
+/**
  * The Hall-symbol table: line `h − 1` is "number<TAB>short Hermann–Mauguin symbol<TAB>Hall
  * symbol" of Hall number `h` (1–530), e.g. line 524 is "227\tFd-3m\tF 4d 2 3 -1d".
  * @returns {string}

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{call_failed, expect_len, run_batch, GeomError};
 use crate::geometry::Batch;
-use crate::symmetry::{self, SymmetryDataset, Tolerances, HALL_NUMBERS, MAX_CENTRING};
+use crate::symmetry::{self, SymmetryDataset, Tolerances, HALL_NUMBERS, MAX_CENTRING, MAX_OPERATIONS};
 
 /// Integers per crystal in `space_group_datasets`' `out_ints`.
 const INTS_PER_CRYSTAL: usize = 5;
@@ -211,6 +211,33 @@ pub fn symmetrize_structures(
         out_numbers[b] = d.number;
         Ok(())
     })
+}
+
+/// Numbers per operation in `hall_operations`' output: rotation (9, row-major), translation (3).
+const OPERATION_VALUES: usize = 12;
+
+/// The symmetry operations of Hall number `hall_number` (1–530) on fractional coordinates of its
+/// standardised conventional cell (the `conventional` cell of `space_group_datasets`), centring
+/// translations included: operation k is `out[12·k .. 12·k + 12]`, the rotation R row-major then
+/// the translation t in [0, 1), so x' = R·x + t. `out` holds room for `MAX_OPERATIONS` (192).
+/// Returns the number of operations, or a negative code for a Hall number outside 1–530 or a
+/// wrong `out` length.
+#[wasm_bindgen]
+pub fn hall_operations(hall_number: i32, out: &mut [f64]) -> i32 {
+    if let Err(e) = expect_len("out", out.len(), OPERATION_VALUES * MAX_OPERATIONS) {
+        return call_failed(e);
+    }
+    let Some(ops) = symmetry::hall_operations(hall_number) else {
+        return call_failed(GeomError::BadParameter { name: "hall_number", value: hall_number as f64 });
+    };
+    for (k, (r, t)) in ops.iter().enumerate() {
+        let o = &mut out[OPERATION_VALUES * k..OPERATION_VALUES * (k + 1)];
+        for (slot, &v) in o[..9].iter_mut().zip(r) {
+            *slot = v as f64;
+        }
+        o[9..].copy_from_slice(t);
+    }
+    ops.len() as i32
 }
 
 /// The Hall-symbol table: line `h − 1` is "number<TAB>short Hermann–Mauguin symbol<TAB>Hall

@@ -18,7 +18,7 @@
 //! when some fail, reports the group of those that pass (see `spglib_accepts`, `identify_group`).
 
 use moyo::base::{AngleTolerance, Cell, Lattice, MoyoError, Position};
-use moyo::data::{hall_symbol_entry, Setting};
+use moyo::data::{hall_symbol_entry, operations_from_number, Setting};
 use moyo::MoyoDataset;
 
 use crate::error::GeomError;
@@ -106,6 +106,36 @@ pub fn number_of_hall(hall_number: i32) -> Option<i32> {
         return None;
     }
     hall_symbol_entry(hall_number).map(|e| e.number)
+}
+
+/// Most symmetry operations of a space group in its conventional cell (Fm-3m and the other
+/// F-centred cubic groups: 48 rotations × 4 lattice points).
+pub const MAX_OPERATIONS: usize = 192;
+
+/// The symmetry operations of Hall setting `hall_number` (1–530) acting on fractional coordinates
+/// of its conventional cell, which is the cell [`space_group`] standardises to (`conventional`):
+/// one operation per rotation, generated from the Hall symbol by moyo, combined with every
+/// centring translation (the zero translation first, as the International Tables and spglib list
+/// them). Rotations are row-major, translations are reduced to [0, 1). `None` outside 1–530.
+pub fn hall_operations(hall_number: i32) -> Option<Vec<([i32; 9], [f64; 3])>> {
+    if !(1..=HALL_NUMBERS).contains(&hall_number) {
+        return None;
+    }
+    let number = number_of_hall(hall_number)?;
+    let ops = operations_from_number(number, Setting::HallNumber(hall_number), false).ok()?;
+    Some(
+        ops.iter()
+            .map(|op| {
+                let r = &op.rotation;
+                let rot = [r[(0, 0)], r[(0, 1)], r[(0, 2)], r[(1, 0)], r[(1, 1)], r[(1, 2)], r[(2, 0)], r[(2, 1)], r[(2, 2)]];
+                let t = [0, 1, 2].map(|k| {
+                    let v = op.translation[k].rem_euclid(1.0);
+                    if v >= 1.0 - 1e-12 { 0.0 } else { v }
+                });
+                (rot, t)
+            })
+            .collect(),
+    )
 }
 
 /// Checks the tolerances (both must be finite and > 0 when given).
@@ -547,6 +577,45 @@ mod tests {
         }
         let tol = Tolerances { symprec: 0.1, angle_tolerance_deg: Some(-5.0) };
         assert!(matches!(space_group(&l, &f, &z, &tol), Err(GeomError::BadParameter { name: "angle_tolerance", .. })));
+    }
+
+    #[test]
+    fn hall_operations_of_known_settings() {
+        assert_eq!(hall_operations(1).unwrap().len(), 1);
+        assert!(hall_operations(0).is_none() && hall_operations(531).is_none());
+        // C2/m (Hall 63, "-C 2y", unique axis b): 4 rotations × 2 lattice points, centring last.
+        let c2m = hall_operations(63).unwrap();
+        assert_eq!(c2m.len(), 8);
+        assert_eq!(c2m[0], ([1, 0, 0, 0, 1, 0, 0, 0, 1], [0.0, 0.0, 0.0]));
+        assert!(c2m[4..].iter().all(|(_, t)| t == &[0.5, 0.5, 0.0]));
+        // Fm-3m (Hall 523): the most operations, all translations in [0, 1).
+        let fm3m = hall_operations(523).unwrap();
+        assert_eq!(number_of_hall(523), Some(225));
+        assert_eq!(fm3m.len(), MAX_OPERATIONS);
+        assert!(fm3m.iter().all(|(_, t)| t.iter().all(|&v| (0.0..1.0).contains(&v))));
+        // Every setting: the count is a multiple of the rotations, never above the maximum, and
+        // the operations of the standardised rutile cell map it onto itself.
+        for h in 1..=HALL_NUMBERS {
+            let n = hall_operations(h).unwrap().len();
+            assert!((1..=MAX_OPERATIONS).contains(&n), "Hall {h}: {n}");
+        }
+        let (l, f, z) = rutile(0.3046);
+        let d = space_group(&l, &f, &z, &TOL).unwrap();
+        let conv = &d.conventional;
+        for (r, t) in hall_operations(d.hall_number).unwrap() {
+            for i in 0..conv.numbers.len() {
+                let x = &conv.frac[3 * i..3 * i + 3];
+                let y = [0, 1, 2].map(|k| (0..3).map(|j| r[3 * k + j] as f64 * x[j]).sum::<f64>() + t[k]);
+                let hit = (0..conv.numbers.len()).any(|j| {
+                    conv.numbers[j] == conv.numbers[i]
+                        && (0..3).all(|k| {
+                            let d = y[k] - conv.frac[3 * j + k];
+                            (d - d.round()).abs() < 1e-9
+                        })
+                });
+                assert!(hit, "operation {r:?} + {t:?} moves site {i} off the crystal");
+            }
+        }
     }
 
     #[test]
