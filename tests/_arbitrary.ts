@@ -15,7 +15,7 @@
  */
 
 import fc from "fast-check";
-import { AssertionError } from "node:assert";
+import { AssertionError } from "./_assert.ts";
 import type { Crystal } from "../src/crystal/crystal.ts";
 import { latticeFromParameters, matmul3 } from "../src/crystal/lattice.ts";
 

@@ -1,9 +1,9 @@
 // Every reader under fast-check fuzzing (issue #18, item 4): mutated real files and random input
 // end in a value or the reader's typed error naming the file, fast. A bounded number of cases
 // keeps the suite quick; `deno run -A bench/fuzz_readers.ts` runs many more.
-import assert from "node:assert";
+import { assert, assertEquals } from "./_assert.ts";
 import fc from "fast-check";
-import { absurdInputs, FUZZ_TIME_LIMIT_MS, fuzzInput, fuzzProblem, fuzzTargets } from "./_fuzz.ts";
+import { absurdInputs, fuzzInput, fuzzProblem, fuzzTargets, fuzzTimeLimitMs } from "./_fuzz.ts";
 import { PROPERTY_SEED } from "./_arbitrary.ts";
 
 /** Cases per reader in the suite (the whole file stays within a few seconds). */
@@ -12,11 +12,11 @@ const CASES = 150;
 Deno.test("fuzzed readers end in a value or their typed error", async (t) => {
   for (const target of fuzzTargets()) {
     await t.step(target.name, () => {
-      for (const seed of target.seeds) assert.strictEqual(fuzzProblem(target, seed), undefined);
+      for (const seed of target.seeds) assertEquals(fuzzProblem(target, seed), undefined);
       fc.assert(
         fc.property(fuzzInput(target), (input) => {
           const problem = fuzzProblem(target, input);
-          assert.strictEqual(
+          assertEquals(
             problem,
             undefined,
             `${problem}\ninput: ${JSON.stringify(input.slice(0, 2000))}`,
@@ -32,8 +32,12 @@ Deno.test("absurd sizes are refused early by every text reader", () => {
   for (const target of fuzzTargets().filter((t) => t.name !== "model config" && t.name !== "safetensors")) {
     for (const input of absurdInputs()) {
       const t0 = performance.now();
-      assert.strictEqual(fuzzProblem(target, input), undefined);
-      assert.ok(performance.now() - t0 < FUZZ_TIME_LIMIT_MS, `${target.name} took too long`);
+      assertEquals(fuzzProblem(target, input), undefined);
+      const ms = performance.now() - t0;
+      assert(
+        ms < fuzzTimeLimitMs(),
+        `${target.name} took ${ms.toFixed(0)} ms (limit ${fuzzTimeLimitMs()} ms)`,
+      );
     }
   }
 });

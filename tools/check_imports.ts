@@ -7,6 +7,9 @@
  * statement that imports only types (`import type`, `export type`) does not: it is erased before
  * the code runs, so it cannot make two modules wait on each other's evaluation.
  *
+ * Tests keep one assertion style: only `tests/_assert.ts` imports `node:assert`; every other test file
+ * takes its assertions (and the one array-closeness check) from there.
+ *
  * Usage: `deno run --allow-read tools/check_imports.ts [repository root]` (run by `deno task ci`).
  *
  * @module
@@ -237,18 +240,58 @@ export async function sourceFiles(root: string): Promise<string[]> {
   return files.sort();
 }
 
+/** The one module tests take their assertions from. */
+export const ASSERTIONS_MODULE = "tests/_assert.ts";
+
+/**
+ * Test files that import `node:assert` themselves instead of {@linkcode ASSERTIONS_MODULE}.
+ *
+ * @param root Repository root (a tree without `tests/` has none)
+ * @returns One line per such import: file, line and the module to use instead
+ */
+export async function assertionStyleViolations(root: string): Promise<string[]> {
+  const problems: string[] = [];
+  const walk = async (dir: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(`${root}/${dir}`));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw e;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory && entry.name !== "fixtures") await walk(path);
+      else if (entry.isFile && path.endsWith(".ts") && path !== ASSERTIONS_MODULE) {
+        const text = await Deno.readTextFile(`${root}/${path}`);
+        const code = stripComments(text), skeleton = stripComments(text, true);
+        for (const re of IMPORT_PATTERNS) {
+          for (const m of code.matchAll(re)) {
+            if (skeleton[m.index!] !== code[m.index!] || !/^node:assert(\/strict)?$/.test(m[2])) continue;
+            const line = code.slice(0, m.index!).split("\n").length;
+            problems.push(`${path}:${line} imports "${m[2]}": take assertions from ${ASSERTIONS_MODULE}`);
+          }
+        }
+      }
+    }
+  };
+  await walk("tests");
+  return problems;
+}
+
 /**
  * Checks the tree under `root`.
  *
  * @param root Repository root
- * @returns Every problem found (empty when the graph is acyclic and follows the layer order)
+ * @returns Every problem found (empty when the graph is acyclic, follows the layer order and tests
+ *   take their assertions from one module)
  */
 export async function checkImports(root: string): Promise<string[]> {
   const edges: ImportEdge[] = [];
   for (const f of await sourceFiles(root)) {
     edges.push(...importsOf(f, await Deno.readTextFile(`${root}/${f}`)));
   }
-  return [...importCycles(edges), ...layerViolations(edges)];
+  return [...importCycles(edges), ...layerViolations(edges), ...await assertionStyleViolations(root)];
 }
 
 if (import.meta.main) {
@@ -259,5 +302,5 @@ if (import.meta.main) {
     console.error(`\n${problems.length} import problem(s); see tools/check_imports.ts for the layer order`);
     Deno.exit(1);
   }
-  console.log("Imports: no cycles, layer order respected");
+  console.log("Imports: no cycles, layer order respected, one assertion module in tests");
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { AssertionError } from "node:assert";
+import { assertAllClose } from "../_assert.ts";
 import { type Backend, getBackend, type HostArray } from "../../src/compute/backend.ts";
 import { add, mul, sum } from "../../src/compute/functional.ts";
 import { Tape } from "../../src/compute/tape.ts";
@@ -59,26 +59,6 @@ async function outputs(be: Backend, fn: OpFn, inputs: Input[]): Promise<HostArra
   return await Promise.all((Array.isArray(r) ? r : [r]).map((t) => t.read()));
 }
 
-/** Throws unless |a − b| ≤ atol + rtol·|b| elementwise. */
-export function assertClose(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  atol: number,
-  rtol: number,
-  msg = "",
-): void {
-  if (a.length !== b.length) {
-    throw new AssertionError({ message: `${msg}: lengths ${a.length} and ${b.length}` });
-  }
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) {
-      throw new AssertionError({
-        message: `${msg}: element ${i}: ${a[i]} vs ${b[i]} (atol ${atol}, rtol ${rtol})`,
-      });
-    }
-  }
-}
-
 /** Forward on `be` equals the reference within tolerance. */
 export async function checkForward(
   be: Backend,
@@ -89,7 +69,7 @@ export async function checkForward(
   msg = "",
 ): Promise<void> {
   const [want, got] = [await outputs(ref, fn, inputs), await outputs(be, fn, inputs)];
-  want.forEach((w, k) => assertClose(got[k], w, atol, rtol, `${msg} output ${k}`));
+  want.forEach((w, k) => assertAllClose(got[k], w, { atol, rtol }, `${msg} output ${k}`));
 }
 
 /** L = Σ_k Σ out_k · R_k, with fixed random weights R_k so every output element matters. */
@@ -155,7 +135,9 @@ export async function checkBackward(
   const fd = await fdGrads(fn, inputs, eps);
   for (const be of backends) {
     const got = await tapeGrads(be, fn, inputs);
-    fd.forEach((want, k) => assertClose(got[k], want, tol, tol, `${msg} ${be.name} grad ${k}`));
+    fd.forEach((want, k) =>
+      assertAllClose(got[k], want, { atol: tol, rtol: tol }, `${msg} ${be.name} grad ${k}`)
+    );
   }
 }
 

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { assertEquals, assertThrows } from "../_assert.ts";
+import { assertAllClose, assertEquals, assertThrows } from "../_assert.ts";
 import type { Backend } from "../../src/compute/backend.ts";
 import * as F from "../../src/compute/functional.ts";
 import { Tape } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { ignore } from "../_gpu.ts";
-import { assertClose, gpu, randoms, ref } from "./_op_helper.ts";
+import { gpu, randoms, ref } from "./_op_helper.ts";
 
 /** Forward output, then the gradient of every input that requires one. */
 type Run = (be: Backend) => Promise<Float32Array[]>;
@@ -56,7 +56,7 @@ async function check(run: Run, limit: number, tol = 1e-5): Promise<void> {
   assertEquals(split.length, want.length);
   split.forEach((s, i) => {
     assertEquals(s, whole[i]);
-    assertClose(s, want[i], tol, tol);
+    assertAllClose(s, want[i], { atol: tol, rtol: tol });
   });
 }
 
@@ -67,8 +67,8 @@ async function checkClose(run: Run, limit: number, tol = 1e-5): Promise<void> {
   const want = await run(ref);
   assertEquals(split.length, want.length);
   split.forEach((s, i) => {
-    assertClose(s, whole[i], tol, tol, `output ${i} vs one dispatch`);
-    assertClose(s, want[i], tol, tol, `output ${i} vs reference`);
+    assertAllClose(s, whole[i], { atol: tol, rtol: tol }, `output ${i} vs one dispatch`);
+    assertAllClose(s, want[i], { atol: tol, rtol: tol }, `output ${i} vs reference`);
   });
 }
 

@@ -5,14 +5,13 @@
  */
 
 import fc from "fast-check";
-import { assertEquals } from "../_assert.ts";
+import { assertAllClose, assertEquals } from "../_assert.ts";
 import type { Backend } from "../../src/compute/backend.ts";
 import { OPS } from "../../src/compute/ops.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { Adam } from "../../src/compute/adam.ts";
 import { ACTIVATIONS, CASES, dims } from "./_op_cases.ts";
 import {
-  assertClose,
   checkBackward,
   checkForward,
   gpu,
@@ -87,7 +86,7 @@ Deno.test("ops: Adam steps with clipping match the reference on every backend", 
     return await p.read();
   };
   const want = await run(ref);
-  for (const { be } of UNDER_TEST) assertClose(await run(be), want, 1e-6, 1e-5, be.name);
+  for (const { be } of UNDER_TEST) assertAllClose(await run(be), want, { atol: 1e-6, rtol: 1e-5 }, be.name);
 });
 
 Deno.test("ops: the cases above dispatched every registry kernel on every backend", () => {

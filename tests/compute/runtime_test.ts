@@ -1,6 +1,6 @@
 /** Determinism, random numbers, binding-limit splitting, errors and the tape's bookkeeping. */
 
-import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
+import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { getBackend, isCpuAdapter } from "../../src/compute/backend.ts";
 import * as F from "../../src/compute/functional.ts";
 import { Tape, zeroGrad } from "../../src/compute/tape.ts";
@@ -8,7 +8,7 @@ import { Tensor } from "../../src/compute/tensor.ts";
 import { createWebGPUBackend, DeviceLostError, NoAdapterError } from "../../src/compute/webgpu.ts";
 import { OPS } from "../../src/compute/ops.ts";
 import { ignore } from "../_gpu.ts";
-import { assertClose, gpu, randoms, ref } from "./_op_helper.ts";
+import { gpu, randoms, ref } from "./_op_helper.ts";
 
 /** A small graph-network step: gather, matmul+silu, segment mean, softmax, loss and its backward. */
 async function step(be = gpu!, seed = 5): Promise<Float32Array[]> {
@@ -43,7 +43,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const [a, b] = [await step(gpu!), await step(ref)];
-    a.forEach((x, i) => assertClose(x, b[i], 1e-4, 1e-3, `result ${i}`));
+    a.forEach((x, i) => assertAllClose(x, b[i], { atol: 1e-4, rtol: 1e-3 }, `result ${i}`));
   },
 });
 
@@ -88,11 +88,14 @@ Deno.test({
       assertEquals(await F.silu(Tensor.from(gpu!, a, [m, k])).read(), siluWhole);
       // Reductions split too (partial sums added in order): close to the one-dispatch sum.
       const sumWhole = (await F.sum(Tensor.from(ref, a, [m, k])).read())[0];
-      assertClose(await F.sum(Tensor.from(gpu!, a, [m, k])).read(), new Float32Array([sumWhole]), 1e-5, 1e-4);
+      assertAllClose(await F.sum(Tensor.from(gpu!, a, [m, k])).read(), new Float32Array([sumWhole]), {
+        atol: 1e-5,
+        rtol: 1e-4,
+      });
     } finally {
       gpu!.maxBindingBytes = saved;
     }
-    assertClose(whole, await run(ref), 1e-5, 1e-4);
+    assertAllClose(whole, await run(ref), { atol: 1e-5, rtol: 1e-4 });
   },
 });
 

@@ -4,7 +4,7 @@
  * `ops_test.ts`, the MLP fit in `mlp_test.ts`.
  */
 
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import { assert, assertAllClose, assertEquals, assertRejects } from "../_assert.ts";
 import { type Backend, getBackend, type HostArray, isCpuAdapter } from "../../src/compute/backend.ts";
 import * as F from "../../src/compute/functional.ts";
 import { Adam } from "../../src/compute/adam.ts";
@@ -12,7 +12,7 @@ import { zerosParam } from "../../src/compute/init.ts";
 import { Tape } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { createWasmBackend } from "../../src/compute/wasm.ts";
-import { assertClose, randoms, ref, wasm } from "./_op_helper.ts";
+import { randoms, ref, wasm } from "./_op_helper.ts";
 
 const be = wasm;
 
@@ -39,7 +39,7 @@ Deno.test("wasm backend: same inputs and seed give identical bits, close to the 
   const [a, b] = [await step(be), await step(be)];
   a.forEach((x, i) => assertEquals(new Uint32Array(x.buffer), new Uint32Array(b[i].buffer)));
   const r = await step(ref);
-  a.forEach((x, i) => assertClose(x, r[i], 1e-5, 1e-4, `output ${i}`));
+  a.forEach((x, i) => assertAllClose(x, r[i], { atol: 1e-5, rtol: 1e-4 }, `output ${i}`));
 });
 
 Deno.test("wasm backend: two threads give the same bits as one on work large enough to split", async () => {
@@ -72,7 +72,7 @@ Deno.test("wasm backend: two threads give the same bits as one on work large eno
   const [a, c] = [await run(one), await run(two)];
   a.forEach((x, i) => assertEquals(new Uint32Array(x.buffer), new Uint32Array(c[i].buffer), `output ${i}`));
   const r = await run(ref);
-  a.forEach((x, i) => assertClose(x, r[i], 1e-5, 1e-4, `output ${i} vs reference`));
+  a.forEach((x, i) => assertAllClose(x, r[i], { atol: 1e-5, rtol: 1e-4 }, `output ${i} vs reference`));
 });
 
 Deno.test("wasm backend: buffers round-trip every dtype and reject use after free", async () => {
@@ -175,6 +175,6 @@ Deno.test("wasm backend: kernels work on buffers above 2 GiB of the threaded bui
     return await Promise.all([h, F.gather(h, ix), F.scale(h, 2, 1)].map((t) => t.read()));
   };
   const [got, want] = [await run(b), await run(ref)];
-  got.forEach((g, i) => assertClose(g, want[i], 1e-5, 1e-4, `output ${i}`));
+  got.forEach((g, i) => assertAllClose(g, want[i], { atol: 1e-5, rtol: 1e-4 }, `output ${i}`));
   for (const p of pad) b.free(p);
 });

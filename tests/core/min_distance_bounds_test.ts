@@ -1,6 +1,6 @@
 // Unbounded-work findings of issue #18: minimum distances of skewed cells and of large crystals
 // finish quickly and agree with the exact pair search.
-import assert from "node:assert";
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import fc from "fast-check";
 import { minDistance } from "../../src/core/geometry.ts";
 import { minPairDistanceCells } from "../../src/core/_min_distance_cells.ts";
@@ -28,13 +28,13 @@ Deno.test("minDistance of a cell with γ = 0.001° is fast and equals the unredu
   // γ = 1° is cheap for the unreduced search too (0.6 s before the fix; 1/sin² growth after).
   const t0 = performance.now();
   const d = minDistance(cscl(0.001), { selfImages: false });
-  assert.ok(performance.now() - t0 < 1000, `took ${performance.now() - t0} ms`);
-  assert.ok(Number.isFinite(d) && d > 0.5 && d < 1, String(d));
-  assert.ok(Math.abs(minDistance(cscl(0.1), { selfImages: false }) - 1.1228454091269986) < 1e-9);
+  assert(performance.now() - t0 < 1000, `took ${performance.now() - t0} ms`);
+  assert(Number.isFinite(d) && d > 0.5 && d < 1, String(d));
+  assert(Math.abs(minDistance(cscl(0.1), { selfImages: false }) - 1.1228454091269986) < 1e-9);
   // evaluate's validity check finishes too, with its reason (this cell is only 0.017 Å³).
   const v = structureValidity(cscl(0.001));
-  assert.strictEqual(v.valid, false);
-  assert.match(v.reason ?? "", /volume 0\.017/);
+  assertEquals(v.valid, false);
+  assertMatch(v.reason ?? "", /volume 0\.017/);
 });
 
 Deno.test("the cell list agrees with the pair search on random crystals", () => {
@@ -54,11 +54,11 @@ Deno.test("the cell list agrees with the pair search on random crystals", () => 
       if (cells === undefined) return; // too thin for bins: the pair search handles it
       compared++;
       const exact = minDistance(c, { selfImages: false });
-      assert.ok(Math.abs(cells - exact) < 1e-9, `${cells} != ${exact}`);
+      assert(Math.abs(cells - exact) < 1e-9, `${cells} != ${exact}`);
     }),
     { seed: PROPERTY_SEED, numRuns: 60 },
   );
-  assert.ok(compared > 10, `only ${compared} crystals used the cell list`);
+  assert(compared > 10, `only ${compared} crystals used the cell list`);
 });
 
 Deno.test("minDistance of 100 000 atoms takes well under the old 326 s", () => {
@@ -71,8 +71,8 @@ Deno.test("minDistance of 100 000 atoms takes well under the old 326 s", () => {
   };
   const t0 = performance.now();
   const d = minDistance(c, { selfImages: false });
-  assert.ok(performance.now() - t0 < 30_000, `took ${performance.now() - t0} ms`);
-  assert.ok(d > 0 && d < 1, String(d));
+  assert(performance.now() - t0 < 30_000, `took ${performance.now() - t0} ms`);
+  assert(d > 0 && d < 1, String(d));
   // selfImages adds the shortest lattice vector, here much longer than d.
-  assert.strictEqual(minDistance(c), d);
+  assertEquals(minDistance(c), d);
 });

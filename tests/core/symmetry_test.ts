@@ -1,4 +1,4 @@
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertAllClose, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { inverse3, latticeVolume } from "../../src/crystal/lattice.ts";
 import {
@@ -60,11 +60,6 @@ function transformLattice(p: Float64Array, l: Float64Array): Float64Array {
   return out;
 }
 
-function assertArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, msg: string) {
-  assertEquals(actual.length, expected.length, msg);
-  for (let i = 0; i < expected.length; i++) assertAlmostEquals(actual[i], expected[i], tol, `${msg} [${i}]`);
-}
-
 Deno.test("spaceGroup() finds rutile's P4_2/mnm with its Wyckoff positions and orbits", () => {
   const sg = spaceGroup(rutile(), { symprec: 1e-3 });
   assertEquals([sg.number, sg.symbol, sg.hallNumber, sg.operations], [136, "P4_2/mnm", 419, 16]);
@@ -79,22 +74,16 @@ Deno.test("spaceGroup() gives diamond's conventional cell (8 atoms) and the tran
   const sg = spaceGroup(c);
   assertEquals([sg.number, sg.symbol, sg.hallSymbol], [227, "Fd-3m", "F 4d 2 3 -1d"]);
   assertEquals([...sg.conventional.numbers], [6, 6, 6, 6, 6, 6, 6, 6]);
-  assertArrayClose(
-    sg.conventional.lattice,
-    [3.567, 0, 0, 0, 3.567, 0, 0, 0, 3.567].map(Math.abs),
-    1e-9,
-    "cube",
-  );
-  assertArrayClose(
-    transformLattice(sg.toConventional.linear, c.lattice),
-    sg.conventional.lattice,
-    1e-9,
-    "L_s = Pᵀ·L",
-  );
-  assertArrayClose(
+  assertAllClose(sg.conventional.lattice, [3.567, 0, 0, 0, 3.567, 0, 0, 0, 3.567].map(Math.abs), {
+    atol: 1e-9,
+  }, "cube");
+  assertAllClose(transformLattice(sg.toConventional.linear, c.lattice), sg.conventional.lattice, {
+    atol: 1e-9,
+  }, "L_s = Pᵀ·L");
+  assertAllClose(
     transformLattice(sg.toPrimitive.linear, c.lattice),
     sg.primitive.lattice,
-    1e-9,
+    { atol: 1e-9 },
     "primitive",
   );
   assertAlmostEquals(latticeVolume(sg.primitive.lattice), latticeVolume(c.lattice), 1e-9);
@@ -176,8 +165,8 @@ Deno.test("symmetrize() makes a distorted crystal exact, keeps atoms in order an
   for (const [i, j] of [[0, 1], [0, 2], [1, 2]]) assertAlmostEquals(dot(row(i), row(j)), 0, 1e-9);
   // Idempotent: an exact crystal does not move.
   const again = symmetrizeMany([ideal], { symprec: 0.05 })[0];
-  assertArrayClose(again.frac, ideal.frac, 1e-12, "frac");
-  assertArrayClose(again.lattice, ideal.lattice, 1e-12, "lattice");
+  assertAllClose(again.frac, ideal.frac, { atol: 1e-12 }, "frac");
+  assertAllClose(again.lattice, ideal.lattice, { atol: 1e-12 }, "lattice");
 });
 
 Deno.test("spaceGroupSymbol() and spaceGroupOfHall() read the Hall table", () => {

@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import { assertAllClose, assertEquals, assertThrows } from "../_assert.ts";
 import { readExtxyz, writeExtxyz } from "../../src/crystal/extxyz.ts";
 import { CrystalParseError } from "../../src/crystal/errors.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
@@ -22,22 +22,15 @@ Na 0 0 0
 Cl 1.5 1.5 1.5
 `;
 
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-12) {
-  assert.strictEqual(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} != ${expected[i]}`);
-  }
-}
-
 Deno.test("readExtxyz() reads frames written by ASE", () => {
   const frames = readExtxyz(ASE_TWO_FRAMES);
-  assert.strictEqual(frames.length, 2);
+  assertEquals(frames.length, 2);
   for (const c of frames) {
-    close(c.lattice, [4, 0, 0, 0.1, 4.2, 0, 0.3, 0.2, 5]);
-    close(c.frac, [0, 0, 0, 0.5, 0.5, 0.5]);
-    assert.deepStrictEqual(Array.from(c.numbers), [55, 17]);
-    assert.deepStrictEqual(c.props, { energy: -1.5, count: 3 });
-    assert.strictEqual(c.name, "my cell");
+    assertAllClose(c.lattice, [4, 0, 0, 0.1, 4.2, 0, 0.3, 0.2, 5], { atol: 1e-12 });
+    assertAllClose(c.frac, [0, 0, 0, 0.5, 0.5, 0.5], { atol: 1e-12 });
+    assertEquals(Array.from(c.numbers), [55, 17]);
+    assertEquals(c.props, { energy: -1.5, count: 3 });
+    assertEquals(c.name, "my cell");
   }
 });
 
@@ -55,19 +48,19 @@ Deno.test("readExtxyz() accepts ASE's variants of the comment line", async (t) =
       const extra = label === "extra columns first";
       const atoms = extra ? "7 Na 22.99 0 0 0\n8 Cl 35.45 1.5 1.5 1.5\n" : "Na 0 0 0\nCl 1.5 1.5 1.5\n";
       const [c] = readExtxyz(`2\n${comment}\n${atoms}`);
-      close(c.lattice, [3, 0, 0, 0, 3, 0, 0, 0, 3]);
-      close(c.frac, [0, 0, 0, 0.5, 0.5, 0.5]);
-      assert.deepStrictEqual(Array.from(c.numbers), [11, 17]);
-      if (label.startsWith("quoted")) assert.deepStrictEqual(c.props, { e: 1e-3 });
+      assertAllClose(c.lattice, [3, 0, 0, 0, 3, 0, 0, 0, 3], { atol: 1e-12 });
+      assertAllClose(c.frac, [0, 0, 0, 0.5, 0.5, 0.5], { atol: 1e-12 });
+      assertEquals(Array.from(c.numbers), [11, 17]);
+      if (label.startsWith("quoted")) assertEquals(c.props, { e: 1e-3 });
     });
   }
 });
 
 Deno.test("readExtxyz() reads empty input, blank separators and zero-atom frames", () => {
-  assert.deepStrictEqual(readExtxyz(""), []);
-  assert.deepStrictEqual(readExtxyz("\n\n"), []);
+  assertEquals(readExtxyz(""), []);
+  assertEquals(readExtxyz("\n\n"), []);
   const frames = readExtxyz(`${FRAME}\n\n0\nLattice="2 0 0 0 2 0 0 0 2"\n\r\n${FRAME}`);
-  assert.deepStrictEqual(frames.map((c) => c.numbers.length), [2, 0, 2]);
+  assertEquals(frames.map((c) => c.numbers.length), [2, 0, 2]);
 });
 
 Deno.test("readExtxyz() names the line and field of malformed input", async (t) => {
@@ -118,19 +111,17 @@ Deno.test("readExtxyz() names the line and field of malformed input", async (t) 
   ];
   for (const [label, text, line, field, pattern] of cases) {
     await t.step(label, () => {
-      assert.throws(() => readExtxyz(text, { name: "a.xyz" }), (e: unknown) => {
-        assert.ok(e instanceof CrystalParseError, `expected CrystalParseError, got ${e}`);
-        assert.strictEqual(e.file, "a.xyz");
-        assert.strictEqual(e.line, line, e.message);
-        assert.strictEqual(e.field, field, e.message);
-        if (pattern) assert.match(e.message, pattern);
-        return true;
-      });
+      const e = assertThrows(() => readExtxyz(text, { name: "a.xyz" }), CrystalParseError, pattern);
+      assertEquals(e.file, "a.xyz");
+      assertEquals(e.line, line, e.message);
+      assertEquals(e.field, field, e.message);
     });
   }
-  assert.throws(() => readExtxyz(edit(3, "Cl 1.5 1.5"), { name: "a.xyz" }), {
-    message: 'Cannot parse extended XYZ "a.xyz" line 4 (atoms): expected 4 columns, found 3',
-  });
+  assertThrows(
+    () => readExtxyz(edit(3, "Cl 1.5 1.5"), { name: "a.xyz" }),
+    CrystalParseError,
+    'Cannot parse extended XYZ "a.xyz" line 4 (atoms): expected 4 columns, found 3',
+  );
 });
 
 const CELL: Crystal = {
@@ -141,7 +132,7 @@ const CELL: Crystal = {
 
 Deno.test("writeExtxyz() writes ASE's layout", () => {
   const text = writeExtxyz([{ ...CELL, name: 'my "cell"', props: { energy: -1.5, count: 3 } }]);
-  assert.strictEqual(
+  assertEquals(
     text,
     `2
 Lattice="4 0 0 0.1 4.2 0 0.3 0.2 5" Properties=species:S:1:pos:R:3 name="my \\"cell\\"" energy=-1.5 count=3 pbc="T T T"
@@ -150,10 +141,10 @@ Cl    2.1999999999999997    2.2000000000000002    2.5000000000000000
 `,
   );
   const [back] = readExtxyz(text);
-  assert.strictEqual(back.name, 'my "cell"');
-  assert.deepStrictEqual(back.props, { energy: -1.5, count: 3 });
+  assertEquals(back.name, 'my "cell"');
+  assertEquals(back.props, { energy: -1.5, count: 3 });
   assertCrystalsClose(back, CELL, 1e-15);
-  assert.strictEqual(writeExtxyz([]), "");
+  assertEquals(writeExtxyz([]), "");
 });
 
 Deno.test("writeExtxyz() rejects properties it cannot write", async (t) => {
@@ -166,10 +157,10 @@ Deno.test("writeExtxyz() rejects properties it cannot write", async (t) => {
   ];
   for (const [label, props, message] of cases) {
     await t.step(label, () => {
-      assert.throws(() => writeExtxyz([{ ...CELL, props }]), { name: "RangeError", message });
+      assertThrows(() => writeExtxyz([{ ...CELL, props }]), RangeError, message);
     });
   }
   await t.step("invalid crystal", () => {
-    assert.throws(() => writeExtxyz([{ ...CELL, numbers: new Uint8Array([0, 1]) }]), RangeError);
+    assertThrows(() => writeExtxyz([{ ...CELL, numbers: new Uint8Array([0, 1]) }]), RangeError);
   });
 });

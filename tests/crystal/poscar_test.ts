@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import { assert, assertAllClose, assertEquals, assertMatch, assertThrows } from "../_assert.ts";
 import { readPoscar, writePoscar } from "../../src/crystal/poscar.ts";
 import { CrystalParseError } from "../../src/crystal/errors.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
@@ -18,39 +18,28 @@ Direct
 0.5 0.5 0.5
 `;
 
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-12) {
-  assert.strictEqual(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} != ${expected[i]}`);
-  }
-}
-
 function assertParseError(text: string, line: number | undefined, field: string, pattern?: RegExp) {
-  assert.throws(() => readPoscar(text, { name: "x.vasp" }), (e: unknown) => {
-    assert.ok(e instanceof CrystalParseError, `expected CrystalParseError, got ${e}`);
-    assert.ok(e instanceof SyntaxError);
-    assert.strictEqual(e.file, "x.vasp");
-    assert.strictEqual(e.line, line, e.message);
-    assert.strictEqual(e.field, field, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
+  const e = assertThrows(() => readPoscar(text, { name: "x.vasp" }), CrystalParseError, pattern);
+  assert(e instanceof SyntaxError);
+  assertEquals(e.file, "x.vasp");
+  assertEquals(e.line, line, e.message);
+  assertEquals(e.field, field, e.message);
 }
 
 Deno.test("readPoscar() reads a VASP 5 file", () => {
   const c = readPoscar(NACL);
-  assert.strictEqual(c.name, "NaCl primitive");
-  close(c.lattice, [0, 2.82, 2.82, 2.82, 0, 2.82, 2.82, 2.82, 0]);
-  close(c.frac, [0, 0, 0, 0.5, 0.5, 0.5]);
-  assert.deepStrictEqual(Array.from(c.numbers), [11, 17]);
-  assert.strictEqual(c.props, undefined);
+  assertEquals(c.name, "NaCl primitive");
+  assertAllClose(c.lattice, [0, 2.82, 2.82, 2.82, 0, 2.82, 2.82, 2.82, 0], { atol: 1e-12 });
+  assertAllClose(c.frac, [0, 0, 0, 0.5, 0.5, 0.5], { atol: 1e-12 });
+  assertEquals(Array.from(c.numbers), [11, 17]);
+  assertEquals(c.props, undefined);
 });
 
 Deno.test("readPoscar() treats a negative scale factor as the cell volume", () => {
   const c = readPoscar(NACL.replace("5.64", "-100"));
-  close([latticeVolume(c.lattice)], [100], 1e-10);
+  assertAllClose([latticeVolume(c.lattice)], [100], { atol: 1e-10 });
   const s = Math.cbrt(100 / 0.25);
-  close(c.lattice, [0, 0.5 * s, 0.5 * s, 0.5 * s, 0, 0.5 * s, 0.5 * s, 0.5 * s, 0]);
+  assertAllClose(c.lattice, [0, 0.5 * s, 0.5 * s, 0.5 * s, 0, 0.5 * s, 0.5 * s, 0.5 * s, 0], { atol: 1e-12 });
 });
 
 Deno.test("readPoscar() scales Cartesian components by three scale factors (VASP 6)", () => {
@@ -65,22 +54,22 @@ Cartesian
 1 1.5 2
 `;
   const c = readPoscar(text);
-  close(c.lattice, [2, 0, 0, 0, 3, 0, 2, 3, 4]);
+  assertAllClose(c.lattice, [2, 0, 0, 0, 3, 0, 2, 3, 4], { atol: 1e-12 });
   // Cartesian (2, 4.5, 8) in that cell.
-  close(c.frac, [-1, -0.5, 2]);
+  assertAllClose(c.frac, [-1, -0.5, 2], { atol: 1e-12 });
 });
 
 Deno.test("readPoscar() reads Cartesian positions scaled by the scale factor", async (t) => {
   for (const mode of ["Cartesian", "cartesian", "C", "K", "kart"]) {
     await t.step(mode, () => {
       const c = readPoscar(`c\n2.0\n2 0 0\n0 2 0\n0 0 2\nFe\n1\n${mode}\n1 2 3\n`);
-      close(c.frac, [0.5, 1, 1.5]);
+      assertAllClose(c.frac, [0.5, 1, 1.5], { atol: 1e-12 });
     });
   }
   for (const mode of ["Direct", "direct", "D"]) {
     await t.step(mode, () => {
       const c = readPoscar(`c\n2.0\n2 0 0\n0 2 0\n0 0 2\nFe\n1\n${mode}\n0.25 0.5 0.75\n`);
-      close(c.frac, [0.25, 0.5, 0.75]);
+      assertAllClose(c.frac, [0.25, 0.5, 0.75], { atol: 1e-12 });
     });
   }
 });
@@ -105,16 +94,16 @@ Deno.test("readPoscar() skips selective dynamics flags, labels, velocities and C
     "0.1 0.2 0.3",
   ].join("\r\n");
   const c = readPoscar(text);
-  assert.strictEqual(c.name, "Fe2O");
-  assert.deepStrictEqual(Array.from(c.numbers), [26, 26, 8]);
-  close(c.frac, [0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.1]);
+  assertEquals(c.name, "Fe2O");
+  assertEquals(Array.from(c.numbers), [26, 26, 8]);
+  assertAllClose(c.frac, [0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.1], { atol: 1e-12 });
 });
 
 Deno.test("readPoscar() keeps a repeated species and coordinates outside [0, 1)", () => {
   const c = readPoscar("\n1\n3 0 0\n0 3 0\n0 0 3\nFe O Fe\n1 1 1\nd\n0 0 -0.25\n0.5 0.5 0.5\n1.5 0 0");
-  assert.strictEqual(c.name, undefined);
-  assert.deepStrictEqual(Array.from(c.numbers), [26, 8, 26]);
-  close(c.frac, [0, 0, -0.25, 0.5, 0.5, 0.5, 1.5, 0, 0]);
+  assertEquals(c.name, undefined);
+  assertEquals(Array.from(c.numbers), [26, 8, 26]);
+  assertAllClose(c.frac, [0, 0, -0.25, 0.5, 0.5, 0.5, 1.5, 0, 0], { atol: 1e-12 });
 });
 
 Deno.test("readPoscar() names the line and field of malformed input", async (t) => {
@@ -179,11 +168,12 @@ Deno.test("readPoscar() names the line and field of malformed input", async (t) 
 
 Deno.test("readPoscar() error messages follow the style guide", () => {
   const text = NACL.replace("0.5 0.5 0.5\n", "0.5 0.5\n");
-  assert.throws(() => readPoscar(text, { name: "x.vasp" }), {
-    name: "CrystalParseError",
-    message: 'Cannot parse POSCAR "x.vasp" line 10 (positions): expected 3 numbers, found 2',
-  });
-  assert.throws(() => readPoscar(text), { message: /^Cannot parse POSCAR "<input>" line 10/ });
+  assertThrows(
+    () => readPoscar(text, { name: "x.vasp" }),
+    CrystalParseError,
+    'Cannot parse POSCAR "x.vasp" line 10 (positions): expected 3 numbers, found 2',
+  );
+  assertThrows(() => readPoscar(text), CrystalParseError, /^Cannot parse POSCAR "<input>" line 10/);
 });
 
 const FEO: Crystal = {
@@ -194,7 +184,7 @@ const FEO: Crystal = {
 
 Deno.test("writePoscar() writes pymatgen's layout without reordering atoms", () => {
   const text = writePoscar(FEO);
-  assert.strictEqual(
+  assertEquals(
     text,
     `Fe3 O1
 1.0
@@ -211,42 +201,43 @@ Direct
 `,
   );
   const back = readPoscar(text);
-  assert.deepStrictEqual(back.numbers, FEO.numbers);
-  assert.deepStrictEqual(back.frac, FEO.frac);
-  assert.deepStrictEqual(back.lattice, FEO.lattice);
+  assertEquals(back.numbers, FEO.numbers);
+  assertEquals(back.frac, FEO.frac);
+  assertEquals(back.lattice, FEO.lattice);
 });
 
 Deno.test("writePoscar() writes Cartesian positions and a comment", () => {
   const text = writePoscar(FEO, { direct: false, comment: "two\nlines" });
   const lines = text.split("\n");
-  assert.strictEqual(lines[0], "two lines");
-  assert.strictEqual(lines[7], "Cartesian");
-  assert.strictEqual(lines[9], "   1.7500000000000000    1.5000000000000000    1.5000000000000000 Fe");
+  assertEquals(lines[0], "two lines");
+  assertEquals(lines[7], "Cartesian");
+  assertEquals(lines[9], "   1.7500000000000000    1.5000000000000000    1.5000000000000000 Fe");
   assertCrystalsClose(readPoscar(text), FEO, 1e-14, "Cartesian round trip");
 });
 
 Deno.test("writePoscar() uses the name as comment and keeps 16 decimals", () => {
   const c: Crystal = { ...FEO, frac: FEO.frac.map((x) => x + 1 / 3), name: "mp-1234" };
   const text = writePoscar(c);
-  assert.ok(text.startsWith("mp-1234\n"));
-  assert.match(text, / 0\.3333333333333333 Fe\n/);
+  assert(text.startsWith("mp-1234\n"));
+  assertMatch(text, / 0\.3333333333333333 Fe\n/);
   const back = readPoscar(text);
-  assert.strictEqual(back.name, "mp-1234");
+  assertEquals(back.name, "mp-1234");
   assertCrystalsClose(back, c, 1e-15);
 });
 
 Deno.test("writePoscar() rejects crystals VASP cannot read", async (t) => {
   await t.step("no atoms", () => {
-    assert.throws(
+    assertThrows(
       () => writePoscar({ ...FEO, frac: new Float64Array(0), numbers: new Uint8Array(0) }),
-      { name: "RangeError", message: /no atoms/ },
+      RangeError,
+      /no atoms/,
     );
   });
   await t.step("left-handed lattice", () => {
     const lattice = new Float64Array([0, 3, 0, 3, 0, 0, 0, 0, 3]);
-    assert.throws(() => writePoscar({ ...FEO, lattice }), { name: "RangeError", message: /left-handed/ });
+    assertThrows(() => writePoscar({ ...FEO, lattice }), RangeError, /left-handed/);
   });
   await t.step("invalid crystal", () => {
-    assert.throws(() => writePoscar({ ...FEO, numbers: new Uint8Array([26]) }), TypeError);
+    assertThrows(() => writePoscar({ ...FEO, numbers: new Uint8Array([26]) }), TypeError);
   });
 });

@@ -5,7 +5,7 @@
  * of the same species with periodic fractional distance below 1e-6.
  */
 
-import { AssertionError } from "node:assert";
+import { AssertionError } from "../_assert.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { elementSymbol } from "../../src/crystal/elements.ts";
 import { readCif } from "../../src/crystal/cif.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import { assertAllClose, assertEquals, assertThrows } from "../_assert.ts";
 import { fromPymatgenDict, toPymatgenDict } from "../../src/crystal/pymatgen_json.ts";
 import { CrystalParseError } from "../../src/crystal/errors.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
@@ -12,19 +12,16 @@ import { assertCrystalsClose } from "../_arbitrary.ts";
 const PYMATGEN_FEO =
   `{"@module": "pymatgen.core.structure", "@class": "Structure", "charge": 2.0, "lattice": {"matrix": [[2.988584094275237, 0.0, -0.2614672282429747], [-0.6364769540300975, 3.88747193601135, 0.6945927106677217], [0.0, 0.0, 5.0]], "pbc": [true, true, true], "a": 3.0, "b": 3.9999999999999996, "c": 5.0, "alpha": 80.0, "beta": 95.0, "gamma": 100.0, "volume": 58.09018397452441}, "properties": {}, "sites": [{"species": [{"element": "Fe", "oxidation_state": 2, "spin": null, "occu": 1}], "abc": [0.0, 0.0, 0.0], "properties": {}, "label": "Fe2+", "xyz": [0.0, 0.0, 0.0]}, {"species": [{"element": "O", "occu": 1}], "abc": [0.5, 0.25, 0.125], "properties": {}, "label": "O", "xyz": [1.335172808630094, 0.9718679840028375, 0.6679145635454431]}]}`;
 
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-12) {
-  assert.strictEqual(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} != ${expected[i]}`);
-  }
-}
-
 Deno.test("fromPymatgenDict() reads pymatgen's as_dict() output", () => {
   const c = fromPymatgenDict(JSON.parse(PYMATGEN_FEO));
-  assert.deepStrictEqual(Array.from(c.numbers), [26, 8]);
-  close(c.frac, [0, 0, 0, 0.5, 0.25, 0.125], 0);
-  close(c.lattice, Array.from(latticeFromParameters({ a: 3, b: 4, c: 5, alpha: 80, beta: 95, gamma: 100 })));
-  assert.strictEqual(c.props, undefined);
+  assertEquals(Array.from(c.numbers), [26, 8]);
+  assertAllClose(c.frac, [0, 0, 0, 0.5, 0.25, 0.125], { atol: 0 });
+  assertAllClose(
+    c.lattice,
+    Array.from(latticeFromParameters({ a: 3, b: 4, c: 5, alpha: 80, beta: 95, gamma: 100 })),
+    { atol: 1e-12 },
+  );
+  assertEquals(c.props, undefined);
   assertCrystalsClose(fromPymatgenDict(PYMATGEN_FEO), c, 0, "from a JSON string");
 });
 
@@ -33,8 +30,8 @@ Deno.test("fromPymatgenDict() falls back to xyz and keeps numeric properties", (
   for (const site of d.sites) delete site.abc;
   d.properties = { energy: -3.25, source: "mp", nested: { x: 1 } };
   const c = fromPymatgenDict(d);
-  close(c.frac, [0, 0, 0, 0.5, 0.25, 0.125]);
-  assert.deepStrictEqual(c.props, { energy: -3.25 });
+  assertAllClose(c.frac, [0, 0, 0, 0.5, 0.25, 0.125], { atol: 1e-12 });
+  assertEquals(c.props, { energy: -3.25 });
 });
 
 Deno.test("fromPymatgenDict() names the JSON path of malformed input", async (t) => {
@@ -109,22 +106,19 @@ Deno.test("fromPymatgenDict() names the JSON path of malformed input", async (t)
   );
   for (const [label, d, field, pattern] of cases) {
     await t.step(label, () => {
-      assert.throws(() => fromPymatgenDict(d, { name: "s.json" }), (e: unknown) => {
-        assert.ok(e instanceof CrystalParseError, `expected CrystalParseError, got ${e}`);
-        assert.strictEqual(e.file, "s.json");
-        assert.strictEqual(e.line, undefined);
-        assert.strictEqual(e.field, field, e.message);
-        if (pattern) assert.match(e.message, pattern);
-        return true;
-      });
+      const e = assertThrows(() => fromPymatgenDict(d, { name: "s.json" }), CrystalParseError, pattern);
+      assertEquals(e.file, "s.json");
+      assertEquals(e.line, undefined);
+      assertEquals(e.field, field, e.message);
     });
   }
   const d = base();
   d.sites[0].species[0].occu = 0.9;
-  assert.throws(() => fromPymatgenDict(d, { name: "s.json" }), {
-    message:
-      'Cannot parse pymatgen JSON "s.json" (sites[0].species[0].occu): site 0 is partially occupied: occupancy number "0.9", expected 1',
-  });
+  assertThrows(
+    () => fromPymatgenDict(d, { name: "s.json" }),
+    CrystalParseError,
+    'Cannot parse pymatgen JSON "s.json" (sites[0].species[0].occu): site 0 is partially occupied: occupancy number "0.9", expected 1',
+  );
 });
 
 const CELL: Crystal = {
@@ -137,32 +131,32 @@ const CELL: Crystal = {
 
 Deno.test("toPymatgenDict() writes Structure.as_dict() layout", () => {
   const d = toPymatgenDict(CELL);
-  assert.deepStrictEqual(Object.keys(d), ["@module", "@class", "charge", "lattice", "properties", "sites"]);
-  assert.strictEqual(d["@module"], "pymatgen.core.structure");
-  assert.strictEqual(d["@class"], "Structure");
-  assert.deepStrictEqual(d.lattice.matrix, [[4, 0, 0], [0.1, 4.2, 0], [0.3, 0.2, 5]]);
-  assert.deepStrictEqual(d.lattice.pbc, [true, true, true]);
-  close([d.lattice.a, d.lattice.b, d.lattice.c, d.lattice.volume], [
+  assertEquals(Object.keys(d), ["@module", "@class", "charge", "lattice", "properties", "sites"]);
+  assertEquals(d["@module"], "pymatgen.core.structure");
+  assertEquals(d["@class"], "Structure");
+  assertEquals(d.lattice.matrix, [[4, 0, 0], [0.1, 4.2, 0], [0.3, 0.2, 5]]);
+  assertEquals(d.lattice.pbc, [true, true, true]);
+  assertAllClose([d.lattice.a, d.lattice.b, d.lattice.c, d.lattice.volume], [
     4,
     Math.hypot(0.1, 4.2),
     Math.hypot(0.3, 0.2, 5),
     84,
-  ]);
-  assert.deepStrictEqual(d.properties, { energy: -1.5 });
+  ], { atol: 1e-12 });
+  assertEquals(d.properties, { energy: -1.5 });
   const { xyz, ...site } = d.sites[1];
-  assert.deepStrictEqual(site, {
+  assertEquals(site, {
     species: [{ element: "Cl", occu: 1 }],
     abc: [0.5, 0.5, 0.5],
     label: "Cl",
     properties: {},
   });
-  close(xyz, [2.2, 2.2, 2.5]);
+  assertAllClose(xyz, [2.2, 2.2, 2.5], { atol: 1e-12 });
   const back = fromPymatgenDict(JSON.parse(JSON.stringify(d)));
   assertCrystalsClose(back, CELL, 0);
-  assert.deepStrictEqual(back.props, { energy: -1.5 });
-  assert.strictEqual(back.name, undefined);
+  assertEquals(back.props, { energy: -1.5 });
+  assertEquals(back.name, undefined);
 });
 
 Deno.test("toPymatgenDict() rejects invalid crystals", () => {
-  assert.throws(() => toPymatgenDict({ ...CELL, frac: new Float64Array([0, 0, NaN, 0, 0, 0]) }), RangeError);
+  assertThrows(() => toPymatgenDict({ ...CELL, frac: new Float64Array([0, 0, NaN, 0, 0, 0]) }), RangeError);
 });

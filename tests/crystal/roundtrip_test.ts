@@ -3,7 +3,7 @@
  * random crystals with skewed and rotated cells. Seeds are fixed; fast-check prints the seed and
  * path of a failing case.
  */
-import assert from "node:assert";
+import { assert, assertEquals, AssertionError, assertThrows } from "../_assert.ts";
 import fc from "fast-check";
 import { type Crystal, formula, validateCrystal } from "../../src/crystal/crystal.ts";
 import { latticeParameters, latticeVolume } from "../../src/crystal/lattice.ts";
@@ -36,8 +36,8 @@ const standardCrystals = arbitraryCrystal({ props: true, name: true });
 /** Asserts equal props; -0 and 0 count as equal (JSON and `String()` write both as "0"). */
 function assertSameProps(actual: Crystal, expected: Crystal): void {
   const a = actual.props ?? {}, e = expected.props ?? {};
-  assert.deepStrictEqual(Object.keys(a).sort(), Object.keys(e).sort());
-  for (const k of Object.keys(e)) assert.ok(a[k] === e[k], `props.${k}: ${a[k]} !== ${e[k]}`);
+  assertEquals(Object.keys(a).sort(), Object.keys(e).sort());
+  for (const k of Object.keys(e)) assert(a[k] === e[k], `props.${k}: ${a[k]} !== ${e[k]}`);
 }
 
 /** Replaces line `i` (0-based) of a text. */
@@ -51,19 +51,19 @@ Deno.test("arbitraryCrystal() yields valid crystals in the documented ranges", (
   fc.assert(
     fc.property(crystals, (c) => {
       validateCrystal(c);
-      assert.ok(c.numbers.length >= 1 && c.numbers.length <= 20);
-      assert.ok(latticeVolume(c.lattice) > 0, "right-handed");
-      assert.ok(c.frac.every((x) => x >= 0 && x < 1));
+      assert(c.numbers.length >= 1 && c.numbers.length <= 20);
+      assert(latticeVolume(c.lattice) > 0, "right-handed");
+      assert(c.frac.every((x) => x >= 0 && x < 1));
       const p = latticeParameters(c.lattice);
-      for (const x of [p.a, p.b, p.c]) assert.ok(x >= 2 - 1e-9 && x <= 15 + 1e-9, `length ${x}`);
-      for (const x of [p.alpha, p.beta, p.gamma]) assert.ok(x >= 60 - 1e-6 && x <= 120 + 1e-6, `angle ${x}`);
+      for (const x of [p.a, p.b, p.c]) assert(x >= 2 - 1e-9 && x <= 15 + 1e-9, `length ${x}`);
+      for (const x of [p.alpha, p.beta, p.gamma]) assert(x >= 60 - 1e-6 && x <= 120 + 1e-6, `angle ${x}`);
     }),
     PARAMS,
   );
   // The skewed corners of the range are reached.
   const angles = fc.sample(arbitraryLattice(), { seed: PROPERTY_SEED, numRuns: 500 })
     .flatMap((l) => [latticeParameters(l).alpha, latticeParameters(l).gamma]);
-  assert.ok(
+  assert(
     Math.min(...angles) < 70 && Math.max(...angles) > 110,
     `angles ${Math.min(...angles)}–${Math.max(...angles)}`,
   );
@@ -76,15 +76,18 @@ Deno.test("assertCrystalsClose() compares modulo 1 and reports differences", () 
     numbers: new Uint8Array([8]),
   };
   assertCrystalsClose({ ...c, frac: new Float64Array([1, -0.5, 0]) }, c, 1e-8);
-  assert.throws(() => assertCrystalsClose({ ...c, frac: new Float64Array([0, 0.5, 1e-7]) }, c, 1e-8, "m"), {
-    name: "AssertionError",
-    message: /^m: atom 0 frac\[2\]/,
-  });
+  assertThrows(
+    () => assertCrystalsClose({ ...c, frac: new Float64Array([0, 0.5, 1e-7]) }, c, 1e-8, "m"),
+    AssertionError,
+    /^m: atom 0 frac\[2\]/,
+  );
   const lattice = new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3 + 1e-7]);
-  assert.throws(() => assertCrystalsClose({ ...c, lattice }, c, 1e-8), { message: /lattice\[8\]/ });
-  assert.throws(() => assertCrystalsClose({ ...c, numbers: new Uint8Array([9]) }, c, 1e-8), {
-    message: /atomic number/,
-  });
+  assertThrows(() => assertCrystalsClose({ ...c, lattice }, c, 1e-8), AssertionError, /lattice\[8\]/);
+  assertThrows(
+    () => assertCrystalsClose({ ...c, numbers: new Uint8Array([9]) }, c, 1e-8),
+    AssertionError,
+    /atomic number/,
+  );
 });
 
 Deno.test("readPoscar(writePoscar()) keeps the crystal, Direct and Cartesian", async (t) => {
@@ -94,7 +97,7 @@ Deno.test("readPoscar(writePoscar()) keeps the crystal, Direct and Cartesian", a
         fc.property(crystals, (c) => {
           const back = readPoscar(writePoscar(c, { direct }));
           assertCrystalsClose(back, c, TOL, `direct=${direct}`);
-          assert.strictEqual(back.name, c.name ?? formula(c.numbers, { spaced: true }));
+          assertEquals(back.name, c.name ?? formula(c.numbers, { spaced: true }));
         }),
         PARAMS,
       );
@@ -135,11 +138,11 @@ Deno.test("readExtxyz(writeExtxyz()) keeps every frame, props and names", () => 
   fc.assert(
     fc.property(fc.array(crystals, { minLength: 0, maxLength: 4 }), (cs) => {
       const back = readExtxyz(writeExtxyz(cs));
-      assert.strictEqual(back.length, cs.length);
+      assertEquals(back.length, cs.length);
       back.forEach((b, i) => {
         assertCrystalsClose(b, cs[i], TOL, `frame ${i}`);
         assertSameProps(b, cs[i]);
-        assert.strictEqual(b.name, cs[i].name);
+        assertEquals(b.name, cs[i].name);
       });
     }),
     PARAMS,
@@ -175,7 +178,7 @@ Deno.test("readCif(writeCif()) keeps the crystal in pymatgen's orientation", asy
       fc.assert(
         fc.property(standardCrystals, (c) => {
           const back = readCif(writeCif(c, { decimals }));
-          assert.strictEqual(back.length, 1);
+          assertEquals(back.length, 1);
           assertCrystalsClose(back[0], c, TOL, `decimals=${decimals}`);
         }),
         PARAMS,

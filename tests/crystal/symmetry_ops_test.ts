@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import fc from "fast-check";
 import {
   applySymmetryOp,
@@ -48,7 +48,7 @@ Deno.test("parseSymmetryOp() reads the CIF spellings of an operation", async (t)
     ["1*x, 1*y, .25+z", [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0.25]],
   ];
   for (const [text, expected] of cases) {
-    await t.step(text, () => assert.deepStrictEqual([...parseSymmetryOp(text)], expected));
+    await t.step(text, () => assertEquals([...parseSymmetryOp(text)], expected));
   }
 });
 
@@ -66,43 +66,43 @@ Deno.test("parseSymmetryOp() rejects malformed operations", async (t) => {
   ];
   for (const [text, re] of cases) {
     await t.step(text, () => {
-      assert.throws(() => parseSymmetryOp(text), (e) => e instanceof SyntaxError && re.test(e.message));
+      assertThrows(() => parseSymmetryOp(text), SyntaxError, re);
     });
   }
 });
 
 Deno.test("applySymmetryOp() and isIdentityOp() act on fractional coordinates", () => {
   const op = parseSymmetryOp("-y, x-y, z+1/2");
-  assert.deepStrictEqual([...applySymmetryOp(op, 0.5, 0.25, 0.125)], [-0.25, 0.25, 0.625]);
-  assert.strictEqual(isIdentityOp(parseSymmetryOp("x,y,z")), true);
-  assert.strictEqual(isIdentityOp(op), false);
+  assertEquals([...applySymmetryOp(op, 0.5, 0.25, 0.125)], [-0.25, 0.25, 0.625]);
+  assertEquals(isIdentityOp(parseSymmetryOp("x,y,z")), true);
+  assertEquals(isIdentityOp(op), false);
 });
 
 Deno.test("expandSites() gives International Tables multiplicities", async (t) => {
   const p21c = P21C.map(parseSymmetryOp);
   await t.step("P2_1/c general position 4e", () => {
     const r = expandSites(p21c, [0.1, 0.2, 0.3], 1e-4);
-    assert.strictEqual(r.source?.length, 4);
-    assert.ok(r.frac!.every((v) => v >= 0 && v < 1));
+    assertEquals(r.source?.length, 4);
+    assert(r.frac!.every((v) => v >= 0 && v < 1));
   });
   await t.step("P2_1/c inversion centre 2a", () => {
-    assert.strictEqual(expandSites(p21c, [0, 0, 0], 1e-4).source?.length, 2);
+    assertEquals(expandSites(p21c, [0, 0, 0], 1e-4).source?.length, 2);
   });
   await t.step("Fm-3m: 192 operations, 4a + 4b = rocksalt, 8c = 8, 24d = 24, 192l = 192", () => {
     const ops = fm3mOps().map(parseSymmetryOp);
-    assert.strictEqual(ops.length, 192);
+    assertEquals(ops.length, 192);
     const nacl = expandSites(ops, [0, 0, 0, 0.5, 0.5, 0.5], 1e-4);
-    assert.deepStrictEqual([...nacl.source!], [0, 0, 0, 0, 1, 1, 1, 1]);
-    assert.strictEqual(expandSites(ops, [0.25, 0.25, 0.25], 1e-4).source?.length, 8);
-    assert.strictEqual(expandSites(ops, [0, 0.25, 0.25], 1e-4).source?.length, 24);
-    assert.strictEqual(expandSites(ops, [0.05, 0.1, 0.2], 1e-4).source?.length, 192);
+    assertEquals([...nacl.source!], [0, 0, 0, 0, 1, 1, 1, 1]);
+    assertEquals(expandSites(ops, [0.25, 0.25, 0.25], 1e-4).source?.length, 8);
+    assertEquals(expandSites(ops, [0, 0.25, 0.25], 1e-4).source?.length, 24);
+    assertEquals(expandSites(ops, [0.05, 0.1, 0.2], 1e-4).source?.length, 192);
   });
   await t.step("images closer than the tolerance merge, farther ones do not", () => {
-    assert.strictEqual(expandSites(p21c, [0.00002, 0, 0], 1e-4).source?.length, 2);
-    assert.strictEqual(expandSites(p21c, [0.00002, 0, 0], 1e-5).source?.length, 4);
+    assertEquals(expandSites(p21c, [0.00002, 0, 0], 1e-4).source?.length, 2);
+    assertEquals(expandSites(p21c, [0.00002, 0, 0], 1e-5).source?.length, 4);
   });
   await t.step("two input sites on one position are a conflict", () => {
-    assert.deepStrictEqual(expandSites(p21c, [0.1, 0.2, 0.3, 0.9, 0.8, 0.7], 1e-4).conflict, [0, 1]);
+    assertEquals(expandSites(p21c, [0.1, 0.2, 0.3, 0.9, 0.8, 0.7], 1e-4).conflict, [0, 1]);
   });
 });
 
@@ -112,15 +112,15 @@ Deno.test("expandSites() output is closed under the group (Fm-3m, random sites)"
   fc.assert(
     fc.property(fc.tuple(coord, coord, coord), ([x, y, z]) => {
       const r = expandSites(ops, [x, y, z], 1e-4);
-      assert.ok(r.frac, "a single site cannot conflict with itself");
+      assert(r.frac, "a single site cannot conflict with itself");
       const n = r.source.length;
-      assert.strictEqual(192 % n, 0, `multiplicity ${n} does not divide 192`);
+      assertEquals(192 % n, 0, `multiplicity ${n} does not divide 192`);
       for (let i = 0; i < n; i++) {
         for (const op of ops) {
           const img = applySymmetryOp(op, r.frac[3 * i], r.frac[3 * i + 1], r.frac[3 * i + 2]);
           let best = Infinity;
           for (let j = 0; j < n; j++) best = Math.min(best, periodicDistance(img, 0, r.frac, j));
-          assert.ok(best < 2e-4, `image of site ${i} is ${best} from every site`);
+          assert(best < 2e-4, `image of site ${i} is ${best} from every site`);
         }
       }
     }),

@@ -6,7 +6,7 @@
  * comment naming the program, is ours.
  */
 
-import { AssertionError } from "node:assert";
+import { AssertionError } from "../_assert.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { atomicNumber } from "../../src/crystal/elements.ts";
 import { CIF_HEADER, writeCif } from "../../src/crystal/cif.ts";

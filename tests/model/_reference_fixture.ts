@@ -6,12 +6,10 @@
  * @module
  */
 
-import { AssertionError } from "node:assert";
 import { latticeFromParameters } from "../../src/crystal/lattice.ts";
 import { decodeSafetensors, type HostTensor } from "../../src/model/safetensors.ts";
 import type { DecoderGraph } from "../../src/nn/gemnet_graph.ts";
 import type { GraphBatch } from "../../src/nn/graph.ts";
-import { assertEquals } from "../_assert.ts";
 
 /** The fixture folder. */
 export const FIXTURE_DIR: URL = new URL("../fixtures/cdvae_reference/", import.meta.url);
@@ -57,41 +55,6 @@ export function gemnetCentres(tensors: Map<string, HostTensor>): { rbf: Float64A
     rbf: Float64Array.from(tensors.get("decoder.gemnet.radial_basis.rbf.offset")!.data),
     cbf: Float64Array.from(tensors.get("decoder.gemnet.cbf_basis3.radial_basis.rbf.offset")!.data),
   };
-}
-
-/** Worst errors of a comparison: max |a − b| and that over max |b|. */
-export interface Deviation {
-  maxAbs: number;
-  maxRel: number;
-}
-
-/**
- * Throws unless |a − b| ≤ atol·max|b| + rtol·|b| elementwise (atol is relative to the largest
- * reference magnitude, so it is a "relative to the tensor's scale" tolerance).
- *
- * @returns The worst deviations, for diagnostics
- */
-export function close(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  atol: number,
-  rtol: number,
-  msg: string,
-): Deviation {
-  assertEquals(a.length, b.length, `${msg}: lengths`);
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  let maxAbs = 0;
-  for (let i = 0; i < a.length; i++) {
-    const err = Math.abs(a[i] - b[i]);
-    maxAbs = Math.max(maxAbs, err);
-    if (!(err <= atol * scale + rtol * Math.abs(b[i]))) {
-      throw new AssertionError({
-        message: `${msg}: element ${i}: ${a[i]} vs ${b[i]} (max |ref| ${scale}, atol ${atol}, rtol ${rtol})`,
-      });
-    }
-  }
-  return { maxAbs, maxRel: maxAbs / (scale || 1) };
 }
 
 /** `[B + 1]` atom offsets of a batch from its per-crystal counts. */

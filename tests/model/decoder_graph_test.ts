@@ -13,14 +13,13 @@
  */
 
 import fc from "fast-check";
-import { assertEquals } from "../_assert.ts";
+import { assertAllClose, assertEquals } from "../_assert.ts";
 import { arbitraryCrystal, PROPERTY_SEED } from "../_arbitrary.ts";
 import { ignore } from "../_gpu.ts";
 import { type Backend, getBackend } from "../../src/compute/backend.ts";
 import type { GraphBatch } from "../../src/nn/graph.ts";
 import { buildGraph, type HostCrystals, packHost } from "../../src/model/graphs.ts";
 import { decoderGraphOnDevice } from "../../src/model/decoder_graph.ts";
-import { assertClose } from "../compute/_op_helper.ts";
 
 /** Candidate distances closer than this (Å) to each other or to the cutoff skip a random case. */
 const NEAR = 2e-5;
@@ -72,8 +71,8 @@ function assertSameGraph(got: GraphBatch, want: GraphBatch, msg: string): void {
       );
     assertEquals(edges(got), edges(want), `${msg}: receiver ${i} (sender@image, nearest first)`);
   }
-  assertClose(got.distances, want.distances, TOL, 0, `${msg}: distances`);
-  assertClose(got.vectors, want.vectors, TOL, 0, `${msg}: vectors`);
+  assertAllClose(got.distances, want.distances, { atol: TOL, rtol: 0 }, `${msg}: distances`);
+  assertAllClose(got.vectors, want.vectors, { atol: TOL, rtol: 0 }, `${msg}: vectors`);
 }
 
 const batches = fc.array(arbitraryCrystal({ maxAtoms: 12, rotate: true, maxZ: 100 }), {

@@ -7,10 +7,9 @@
  */
 
 import fc from "fast-check";
-import { assertEquals } from "../_assert.ts";
+import { assertAllClose, assertEquals } from "../_assert.ts";
 import { arbitraryCrystal, PROPERTY_SEED } from "../_arbitrary.ts";
 import { ignore } from "../_gpu.ts";
-import { assertClose } from "../compute/_op_helper.ts";
 import { tinyConfig } from "./_tiny.ts";
 import { type Backend, getBackend } from "../../src/compute/backend.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
@@ -62,7 +61,7 @@ for (const be of backends) {
             }
             if (w.sources.size === 0) return;
             for (const name of ["rbf", "cbf", "directions"] as const) {
-              assertClose(await d[name].read(), await w[name].read(), 2e-5, 2e-5, name);
+              assertAllClose(await d[name].read(), await w[name].read(), { atol: 2e-5, rtol: 2e-5 }, name);
             }
             const z = Tensor.from(
               be,
@@ -74,8 +73,18 @@ for (const be of backends) {
             );
             const types = Tensor.from(be, Uint32Array.from(h.numbers, (n) => n - 1));
             const [od, ow] = [model.decoder.forward(z, d, types), model.decoder.forward(z, w, types)];
-            assertClose(await od.scores.read(), await ow.scores.read(), 1e-3, 1e-3, "scores");
-            assertClose(await od.typeLogits.read(), await ow.typeLogits.read(), 1e-3, 1e-3, "type logits");
+            assertAllClose(
+              await od.scores.read(),
+              await ow.scores.read(),
+              { atol: 1e-3, rtol: 1e-3 },
+              "scores",
+            );
+            assertAllClose(
+              await od.typeLogits.read(),
+              await ow.typeLogits.read(),
+              { atol: 1e-3, rtol: 1e-3 },
+              "type logits",
+            );
             [z, types, od.scores, od.typeLogits, ow.scores, ow.typeLogits].forEach((x) => x.dispose());
           } finally {
             dev.inputs.dispose();

@@ -1,6 +1,6 @@
 // Model-loading findings of issue #18: safetensors headers and configs are validated fully, and
 // a truncated checkpoint names its file.
-import assert from "node:assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "../../src/model/safetensors.ts";
 import { checkCDVAEConfig, ConfigError } from "../../src/model/config_check.ts";
 import { defaultConfig, PRESETS } from "../../src/model/config.ts";
@@ -22,14 +22,14 @@ function withHeader(
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
   edit(header);
   const json = new TextEncoder().encode(JSON.stringify(header).padEnd(len));
-  assert.strictEqual(json.length, len, "edited header keeps its length");
+  assertEquals(json.length, len, "edited header keeps its length");
   const out = bytes.slice();
   out.set(json, 8);
   return out;
 }
 
 Deno.test("safetensors: negative, out-of-range and overlapping offsets are refused", () => {
-  assert.deepStrictEqual([...decodeSafetensors(withHeader(() => {})).tensors.get("b")!.data], [3, 4]);
+  assertEquals([...decodeSafetensors(withHeader(() => {})).tensors.get("b")!.data], [3, 4]);
   const cases: [string, (h: Record<string, { data_offsets: number[]; shape: number[] }>) => void, RegExp][] =
     [
       ["negative", (h) => (h.a.data_offsets = [-8, 0]), /data_offsets \[-8,0\] are not two non-negative/],
@@ -40,29 +40,33 @@ Deno.test("safetensors: negative, out-of-range and overlapping offsets are refus
       ["bad shape", (h) => (h.a.shape = [-2]), /shape \[-2\] is not a list/],
     ];
   for (const [what, edit, re] of cases) {
-    assert.throws(
+    const e = assertThrows(
       () => decodeSafetensors(withHeader(edit), "m.safetensors"),
-      (e) => e instanceof SafetensorsError && re.test(e.message) && e.message.includes('"m.safetensors"'),
+      SafetensorsError,
+      re,
       what,
     );
+    assert(e.message.includes('"m.safetensors"'), what);
   }
 });
 
 Deno.test("safetensors: a truncated last.safetensors names the file", () => {
   const bytes = encodeSafetensors({ w: { shape: [4], data: new Float32Array(4) } });
-  assert.throws(
+  assertThrows(
     () => decodeSafetensors(bytes.subarray(0, bytes.length - 3), "run/last.safetensors"),
-    /^SafetensorsError: Cannot read safetensors "run\/last\.safetensors": .*truncated/,
+    SafetensorsError,
+    /^Cannot read safetensors "run\/last\.safetensors": .*truncated/,
   );
-  assert.throws(
+  assertThrows(
     () => decodeSafetensors(bytes.subarray(0, 20), "run/last.safetensors"),
+    SafetensorsError,
     /"run\/last\.safetensors".*truncated/,
   );
 });
 
 Deno.test("config: wrong lattice scaler length, negative latentDim and other bad values are refused", () => {
   const good = defaultConfig("perov_5");
-  assert.strictEqual(checkCDVAEConfig(structuredClone(good), "c.json").latentDim, 256);
+  assertEquals(checkCDVAEConfig(structuredClone(good), "c.json").latentDim, 256);
   const bad: [string, (c: Loose) => void, RegExp][] = [
     [
       "scaler length",
@@ -81,11 +85,7 @@ Deno.test("config: wrong lattice scaler length, negative latentDim and other bad
   for (const [what, edit, re] of bad) {
     const c = structuredClone(good) as Loose;
     edit(c);
-    assert.throws(
-      () => checkCDVAEConfig(c, "c.json"),
-      (e) => e instanceof ConfigError && re.test(e.message),
-      what,
-    );
+    assertThrows(() => checkCDVAEConfig(c, "c.json"), ConfigError, re, what);
   }
 });
 
@@ -96,9 +96,9 @@ Deno.test("config: a run folder's config is checked on --resume", async () => {
       `${dir}/config.json`,
       JSON.stringify({ ...defaultConfig("perov_5"), latentDim: -5 }),
     );
-    await assert.rejects(() => readConfig(dir), /config\.json": latentDim is -5/);
+    await assertRejects(() => readConfig(dir), Error, /config\.json": latentDim is -5/);
     await Deno.writeTextFile(`${dir}/config.json`, "{");
-    await assert.rejects(() => readConfig(dir), /Cannot read config ".*config\.json"/);
+    await assertRejects(() => readConfig(dir), Error, /Cannot read config ".*config\.json"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -113,18 +113,20 @@ Deno.test("CDVAE.load refuses a bad config before building the model, and names 
       JSON.stringify({ ...defaultConfig("perov_5"), latentDim: -5 }),
     );
     await Deno.writeFile(`${dir}/weights.safetensors`, new Uint8Array(4));
-    await assert.rejects(
-      () => CDVAE.load(dir),
-      (e) => e instanceof ConfigError && /latentDim is -5/.test(e.message),
-    );
+    await assertRejects(() => CDVAE.load(dir), ConfigError, /latentDim is -5/);
     const config = defaultConfig("perov_5");
     config.scalers.lattice.std = config.scalers.lattice.std.slice(0, 5);
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-    await assert.rejects(() => CDVAE.load(dir), /scalers\.lattice\.std is .*expected an array of 6 numbers/);
-    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(PRESETS.small("perov_5")));
-    await assert.rejects(
+    await assertRejects(
       () => CDVAE.load(dir),
-      (e) => e instanceof SafetensorsError && /weights\.safetensors": not a safetensors file/.test(e.message),
+      Error,
+      /scalers\.lattice\.std is .*expected an array of 6 numbers/,
+    );
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(PRESETS.small("perov_5")));
+    await assertRejects(
+      () => CDVAE.load(dir),
+      SafetensorsError,
+      /weights\.safetensors": not a safetensors file/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

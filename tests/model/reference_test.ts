@@ -19,12 +19,10 @@ import { cdvaeObjective, type LossTerm, scaledTargets, type TrainBatch } from ".
 import { buildGraph, packHost } from "../../src/model/graphs.ts";
 import { loadIntoStore } from "../../src/model/safetensors.ts";
 import { buildDecoderGraph } from "../../src/nn/gemnet_graph.ts";
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertAllClose, assertEquals, type Deviation } from "../_assert.ts";
 import {
   type Any,
-  close,
   DATASETS,
-  type Deviation,
   encoderGraph,
   fixtureCrystals,
   flat,
@@ -39,7 +37,7 @@ import {
 
 const verbose = present && Deno.env.get("CDVAE_REFERENCE_VERBOSE") === "1";
 
-/** `close`, printing the measured deviation when verbose. */
+/** `assertAllClose` relative to the tensor's scale, printing the measured deviation when verbose. */
 function check(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
@@ -47,7 +45,7 @@ function check(
   rtol: number,
   msg: string,
 ): Deviation {
-  const d = close(a, b, atol, rtol, msg);
+  const d = assertAllClose(a, b, { atol, rtol, atolOfMax: true }, msg);
   if (verbose) {
     console.log(`  ${msg}: max|Δ| ${d.maxAbs.toExponential(2)}, /max|ref| ${d.maxRel.toExponential(2)}`);
   }

@@ -4,9 +4,8 @@
  * determinism and range on the reference and wasm backends and, where an adapter exists, WebGPU.
  */
 
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertAllClose, assertEquals } from "../_assert.ts";
 import { ignore } from "../_gpu.ts";
-import { assertClose } from "../compute/_op_helper.ts";
 import { tinyModel } from "./_tiny.ts";
 import { type Backend, getBackend } from "../../src/compute/backend.ts";
 import { HostRng } from "../../src/compute/host_rng.ts";
@@ -68,7 +67,7 @@ for (const be of backends) {
     const got = await state.frac.read();
     // Wrapped coordinates compare modulo 1 (a value within rounding of 0 may come back near 1).
     const diff = Array.from(got, (g, k) => Math.abs(g - want[k])).map((d) => Math.min(d, 1 - d));
-    assertClose(diff, new Float64Array(3 * n), 2e-5, 0, "frac");
+    assertAllClose(diff, new Float64Array(3 * n), { atol: 2e-5, rtol: 0 }, "frac");
     assert(got.every((v) => v >= 0 && v < 1));
     assertEquals([...await state.types.read()], wantTypes);
     assertEquals(wantTypes[5], 0);

@@ -13,9 +13,8 @@ import { GemNetT } from "../../src/nn/gemnet.ts";
 import { CDVAE_DECODER_GRAPH, decoderNetworkConfig, defaultConfig } from "../../src/model/config.ts";
 import { buildDecoderGraph } from "../../src/nn/gemnet_graph.ts";
 import { indexTensor, ParamStore } from "../../src/nn/module.ts";
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertAllClose, assertEquals } from "../_assert.ts";
 import {
-  close,
   DATASETS,
   flat,
   gemnetCentres,
@@ -42,9 +41,13 @@ for (const ds of DATASETS) {
         assertEquals(graph.sources.length, map.length, "edge count");
         assert(map.every((e) => e >= 0), "an edge of the reference is missing");
         const d = flat(refGraph.D_st), v = flat(refGraph.V_st);
-        close(Array.from(map, (e) => graph.distances[e]), d, 0, 1e-5, "D_st");
+        assertAllClose(Array.from(map, (e) => graph.distances[e]), d, {
+          atol: 0,
+          rtol: 1e-5,
+          atolOfMax: true,
+        }, "D_st");
         const dir = [...map].flatMap((e) => [0, 1, 2].map((k) => graph.directions[3 * e + k]));
-        close(dir, v, 1e-5, 0, "V_st");
+        assertAllClose(dir, v, { atol: 1e-5, rtol: 0, atolOfMax: true }, "V_st");
         refGraph.id_swap.forEach((r: number, k: number) => assertEquals(graph.idSwap[map[k]], map[r]));
         let triplets = 0;
         for (const c of graph.tripletCounts) triplets += c;
@@ -66,7 +69,12 @@ for (const ds of DATASETS) {
           const theirs = [...g.distances.subarray(g.edgeOffsets[i], g.edgeOffsets[i + 1])].sort((a, b) =>
             a - b
           );
-          close(ours, theirs, 0, 1e-6, `distances of atom ${i}'s neighbours`);
+          assertAllClose(
+            ours,
+            theirs,
+            { atol: 0, rtol: 1e-6, atolOfMax: true },
+            `distances of atom ${i}'s neighbours`,
+          );
         }
       });
 
@@ -88,21 +96,46 @@ for (const ds of DATASETS) {
         const read = async (name: string) => Array.from(await seen.get(name)!.read());
         const dec = out.intermediates.decoder;
         const perEdge = (x: number[]) => Array.from(map, (e) => x[e]);
-        close(await read("atom_latent_emb"), flat(dec.atom_latent_emb), 1e-5, 1e-4, "atom_latent_emb");
+        assertAllClose(await read("atom_latent_emb"), flat(dec.atom_latent_emb), {
+          atol: 1e-5,
+          rtol: 1e-4,
+          atolOfMax: true,
+        }, "atom_latent_emb");
         const edgeRows = await read("edge_emb");
         const rowSums = Array.from(
           map,
           (e) => edgeRows.slice(e * 128, e * 128 + 128).reduce((a, b) => a + b, 0),
         );
-        close(rowSums, flat(dec.edge_emb_row_sums), 1e-4, 1e-3, "edge_emb row sums");
+        assertAllClose(
+          rowSums,
+          flat(dec.edge_emb_row_sums),
+          { atol: 1e-4, rtol: 1e-3, atolOfMax: true },
+          "edge_emb row sums",
+        );
         for (let i = 0; i < 4; i++) {
-          close(perEdge(await read(`F_${i}`)), dec.out_block_F[i], 1e-4, 1e-3, `F_${i}`);
+          assertAllClose(perEdge(await read(`F_${i}`)), dec.out_block_F[i], {
+            atol: 1e-4,
+            rtol: 1e-3,
+            atolOfMax: true,
+          }, `F_${i}`);
         }
         for (let i = 1; i <= 3; i++) {
-          close(await read(`h_${i}`), flat(dec.h_after_block[i - 1]), 1e-4, 1e-3, `h_${i}`);
+          assertAllClose(await read(`h_${i}`), flat(dec.h_after_block[i - 1]), {
+            atol: 1e-4,
+            rtol: 1e-3,
+            atolOfMax: true,
+          }, `h_${i}`);
         }
-        close(await res.scores.read(), flat(tf.pred_cart_coord_diff), 1e-4, 1e-3, "scores");
-        close(await res.typeLogits.read(), flat(tf.pred_atom_type_logits), 1e-4, 1e-3, "type logits");
+        assertAllClose(await res.scores.read(), flat(tf.pred_cart_coord_diff), {
+          atol: 1e-4,
+          rtol: 1e-3,
+          atolOfMax: true,
+        }, "scores");
+        assertAllClose(await res.typeLogits.read(), flat(tf.pred_atom_type_logits), {
+          atol: 1e-4,
+          rtol: 1e-3,
+          atolOfMax: true,
+        }, "type logits");
         tape.dispose();
         store.dispose();
       });

@@ -1,5 +1,4 @@
 import fc from "fast-check";
-import { AssertionError } from "node:assert";
 import { type Backend, getBackend } from "../../src/compute/backend.ts";
 import { add, mul, sum } from "../../src/compute/functional.ts";
 import { Tape } from "../../src/compute/tape.ts";
@@ -19,7 +18,14 @@ import { decoderNetworkConfig, defaultConfig } from "../../src/model/config.ts";
 const REFERENCE = decoderNetworkConfig(defaultConfig("mp_20"));
 import { indexTensor, ParamStore } from "../../src/nn/module.ts";
 import { arbitraryCrystal, arbitraryRotation, PROPERTY_SEED } from "../_arbitrary.ts";
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
+import {
+  assert,
+  assertAllClose,
+  assertAlmostEquals,
+  assertEquals,
+  AssertionError,
+  assertThrows,
+} from "../_assert.ts";
 import { ignore } from "../_gpu.ts";
 
 const ref = await getBackend({ prefer: "reference" });
@@ -44,21 +50,6 @@ const TINY: GemNetTConfig = {
 };
 /** Capped list with the reference's images (exercises the D2 re-symmetrisation). */
 const CAPPED: NeighborOptions = { cutoff: 4, maxNeighbors: 6, images: "cdvae" };
-
-function closeArrays(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  atol: number,
-  rtol: number,
-  msg: string,
-): void {
-  assertEquals(a.length, b.length, `${msg}: lengths`);
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) {
-      throw new AssertionError({ message: `${msg}: element ${i}: ${a[i]} vs ${b[i]}` });
-    }
-  }
-}
 
 /** Deterministic uniforms in [−1, 1). */
 function randoms(n: number, seed: number): Float32Array {
@@ -379,7 +370,7 @@ Deno.test("TripletInteraction's efficient bilinear equals the per-triplet sum (a
       want[e * E + k] = (up[e * E + k] + upAc[graph.idSwap[e] * E + k]) * Math.SQRT1_2;
     }
   }
-  closeArrays(got, want, 1e-5, 1e-4, "x3");
+  assertAllClose(got, want, { atol: 1e-5, rtol: 1e-4 }, "x3");
   assert(want.some((v) => Math.abs(v) > 1e-2));
   store.dispose();
 });
@@ -481,11 +472,11 @@ async function compareWithReference(be: Backend): Promise<void> {
   const a = await gradients(ref, graph, crystals);
   const b = await gradients(be, graph, crystals);
   assertAlmostEquals(b.value, a.value, 1e-4 * Math.max(1, Math.abs(a.value)));
-  for (const [n, g] of a.grads) closeArrays(b.grads.get(n)!, g, 1e-4, 1e-3, n);
+  for (const [n, g] of a.grads) assertAllClose(b.grads.get(n)!, g, { atol: 1e-4, rtol: 1e-3 }, n);
   const ra = await run(a.net, crystals, graph, randoms(8, 3));
   const rb = await run(b.net, crystals, graph, randoms(8, 3));
-  closeArrays(rb.scores, ra.scores, 1e-4, 1e-3, "scores");
-  closeArrays(rb.logits, ra.logits, 1e-4, 1e-3, "logits");
+  assertAllClose(rb.scores, ra.scores, { atol: 1e-4, rtol: 1e-3 }, "scores");
+  assertAllClose(rb.logits, ra.logits, { atol: 1e-4, rtol: 1e-3 }, "logits");
   a.store.dispose();
   b.store.dispose();
 }
@@ -529,8 +520,8 @@ Deno.test("GemNetT scores rotate with the crystal; type logits are invariant", a
         rotated[3 * i + k] = [0, 1, 2].reduce((s, r) => s + a.scores[3 * i + r] * rot[3 * r + k], 0);
       }
     }
-    closeArrays(b.scores, rotated, TOL.atol, TOL.rtol, `scores, rotation ${[...rot]}`);
-    closeArrays(b.logits, a.logits, TOL.atol, TOL.rtol, "logits");
+    assertAllClose(b.scores, rotated, TOL, `scores, rotation ${[...rot]}`);
+    assertAllClose(b.logits, a.logits, TOL, "logits");
   });
 });
 
@@ -540,8 +531,8 @@ Deno.test("GemNetT outputs are unchanged by a translation of every atom", async 
     const a = await decode(c, CAPPED, z);
     const frac = c.frac.map((x, i) => x + t[i % 3]);
     const b = await decode({ ...c, frac }, CAPPED, z);
-    closeArrays(b.scores, a.scores, TOL.atol, TOL.rtol, `scores, shift ${t}`);
-    closeArrays(b.logits, a.logits, TOL.atol, TOL.rtol, "logits");
+    assertAllClose(b.scores, a.scores, TOL, `scores, shift ${t}`);
+    assertAllClose(b.logits, a.logits, TOL, "logits");
   });
 });
 
@@ -551,8 +542,8 @@ Deno.test("GemNetT outputs are unchanged when atoms move by lattice vectors", as
   await property(fc.tuple(smallCrystal, lattice, zArb), async ([c, n, z]) => {
     const a = await decode(c, all, z);
     const b = await decode({ ...c, frac: c.frac.map((x, i) => x + n[i]) }, all, z);
-    closeArrays(b.scores, a.scores, TOL.atol, TOL.rtol, `scores, shifts ${n}`);
-    closeArrays(b.logits, a.logits, TOL.atol, TOL.rtol, "logits");
+    assertAllClose(b.scores, a.scores, TOL, `scores, shifts ${n}`);
+    assertAllClose(b.logits, a.logits, TOL, "logits");
   });
 });
 
@@ -574,8 +565,8 @@ Deno.test("GemNetT outputs permute with the atoms (uncapped graph)", async () =>
     };
     const b = await decode(pc, uncapped, z);
     const expect = Float32Array.from(perm.flatMap((i) => [...a.scores.subarray(3 * i, 3 * i + 3)]));
-    closeArrays(b.scores, expect, TOL.atol, TOL.rtol, `scores, permutation ${perm}`);
+    assertAllClose(b.scores, expect, TOL, `scores, permutation ${perm}`);
     const logits = Float32Array.from(perm.flatMap((i) => [...a.logits.subarray(100 * i, 100 * i + 100)]));
-    closeArrays(b.logits, logits, TOL.atol, TOL.rtol, "logits");
+    assertAllClose(b.logits, logits, TOL, "logits");
   });
 });

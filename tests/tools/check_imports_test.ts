@@ -80,6 +80,22 @@ Deno.test("check_imports: a folder without a place in the layer order fails", as
   }
 });
 
+Deno.test("check_imports: a test importing node:assert itself fails, naming the file and line", async () => {
+  const root = await scratchTree({
+    "src/crystal/a.ts": "export const a = 1;\n",
+    "tests/_assert.ts": 'import nodeAssert from "node:assert";\nexport const ok = nodeAssert.ok;\n',
+    "tests/crystal/a_test.ts": '// assertions:\nimport assert from "node:assert";\nassert.ok(true);\n',
+    "tests/crystal/b_test.ts": '// import assert from "node:assert" in a comment does not count\n',
+  });
+  try {
+    assertEquals(await checkImports(root), [
+      'tests/crystal/a_test.ts:2 imports "node:assert": take assertions from tests/_assert.ts',
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("check_imports: imports in comments and strings do not count; type-only ones skip the cycle check", () => {
   const src = [
     "/**",
