@@ -14,8 +14,7 @@
  *   differ by an equivalent choice of origin, so the structures are compared by matching).
  */
 
-import { AssertionError } from "node:assert";
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, AssertionError, assertThrows } from "../_assert.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { atomicNumber } from "../../src/crystal/elements.ts";
 import { latticeParameters } from "../../src/crystal/lattice.ts";
