@@ -4,7 +4,7 @@
 # batch), evaluate both, then tabulate and plot (bench/schedules_report.ts).
 #
 #   bash bench/schedules.sh [MODEL] [DATASET]        # default data/models/perov_5 perov_5
-#   ONLY="paper fast" bash bench/schedules.sh         # a subset of the tags below
+#   ONLY="paper fast" bash bench/schedules.sh         # a subset of the tags below, in that order
 #   PARTS=rec bash bench/schedules.sh                 # reconstruction only (PARTS=gen: generation only)
 #
 # Runs are kept under $OUT (default /tmp/cdvae-schedules/DATASET) and skipped when their metrics
@@ -43,10 +43,17 @@ run() { # DIR ARGS… : one sampler run and its evaluation, unless already evalu
   nice -n 10 deno run -A mod.ts evaluate "$dir" --dataset "$DS" >> "$dir.log" 2>&1
 }
 
+declare -A FLAGS=()
+TAGS=()
 for entry in "${SCHEDULES[@]}"; do
-  tag=${entry%%|*}
-  read -r -a flags <<< "${entry#*|}"
-  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $tag "* ]]; then continue; fi
+  FLAGS[${entry%%|*}]=${entry#*|}
+  TAGS+=("${entry%%|*}")
+done
+# ONLY="a b …" runs those tags in that order.
+read -r -a TAGS <<< "${ONLY:-${TAGS[*]}}"
+for tag in "${TAGS[@]}"; do
+  [ -n "${FLAGS[$tag]:-}" ] || { echo "unknown schedule tag $tag" >&2; exit 2; }
+  read -r -a flags <<< "${FLAGS[$tag]}"
   for part in $PARTS; do
     if [ "$part" = rec ]; then
       run "$OUT/$tag.rec" reconstruct --model "$MODEL" --input "dataset:$DS:test" --limit "$R" \

@@ -23,6 +23,10 @@ interface Run {
   count: number;
   metrics: Record<string, number>;
   rms: number[];
+  /** Per crystal (reconstruction): matched or not, in input order. */
+  matched: boolean[];
+  /** Per crystal: RMS of the match, or null. */
+  rmsAll: (number | null)[];
 }
 
 interface Row {
@@ -63,6 +67,8 @@ async function readRun(dir: string): Promise<{ run: Run; summary: Record<string,
       count: Number(summary.count),
       metrics: ev.metrics as Record<string, number>,
       rms: crystals.map((c) => c.rms).filter((r): r is number => typeof r === "number"),
+      matched: crystals.map((c) => typeof c.rms === "number"),
+      rmsAll: crystals.map((c) => typeof c.rms === "number" ? c.rms : null),
     },
   };
 }
@@ -94,11 +100,38 @@ function meanSe(xs: number[]): [number, number] {
   return [m, Math.sqrt(v / xs.length)];
 }
 
+/**
+ * Difference in match rate against the paper's schedule on the crystals both reconstructed (the
+ * first n: crystal i has the same latent and draws at any count), ± its paired standard error
+ * sqrt(b + c − (b − c)²/n)/n (b, c: crystals matched by only one of the two).
+ */
+function pairedDelta(a?: Run, ref?: Run): string {
+  if (!a || !ref || a === ref) return "—";
+  const n = Math.min(a.matched.length, ref.matched.length);
+  let b = 0, c = 0;
+  for (let i = 0; i < n; i++) {
+    if (a.matched[i] && !ref.matched[i]) b++;
+    if (!a.matched[i] && ref.matched[i]) c++;
+  }
+  const d = (b - c) / n, e = Math.sqrt(b + c - (b - c) ** 2 / n) / n;
+  return `${d >= 0 ? "+" : ""}${(100 * d).toFixed(1)} ± ${(100 * e).toFixed(1)} (${n})`;
+}
+/** Match rate and RMSE of `a` on the first n crystals, n those of `ref`. */
+function onPrefix(a?: Run, ref?: Run): string {
+  if (!a || !ref) return "—";
+  const part = a.rmsAll.slice(0, ref.rmsAll.length), hit = part.filter((r): r is number => r !== null);
+  if (!hit.length) return `0 / —`;
+  return `${(100 * hit.length / part.length).toFixed(1)} / ${meanSe(hit)[0].toFixed(4)}`;
+}
+const paper = rows.find((r) => r.tag === "paper");
+
 const head = [
   "tag",
   "schedule",
   "decoder calls (rec / gen)",
   "match rate %",
+  "Δ match vs paper (paired; n)",
+  "match % / RMSE on the paper's crystals",
   "RMSE",
   "struct. valid %",
   "comp. valid %",
@@ -121,6 +154,8 @@ for (const r of rows) {
         r.schedule,
         calls.join(" / "),
         pct(rm?.matchRate, r.rec?.count),
+        pairedDelta(r.rec, paper?.rec),
+        onPrefix(r.rec, paper?.rec),
         Number.isFinite(rmse) ? `${rmse.toFixed(4)} ± ${rmseSe.toFixed(4)}` : "—",
         pct(gm?.structValid, n),
         pct(gm?.compValid, n),
