@@ -282,6 +282,8 @@ const rmse = pointsChart(
 for (const [name, svg] of [["quality", quality], ["rmse", rmse]]) {
   const path = `${prefix}_${name}.svg`;
   await Deno.writeTextFile(path, svg);
+  // `deno task ci` checks the formatting of SVG files too.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", path] }).output();
   const png = path.replace(/\.svg$/, ".png");
   const ok = await new Deno.Command("rsvg-convert", { args: ["-o", png, path] }).output()
     .then((o) => o.success, () => false);
