@@ -21,10 +21,15 @@ import { densityOrNaN } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import { type GeneratedCrystal, residentLoopOn } from "../model/sampler.ts";
 import type { SamplerStats } from "../model/host_dynamics.ts";
-import { isScheduleName, type Schedule, type ScheduleName, SCHEDULES } from "../model/schedules.ts";
+import {
+  isScheduleName,
+  SAMPLING_SCHEDULES,
+  type SamplingSchedule,
+  type SamplingScheduleName,
+} from "../model/schedules.ts";
 
 /** The schedule of `generate` and `reconstruct` without `--schedule`. */
-export const DEFAULT_SCHEDULE: ScheduleName = "paper";
+export const DEFAULT_SCHEDULE: SamplingScheduleName = "paper";
 
 type BackendName = "webgpu" | "wasm" | "reference";
 
@@ -115,10 +120,10 @@ export function formatFlag(args: Parameters<Command["run"]>[0]): string {
 
 /** What {@linkcode langevinFlags} reads: the schedule's knobs plus the loop. */
 export type LangevinFlags =
-  & Required<Pick<Schedule, "levels" | "stepsPerLevel" | "stepRule">>
-  & Omit<Schedule, "levels" | "stepsPerLevel" | "stepRule">
+  & Required<Pick<SamplingSchedule, "levels" | "stepsPerLevel" | "stepRule">>
+  & Omit<SamplingSchedule, "levels" | "stepsPerLevel" | "stepRule">
   & {
-    schedule: ScheduleName;
+    schedule: SamplingScheduleName;
     stepLr: number;
     minSigma: number;
     resident?: boolean;
@@ -147,10 +152,10 @@ export function langevinFlags(args: Parameters<Command["run"]>[0]): LangevinFlag
   const name = String(args.values.schedule ?? DEFAULT_SCHEDULE);
   if (!isScheduleName(name)) {
     throw new UsageError(
-      `Unknown --schedule "${name}": expected one of ${Object.keys(SCHEDULES).join(", ")}`,
+      `Unknown --schedule "${name}": expected one of ${Object.keys(SAMPLING_SCHEDULES).join(", ")}`,
     );
   }
-  const sched: Schedule = SCHEDULES[name];
+  const sched: SamplingSchedule = SAMPLING_SCHEDULES[name];
   const stepLr = Number(args.values["step-lr"]), minSigma = Number(args.values["min-sigma"]);
   if (!(stepLr > 0)) {
     throw new UsageError(`--step-lr must be a positive number, got "${args.values["step-lr"]}"`);
