@@ -195,6 +195,14 @@ export type { BasisPrecision } from "./src/nn/bases.ts";
 export type { GemNetTConfig } from "./src/nn/gemnet.ts";
 export type { Scaler } from "./src/data/preprocess.ts";
 export type { GeneratedCrystal, LangevinOptions } from "./src/model/sampler.ts";
+export type { SamplerStats } from "./src/model/host_dynamics.ts";
+export {
+  decoderCalls,
+  SAMPLING_SCHEDULES,
+  type SamplingSchedule,
+  type SamplingScheduleName,
+  type StepRule,
+} from "./src/model/schedules.ts";
 export { decodeSchedule, optimizeLatents, propertyHeadGradient } from "./src/model/optimize.ts";
 export type { OptimizationDecode, OptimizationResult, OptimizeOptions } from "./src/model/optimize.ts";
 export { PropertyModel } from "./src/model/property.ts";

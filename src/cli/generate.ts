@@ -21,6 +21,16 @@ import { structureValidity } from "../eval/validity.ts";
 import { densityOrNaN } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import { type GeneratedCrystal, residentLoopOn } from "../model/sampler.ts";
+import type { SamplerStats } from "../model/host_dynamics.ts";
+import {
+  isScheduleName,
+  SAMPLING_SCHEDULES,
+  type SamplingSchedule,
+  type SamplingScheduleName,
+} from "../model/schedules.ts";
+
+/** The schedule of `generate` and `reconstruct` without `--schedule`. */
+export const DEFAULT_SCHEDULE: SamplingScheduleName = "paper";
 
 type BackendName = "webgpu" | "wasm" | "reference";
 
@@ -110,24 +120,65 @@ export function formatFlag(args: Parameters<Command["run"]>[0]): string {
   return format;
 }
 
-/** Parses the Langevin flags shared by `generate` and `reconstruct`. */
-export function langevinFlags(
-  args: Parameters<Command["run"]>[0],
-): { stepsPerLevel: number; stepLr: number; minSigma: number; levels: number; resident?: boolean } {
+/** What {@linkcode langevinFlags} reads: the schedule's knobs plus the loop. */
+export type LangevinFlags =
+  & Required<Pick<SamplingSchedule, "levels" | "stepsPerLevel" | "stepRule">>
+  & Omit<SamplingSchedule, "levels" | "stepsPerLevel" | "stepRule">
+  & {
+    schedule: SamplingScheduleName;
+    stepLr: number;
+    minSigma: number;
+    resident?: boolean;
+  };
+
+/** A positive number flag, or undefined when absent. */
+function positiveFlag(args: Parameters<Command["run"]>[0], name: string): number | undefined {
+  const raw = args.values[name];
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!(v > 0 && Number.isFinite(v))) {
+    throw new UsageError(`--${name} must be a positive number, got "${raw}"`);
+  }
+  return v;
+}
+
+/**
+ * Parses the Langevin flags shared by `generate` and `reconstruct`: the named `--schedule` (default
+ * {@linkcode DEFAULT_SCHEDULE}), each of whose knobs an explicit flag overrides.
+ */
+export function langevinFlags(args: Parameters<Command["run"]>[0]): LangevinFlags {
   const loop = String(args.values.loop ?? "auto");
   if (!["auto", "host", "resident"].includes(loop)) {
     throw new UsageError(`--loop must be auto, host or resident, got "${loop}"`);
   }
+  const name = String(args.values.schedule ?? DEFAULT_SCHEDULE);
+  if (!isScheduleName(name)) {
+    throw new UsageError(
+      `Unknown --schedule "${name}": expected one of ${Object.keys(SAMPLING_SCHEDULES).join(", ")}`,
+    );
+  }
+  const sched: SamplingSchedule = SAMPLING_SCHEDULES[name];
   const stepLr = Number(args.values["step-lr"]), minSigma = Number(args.values["min-sigma"]);
   if (!(stepLr > 0)) {
     throw new UsageError(`--step-lr must be a positive number, got "${args.values["step-lr"]}"`);
   }
   if (!(minSigma >= 0)) throw new UsageError(`--min-sigma must be ≥ 0, got "${args.values["min-sigma"]}"`);
+  const rule = String(args.values["step-rule"] ?? sched.stepRule ?? "reference");
+  if (rule !== "reference" && rule !== "matched") {
+    throw new UsageError(`--step-rule must be reference or matched, got "${rule}"`);
+  }
+  const snr = positiveFlag(args, "snr") ?? sched.snr, settle = positiveFlag(args, "settle") ?? sched.settle;
   return {
-    stepsPerLevel: intFlag(args, "steps", { min: 1 })!,
+    schedule: name,
+    stepsPerLevel: intFlag(args, "steps", { min: 1 }) ?? sched.stepsPerLevel,
+    levels: intFlag(args, "levels", { min: 1, max: 1000 }) ?? sched.levels,
+    stepRule: rule,
     stepLr,
     minSigma,
-    levels: intFlag(args, "levels", { min: 1, max: 1000 })!,
+    ...(args.values.denoise || sched.denoise ? { denoise: true } : {}),
+    ...(args.values.predictor || sched.predictor ? { predictor: true } : {}),
+    ...(snr !== undefined ? { snr } : {}),
+    ...(settle !== undefined ? { settle } : {}),
     ...(loop === "auto" ? {} : { resident: loop === "resident" }),
   };
 }
@@ -147,17 +198,35 @@ export const SAMPLING_OPTIONS: Command["options"] = {
     description: "Output format: cif, poscar, extxyz or json",
   },
   seed: { type: "string", value: "N", default: "0", description: "Seed of the latents and the dynamics" },
+  schedule: {
+    type: "string",
+    value: "NAME",
+    default: DEFAULT_SCHEDULE,
+    description: "Sampling schedule: paper (50 levels × 100 steps), fast (50 × 9 + a final denoising step, " +
+      "451 decoder calls) or short (20 × 10); the flags below override its parts",
+  },
   steps: {
     type: "string",
     value: "N",
-    default: "100",
-    description: "Langevin steps per noise level",
+    description: "Langevin steps per noise level (default: the schedule's)",
   },
   levels: {
     type: "string",
     value: "N",
-    default: "50",
-    description: "Noise levels used, evenly spaced from σ = 10 to 0.01",
+    description: "Noise levels used, evenly spaced from σ = 10 to 0.01 (default: the schedule's)",
+  },
+  "step-rule": {
+    type: "string",
+    value: "NAME",
+    description: "reference (ε·(σ/σ_L)²) or matched (ε re-derived for the levels' spacing and steps)",
+  },
+  denoise: { type: "boolean", description: "End with a denoising step x + σ²·score at the last level" },
+  predictor: { type: "boolean", description: "A reverse-diffusion predictor step before each level" },
+  snr: { type: "string", value: "R", description: "Langevin step sizes from the score's norm (host loop)" },
+  settle: {
+    type: "string",
+    value: "Å",
+    description: "End a level once no atom's denoised position moves more than this in a step (host loop)",
   },
   "step-lr": { type: "string", value: "X", default: "0.0001", description: "Langevin step size ε" },
   "min-sigma": { type: "string", value: "X", default: "0", description: "Skip noise levels below this σ" },
@@ -279,12 +348,14 @@ export const generate: Command = {
     const model = await CDVAE.load(String(args.values.model), { backend });
     const t0 = performance.now();
     try {
+      const stats: SamplerStats = { decoderCalls: 0 };
       const crystals = await model.generate({
         n: shard.end - shard.first,
         firstIndex: shard.first,
         seed,
         batchSize,
         ...lf,
+        stats,
         onStep: progressCallback("generate (Langevin steps)"),
       });
       const outDir = String(args.values.out);
@@ -303,6 +374,9 @@ export const generate: Command = {
           ...lf,
           backend: model.backend.name,
           loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
+          // Summed over the batches of dynamics (a batch of crystals shares each call).
+          decoderCalls: stats.decoderCalls,
+          batches: Math.ceil((shard.end - shard.first) / batchSize),
           seconds: +((performance.now() - t0) / 1000).toFixed(1),
         },
         (i) => ({ index: shard.first + i }),

@@ -24,6 +24,7 @@ import { formatFromPath, FORMATS, readCrystalFolder } from "../crystal/formats.t
 import { isDatasetName, loadDataset, type Split, SPLITS } from "../data/datasets.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import { residentLoopOn } from "../model/sampler.ts";
+import type { SamplerStats } from "../model/host_dynamics.ts";
 
 /**
  * Reads `dataset:NAME:SPLIT`, a folder of crystal files or a crystal file: the crystals and their ids
@@ -93,10 +94,13 @@ export const reconstruct: Command = {
     const backend = await backendFromFlag(args.values.backend);
     const model = await CDVAE.load(String(args.values.model), { backend });
     try {
+      const stats: SamplerStats = { decoderCalls: 0 };
+      const t0 = performance.now();
       const out = await model.reconstruct(crystals, {
         seed,
         batchSize,
         ...lf,
+        stats,
         onStep: progressCallback("reconstruct (Langevin steps)"),
       });
       const outDir = String(args.values.out);
@@ -112,6 +116,9 @@ export const reconstruct: Command = {
         ...lf,
         backend: model.backend.name,
         loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
+        decoderCalls: stats.decoderCalls,
+        batches: Math.ceil(crystals.length / batchSize),
+        seconds: +((performance.now() - t0) / 1000).toFixed(1),
       });
       console.error(
         `Wrote ${counted(out.length, "reconstruction")} to ${outDir}/ (${valid} structurally valid)`,

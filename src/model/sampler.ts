@@ -30,7 +30,7 @@ import { type LangevinState, langevinStep } from "./device/langevin.ts";
 import { TensorScope } from "../compute/tape.ts";
 import { Tensor } from "../compute/tensor.ts";
 import type { Crystal } from "../crystal/crystal.ts";
-import { cartToFrac, fracToCart, inverse3, wrapFrac } from "../crystal/lattice.ts";
+import { inverse3 } from "../crystal/lattice.ts";
 import { latticeFromTarget, unscaleRow } from "../data/preprocess.ts";
 import type { CDVAE } from "./cdvae.ts";
 import { decoderGraphResident, uploadBatch } from "./decoder_graph.ts";
@@ -38,6 +38,15 @@ import { buildGraph } from "./graphs.ts";
 import { decoderGraphOptions } from "./config.ts";
 import { softmaxRows } from "./losses.ts";
 import { crystalRng, crystalSeed, STREAM } from "./streams.ts";
+import {
+  type DynamicsPlan,
+  type HostState,
+  levelStep,
+  plannedCalls,
+  runHostDynamics,
+  type SamplerStats,
+} from "./host_dynamics.ts";
+import { baseStepLr, type StepRule } from "./schedules.ts";
 
 export { priorLatents } from "./streams.ts";
 
@@ -58,6 +67,21 @@ export interface LangevinOptions {
   /** Use this many of the model's σ levels, evenly spaced by index from the first to the last
    * (default: all 50, as the reference); fewer levels is a faster schedule. */
   levels?: number;
+  /** Step size rule (default "reference": ε·(σ/σ_L)²; "matched" re-derives ε for the spacing
+   * and steps of the levels used, see `schedules.ts`). */
+  stepRule?: StepRule;
+  /** A final denoising step x + σ²·score at the last level (Tweedie; one more decoder call). */
+  denoise?: boolean;
+  /** A reverse-diffusion predictor step before each level after the first (one more decoder call
+   * per level). */
+  predictor?: boolean;
+  /** Langevin step sizes from the score's norm, ε = 2·(snr·‖z‖/‖s‖)² per crystal (host loop). */
+  snr?: number;
+  /** End a level once no atom's denoised position x + σ²·score moved more than this many Å in
+   * one step (host loop). */
+  settle?: number;
+  /** Counts the decoder calls. */
+  stats?: SamplerStats;
   /** Use these atom counts instead of the predicted ones (reconstruction with known N). */
   numAtoms?: ArrayLike<number>;
   /** Called after each step with (done, total). */
@@ -174,16 +198,25 @@ export async function langevin(
       for (let j = 3 * atomOffsets[b]; j < 3 * atomOffsets[b + 1]; j++) frac[j] = rngs[b].uniform();
     }
 
-    const steps = opts.stepsPerLevel ?? 100, stepLr = opts.stepLr ?? 1e-4;
+    const steps = opts.stepsPerLevel ?? 100;
     const sigmas = scheduleSigmas(model.sigmas, opts);
     const sigmaLast = model.sigmas[model.sigmas.length - 1];
-    const total = sigmas.length * steps;
+    const plan: DynamicsPlan = {
+      sigmas,
+      steps,
+      stepLr: baseStepLr(opts.stepRule ?? "reference", opts.stepLr ?? 1e-4, sigmas, sigmaLast, steps),
+      sigmaLast,
+      predictor: opts.predictor,
+      snr: opts.snr,
+      settle: opts.settle,
+      denoise: opts.denoise,
+    };
     const trajectory: LangevinResult["trajectory"] = opts.trajectory ? [] : undefined;
     const ctx: LoopContext = {
       model,
       zT,
       state: { atomOffsets, lattices, numbers, frac },
-      schedule: { sigmas, steps, stepLr, sigmaLast, total },
+      plan,
       rngs,
       streams: { seed: opts.seed, first },
       scope,
@@ -217,29 +250,12 @@ export function residentLoopOn(be: Backend, resident?: boolean): boolean {
   return resident ?? be.name === "webgpu";
 }
 
-/** The sampler's host-side state: atoms of crystal b at atomOffsets[b]..atomOffsets[b + 1]. */
-interface HostState {
-  atomOffsets: Uint32Array;
-  lattices: Float64Array;
-  numbers: Uint8Array;
-  frac: Float64Array;
-}
-
-/** The σ levels, steps per level and step sizes of one run. */
-interface Schedule {
-  sigmas: number[];
-  steps: number;
-  stepLr: number;
-  sigmaLast: number;
-  total: number;
-}
-
 /** What a loop works on: the model and latents, the state it updates, schedule, draws, options. */
 interface LoopContext {
   model: CDVAE;
   zT: Tensor;
   state: HostState;
-  schedule: Schedule;
+  plan: DynamicsPlan;
   /** Crystal b's dynamics stream (the host loop's noise). */
   rngs: HostRng[];
   /** Seed and index of the first crystal, which key the resident loop's noise. */
@@ -250,49 +266,32 @@ interface LoopContext {
   trajectory: LangevinResult["trajectory"];
 }
 
-/** Step size ε·(σ/σ_L)² and noise √(2·step) of a level. */
-function levelStep(sc: Schedule, sigma: number): { stepSize: number; noiseStd: number } {
-  const stepSize = sc.stepLr * (sigma / sc.sigmaLast) ** 2;
-  return { stepSize, noiseStd: Math.sqrt(2 * stepSize) };
-}
-
 /** The host loop: f64 state and update, the wasm core's graph, host noise. */
-async function hostLoop(ctx: LoopContext): Promise<void> {
-  const { model, zT, state: st, schedule: sc, rngs, scope, opts, trajectory } = ctx;
-  const c = model.config, { atomOffsets, lattices, numbers, frac } = st;
-  const nCrystals = atomOffsets.length - 1, nAtoms = numbers.length;
-  let done = 0;
-  for (const sigma of sc.sigmas) {
-    const { stepSize, noiseStd } = levelStep(sc, sigma);
-    for (let k = 0; k < sc.steps; k++) {
-      const g = buildGraph(
-        { atomOffsets, numbers, frac, lattices },
-        decoderGraphOptions(c.decoder),
-      );
-      const out = scope.run(() => model.decode(zT, g));
-      const [score, logits] = [await out.scores.read(), await out.typeLogits.read()];
-      scope.dispose([zT]);
-      for (let b = 0; b < nCrystals; b++) {
-        const L = lattices.subarray(9 * b, 9 * b + 9);
-        const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
-        const cart = fracToCart(frac.subarray(3 * a0, 3 * a1), L);
-        for (let j = 0; j < cart.length; j++) {
-          const s = score[3 * a0 + j] / sigma;
-          cart[j] += stepSize * (Number.isFinite(s) ? s : 0) + noiseStd * rngs[b].normal();
-        }
-        const f = cartToFrac(cart, L);
-        for (let j = 0; j < f.length; j++) frac[3 * a0 + j] = wrapFrac(f[j]);
-      }
-      for (let i = 0; i < nAtoms; i++) numbers[i] = argmax(logits, i * c.numTypes, c.numTypes) + 1;
-      trajectory?.push({ frac: frac.slice(), numbers: numbers.slice() });
-      opts.onStep?.(++done, sc.total);
-    }
-  }
+function hostLoop(ctx: LoopContext): Promise<void> {
+  const { model, zT, scope, opts } = ctx;
+  const c = model.config;
+  const score = async (st: HostState) => {
+    const g = buildGraph(st, decoderGraphOptions(c.decoder));
+    const out = scope.run(() => model.decode(zT, g));
+    const [scores, logits] = [await out.scores.read(), await out.typeLogits.read()];
+    scope.dispose([zT]);
+    return { scores, logits };
+  };
+  return runHostDynamics(ctx.state, ctx.plan, score, ctx.rngs, c.numTypes, {
+    onStep: opts.onStep,
+    trajectory: ctx.trajectory,
+    stats: opts.stats,
+  });
 }
 
-/** The resident loop (module comment): state, graph, noise and update on the device. */
+/** The resident loop (module comment): state, graph, noise and update on the device. Runs the
+ * step rules, predictor and final denoising step; the score-norm step and early exit need the
+ * scores on the host and are the host loop's. */
 async function residentLoop(ctx: LoopContext): Promise<void> {
-  const { model, zT, state: st, schedule: sc, streams, scope, opts, trajectory } = ctx;
+  const { model, zT, state: st, plan, streams, scope, opts, trajectory } = ctx;
+  if (plan.snr !== undefined || plan.settle !== undefined) {
+    throw new Error("snr and settle (score-norm steps, early exit) run on the host loop only");
+  }
   const be = model.backend, c = model.config, { atomOffsets, lattices, numbers, frac } = st;
   const nCrystals = atomOffsets.length - 1, n = numbers.length;
   const inverses = new Float32Array(9 * nCrystals);
@@ -304,42 +303,59 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
   };
   const state: LangevinState = { ...batch, ...owned };
   const graphOpts = { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors };
-  // Row k of a level's noise picks step k's noise of every atom (one index tensor per step).
-  const stepRows = Array.from({ length: sc.steps }, (_, k) => Tensor.from(be, Uint32Array.of(k)));
+  // Row k of a level's noise picks step k's noise of every atom (one index tensor per step); with
+  // predictor steps, row `steps` is the predictor's.
+  const rows = plan.steps + (plan.predictor ? 1 : 0);
+  const stepRows = Array.from({ length: rows }, (_, k) => Tensor.from(be, Uint32Array.of(k)));
   const readBack = async () => {
     const [f, t] = await Promise.all([state.frac.read(), state.types.read()]);
     frac.set(f);
     for (let i = 0; i < n; i++) numbers[i] = t[i] + 1;
   };
+  const total = plannedCalls(plan);
+  let done = 0;
+  // One decoder call and update x + stepSize·out/σ + noiseStd·(row of levelNoise, or 0).
+  const step = async (sigma: number, stepSize: number, noiseStd: number, levelNoise?: Tensor, row = 0) => {
+    const graph = await decoderGraphResident(batch, graphOpts);
+    try {
+      scope.run(() => {
+        const out = model.decoder.forward(
+          zT,
+          model.decoder.inputsOnDevice(graph, state.crystal),
+          state.types,
+        );
+        const noise = levelNoise
+          ? gather(levelNoise, stepRows[row]).view([n, 3])
+          : Tensor.from(be, new Float32Array(3 * n), [n, 3]);
+        langevinStep(state, out.scores, out.typeLogits, noise, { stepSize, noiseStd, sigma });
+      });
+    } finally {
+      graph.dispose();
+      scope.dispose([zT]);
+    }
+    if (opts.stats) opts.stats.decoderCalls++;
+    if (trajectory) {
+      await readBack();
+      trajectory.push({ frac: frac.slice(), numbers: numbers.slice() });
+    }
+    opts.onStep?.(++done, total);
+  };
   let heldNoise: Tensor | undefined; // the current level's, freed by the next level or at the end
   try {
-    let done = 0;
-    for (const [level, sigma] of sc.sigmas.entries()) {
-      const { stepSize, noiseStd } = levelStep(sc, sigma);
+    for (const [level, sigma] of plan.sigmas.entries()) {
+      const { stepSize, noiseStd } = levelStep(plan, sigma);
       heldNoise?.dispose();
-      const levelNoise = heldNoise = residentLevelNoise(be, atomOffsets, sc.steps, streams, level);
-      for (let k = 0; k < sc.steps; k++) {
-        const graph = await decoderGraphResident(batch, graphOpts);
-        try {
-          scope.run(() => {
-            const out = model.decoder.forward(
-              zT,
-              model.decoder.inputsOnDevice(graph, state.crystal),
-              state.types,
-            );
-            const noise = gather(levelNoise, stepRows[k]).view([n, 3]);
-            langevinStep(state, out.scores, out.typeLogits, noise, { stepSize, noiseStd, sigma });
-          });
-        } finally {
-          graph.dispose();
-          scope.dispose([zT]);
-        }
-        if (trajectory) {
-          await readBack();
-          trajectory.push({ frac: frac.slice(), numbers: numbers.slice() });
-        }
-        opts.onStep?.(++done, sc.total);
+      const levelNoise = heldNoise = residentLevelNoise(be, atomOffsets, rows, streams, level);
+      if (plan.predictor && level > 0) {
+        // Reverse diffusion from the previous σ: x + d²·out/σ_prev + d·z, d² = σ_prev² − σ².
+        const prev = plan.sigmas[level - 1], d2 = prev * prev - sigma * sigma;
+        await step(prev, d2, Math.sqrt(d2), levelNoise, plan.steps);
       }
+      for (let k = 0; k < plan.steps; k++) await step(sigma, stepSize, noiseStd, levelNoise, k);
+    }
+    if (plan.denoise) {
+      const sigma = plan.sigmas[plan.sigmas.length - 1];
+      await step(sigma, sigma * sigma, 0); // Tweedie: x + σ²·score, no noise
     }
     await readBack();
   } finally {

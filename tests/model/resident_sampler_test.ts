@@ -100,4 +100,32 @@ for (const be of backends) {
     }
     model.dispose();
   });
+  Deno.test(`the resident loop on ${be.name}: final denoising step = the host's, predictor steps counted`, async () => {
+    const model = await tinyModel(be, 6);
+    const z = priorLatents(3, model.config.latentDim, 2);
+    // Tiny Langevin steps, then x + σ²·score with no noise: both loops make the same move.
+    const tiny = { seed: 3, stepsPerLevel: 1, levels: 1, stepLr: 1e-18, numAtoms: [4, 2, 3], denoise: true };
+    const stats = { decoderCalls: 0 };
+    const dev = await langevin(model, z, { ...tiny, resident: true, stats });
+    const host = await langevin(model, z, { ...tiny, resident: false });
+    const plain = await langevin(model, z, { ...tiny, denoise: false, resident: true });
+    assertEquals(stats.decoderCalls, 2);
+    for (let i = 0; i < 3; i++) {
+      const d = Array.from(dev.crystals[i].frac, (f, k) => Math.abs(f - host.crystals[i].frac[k]))
+        .map((x) => Math.min(x, 1 - x));
+      assert(d.every((x) => x < 1e-4), `crystal ${i}: coordinates moved apart by ${Math.max(...d)}`);
+    }
+    assert(
+      dev.crystals.some((c, i) => c.frac.some((f, k) => Math.abs(f - plain.crystals[i].frac[k]) > 1e-4)),
+    );
+    const pc = { seed: 3, stepsPerLevel: 2, levels: 3, numAtoms: [4, 2, 3], predictor: true, resident: true };
+    const counted = { decoderCalls: 0 };
+    const r = await langevin(model, z, { ...pc, stats: counted, trajectory: true });
+    assertEquals([counted.decoderCalls, r.trajectory!.length], [3 * 2 + 2, 3 * 2 + 2]);
+    assert(r.crystals.every((c) => c.frac.every((f) => f >= 0 && f < 1)));
+    let refused = "";
+    await langevin(model, z, { ...pc, settle: 0.1 }).catch((e) => refused = (e as Error).message);
+    assert(refused.includes("host loop only"), refused);
+    model.dispose();
+  });
 }

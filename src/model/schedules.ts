@@ -1,0 +1,121 @@
+/**
+ * Named sampling schedules (`--schedule paper|fast|short`) and the step size rules of the
+ * annealed Langevin sampler.
+ *
+ * The reference's rule is step = ε·(σ/σ_L)² with ε = 1e-4 and σ_L = 0.01, i.e. step = σ² at
+ * every level: on a Gaussian each step is a full denoising step plus noise, whatever the spacing
+ * of the levels. The "matched" rule re-derives the step for the spacing actually used (Song &
+ * Ermon 2020, "Improved techniques for training score-based generative models", technique 4):
+ * with γ = σ_{i−1}/σ_i and T steps per level it picks the fraction a = step/σ² that brings a
+ * Gaussian's variance from γ²σ² as close as possible to σ² in T steps.
+ *
+ * @module
+ */
+
+/** How the step size of a level is set. */
+export type StepRule = "reference" | "matched";
+
+/** A sampling schedule: the knobs of the sampler that set its cost and quality. */
+export interface SamplingSchedule {
+  /** Noise levels used (evenly spaced by index over the model's σ). */
+  levels: number;
+  /** Langevin steps per level. */
+  stepsPerLevel: number;
+  /** Step size rule (default "reference"). */
+  stepRule?: StepRule;
+  /** A final denoising step x + σ²·score at the last level (one more decoder call). */
+  denoise?: boolean;
+  /** A reverse-diffusion predictor step between levels (one more decoder call per level). */
+  predictor?: boolean;
+  /** Step sizes from the score's norm with this signal-to-noise ratio (Song et al. 2021). */
+  snr?: number;
+  /** End a level early when no atom's denoised position moved more than this (Å) in a step. */
+  settle?: number;
+}
+
+/**
+ * The named schedules. `paper` is the reference's 50 × 100; `short` the 20 × 10 of the model
+ * cards' quality-vs-steps rows; `fast` the best schedule of ≤ 500 decoder calls measured on
+ * Perov-5 (bench/RESULTS.md, "Sampling schedules").
+ */
+export const SAMPLING_SCHEDULES: Readonly<Record<SamplingScheduleName, SamplingSchedule>> = {
+  paper: { levels: 50, stepsPerLevel: 100 },
+  short: { levels: 20, stepsPerLevel: 10 },
+  fast: { levels: 50, stepsPerLevel: 9, denoise: true },
+};
+
+/** A schedule's name. */
+export type SamplingScheduleName = "paper" | "short" | "fast";
+
+/** Whether `name` names a schedule. */
+export function isScheduleName(name: string): name is SamplingScheduleName {
+  return Object.hasOwn(SAMPLING_SCHEDULES, name);
+}
+
+/**
+ * Decoder calls per batch of a schedule (without early exit, which can only lower it): the
+ * Langevin steps, a predictor step per level after the first, and the final denoising step.
+ *
+ * @example The paper's 50 × 100 and a 50 × 9 with a final denoising step
+ * ```ts
+ * import { decoderCalls } from "./schedules.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(decoderCalls({ levels: 50, stepsPerLevel: 100 }), 5000);
+ * assertEquals(decoderCalls({ levels: 50, stepsPerLevel: 9, denoise: true }), 451);
+ * ```
+ */
+export function decoderCalls(s: SamplingSchedule): number {
+  return s.levels * s.stepsPerLevel + (s.predictor ? s.levels - 1 : 0) + (s.denoise ? 1 : 0);
+}
+
+/**
+ * The variance ratio s_T²/σ² a Gaussian reaches after T Langevin steps of size a·σ² at level σ,
+ * starting from variance γ²σ² (the end of the previous level): (1−a)^{2T}(γ² − v∞) + v∞ with
+ * v∞ = 2/(2 − a) the chain's own stationary ratio.
+ */
+export function varianceRatioAfter(a: number, gamma: number, steps: number): number {
+  const vInf = 2 / (2 - a);
+  return (1 - a) ** (2 * steps) * (gamma * gamma - vInf) + vInf;
+}
+
+/**
+ * The matched step fraction a = step/σ² for levels spaced by γ with T steps each: the a in
+ * (0, 1] that brings {@linkcode varianceRatioAfter} closest to 1 (golden-section search on
+ * |ratio − 1|, which falls then rises in a).
+ *
+ * @example Coarser spacing or fewer steps need larger steps
+ * ```ts
+ * import { matchedStepFraction } from "./schedules.ts";
+ * import { assert } from "../../tests/_assert.ts";
+ * assert(matchedStepFraction(2.15, 10) > matchedStepFraction(1.15, 10));
+ * assert(matchedStepFraction(1.15, 10) > matchedStepFraction(1.15, 100));
+ * ```
+ */
+export function matchedStepFraction(gamma: number, steps: number): number {
+  const f = (a: number) => Math.abs(varianceRatioAfter(a, gamma, steps) - 1);
+  let lo = 1e-9, hi = 1;
+  const g = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 200; i++) {
+    const a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+    if (f(a) <= f(b)) hi = b;
+    else lo = a;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * The base step size ε of a run (its step at σ is ε·(σ/σ_L)², σ_L the model's last level):
+ * `stepLr` under the reference rule; under the matched rule a·σ_L², a from the spacing of the
+ * levels used (geometric from `sigmas[0]` to the last) and the steps per level.
+ */
+export function baseStepLr(
+  rule: StepRule,
+  stepLr: number,
+  sigmas: readonly number[],
+  sigmaLast: number,
+  steps: number,
+): number {
+  if (rule === "reference" || sigmas.length < 2) return stepLr;
+  const gamma = (sigmas[0] / sigmas[sigmas.length - 1]) ** (1 / (sigmas.length - 1));
+  return matchedStepFraction(gamma, steps) * sigmaLast * sigmaLast;
+}
