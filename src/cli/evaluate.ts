@@ -36,6 +36,7 @@ import {
   spaceGroupNumbersOrNull,
 } from "../eval/space_groups.ts";
 import { printedSymbol, spaceGroupBarsSvg } from "../eval/space_group_plot.ts";
+import { spaceGroupNumbersInWorkers } from "../eval/space_group_workers.ts";
 import { REPORT_SYMPREC, symprecFlag } from "./generate.ts";
 import { progressCallback } from "./progress.ts";
 import { densityOrNaN, wasserstein1 } from "../eval/metrics.ts";
@@ -161,10 +162,10 @@ export const evaluate: Command = {
     "DIR is a folder written by `generate` (generation metrics: validity, EMD of density and of the " +
     "number of elements on up to 1 000 valid samples) or by `reconstruct` (match rate and RMS against the " +
     "originals named in its summary.json), coverage COV-R/COV-P with the reference's cutoffs. Writes " +
-    "OUT/metrics.json, metrics.md and SVG plots. For generation, also the space-group distribution of the valid " +
-    "crystals against the split at --symprec: share of P1, share above number 15, the most common groups, EMD of " +
-    "the numbers (space_groups.svg); for reconstruction, the share that keeps the original's space group. The property EMD uses an independent property model " +
-    "(--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
+    "OUT/metrics.json, metrics.md and SVG plots. For generation, also the space-group distribution of the " +
+    "valid crystals against the split at --symprec: share of P1, share above number 15, the most common " +
+    "groups, EMD of the numbers (space_groups.svg); for reconstruction, the share that keeps the original's " +
+    "space group. The property EMD uses an independent property model (--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
     "of one input); a crystal that would be in it twice (overlapping shards, the same seed twice) is refused.",
   options: {
     dataset: {
@@ -276,6 +277,12 @@ export const evaluate: Command = {
           propModel.dispose();
         }
       }
+      // The split's space groups on workers while this thread computes the fingerprints (their
+      // progress shows once this thread waits for them).
+      const refSgPending = spaceGroupNumbersInWorkers(ref, symprec, {
+        onProgress: progressCallback(`space groups (${dataset} ${split})`),
+      });
+      refSgPending.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
       const genFps = coverageFingerprintMany(crystals, progressCallback("fingerprints (generated)"));
       const cov = coverageMetrics(
         genFps,
@@ -289,10 +296,7 @@ export const evaluate: Command = {
         symprec,
         progressCallback("space groups (generated)"),
       );
-      const sg = compareSpaceGroups(
-        genSg,
-        spaceGroupNumbersOrNull(ref, symprec, progressCallback(`space groups (${dataset} ${split})`)),
-      );
+      const sg = compareSpaceGroups(genSg, await refSgPending);
       const sgOf = new Map(validIdx.map((i, k) => [i, genSg[k]]));
       report = {
         task: "generation",

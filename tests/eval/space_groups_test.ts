@@ -16,6 +16,7 @@ import {
   spaceGroupNumbersOrNull,
 } from "../../src/eval/space_groups.ts";
 import { printedSymbol, spaceGroupBarsSvg } from "../../src/eval/space_group_plot.ts";
+import { spaceGroupNumbersInWorkers } from "../../src/eval/space_group_workers.ts";
 import { HostRng } from "../../src/compute/host_rng.ts";
 
 Deno.test("spaceGroupEmd: hand-computed distances", () => {
@@ -108,6 +109,24 @@ Deno.test("spaceGroupNumbersOrNull: null for the crystals that fail, at chunk ed
   assertEquals(spaceGroupNumbersOrNull([], 0.1), []);
   // A tolerance the core refuses is the caller's error, not a crystal's.
   assertThrows(() => spaceGroupNumbersOrNull([po()], -1), GeometryError);
+});
+
+Deno.test("spaceGroupNumbersInWorkers: the same numbers as on one thread, in order, with progress", async () => {
+  const bad = new Set([3, 14, 39]);
+  const set = Array.from({ length: 40 }, (_, i) => bad.has(i) ? overlapping() : i % 3 ? po() : tetragonal());
+  let last = -1, total = 0;
+  const got = await spaceGroupNumbersInWorkers(set, 0.1, {
+    workers: 3,
+    onProgress: (done, n) => {
+      assert(done >= last, "progress never goes back");
+      [last, total] = [done, n];
+    },
+  });
+  assertEquals(got, spaceGroupNumbersOrNull(set, 0.1));
+  assertEquals([last, total], [40, 40]);
+  assertEquals(await spaceGroupNumbersInWorkers([], 0.1, { workers: 2 }), []);
+  // Small sets without a worker count run on this thread: same answer.
+  assertEquals(await spaceGroupNumbersInWorkers(set.slice(0, 5), 0.1), got.slice(0, 5));
 });
 
 Deno.test("spaceGroupKept: share over the pairs whose two searches succeeded", () => {
