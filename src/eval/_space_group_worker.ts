@@ -1,7 +1,12 @@
 /**
  * A worker of {@linkcode spaceGroupNumbersInWorkers} (`space_group_workers.ts`), with its own
- * instance of the wasm core: says it is ready, finds the space-group numbers of the crystals it is
- * then sent, reports its progress per chunk, and answers with the numbers (or the error's message).
+ * instance of the wasm core: finds the space-group numbers of the crystals it is sent, reports its
+ * progress per chunk, and answers with the numbers (or the error's message).
+ *
+ * The handler is installed before anything else runs and the core is imported inside it: a message
+ * that arrives while a static import's top-level await (the wasm instantiation) is pending finds no
+ * handler and is lost, and a "ready" handshake instead would wait for the main thread, which is busy
+ * with other work (the coverage fingerprints) exactly when this worker should be running.
  *
  * @module
  */
@@ -10,7 +15,6 @@
 /// <reference lib="deno.worker" />
 
 import type { Crystal } from "../crystal/crystal.ts";
-import { spaceGroupNumbersOrNull } from "./space_groups.ts";
 
 /** Main thread → worker: one part of the set. */
 export interface SpaceGroupRequest {
@@ -20,14 +24,14 @@ export interface SpaceGroupRequest {
 
 /** Worker → main thread. */
 export type SpaceGroupReply =
-  | { type: "ready" }
   | { type: "progress"; done: number }
   | { type: "done"; numbers: (number | null)[] }
   | { type: "error"; message: string };
 
-self.onmessage = (e: MessageEvent<SpaceGroupRequest>) => {
+self.onmessage = async (e: MessageEvent<SpaceGroupRequest>) => {
   const post = (reply: SpaceGroupReply) => self.postMessage(reply);
   try {
+    const { spaceGroupNumbersOrNull } = await import("./space_groups.ts");
     const numbers = spaceGroupNumbersOrNull(
       e.data.crystals,
       e.data.symprec,
@@ -38,6 +42,3 @@ self.onmessage = (e: MessageEvent<SpaceGroupRequest>) => {
     post({ type: "error", message: err instanceof Error ? err.message : String(err) });
   }
 };
-// A message that arrives while the module graph is still loading (the wasm core is instantiated by
-// a top-level await) finds no handler and is lost, so the main thread sends the work only after this.
-self.postMessage({ type: "ready" } satisfies SpaceGroupReply);

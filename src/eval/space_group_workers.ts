@@ -68,9 +68,7 @@ export async function spaceGroupNumbersInWorkers(
         };
         worker.onmessage = (e: MessageEvent<SpaceGroupReply>) => {
           const reply = e.data;
-          if (reply.type === "ready") {
-            worker.postMessage({ crystals: part, symprec } satisfies SpaceGroupRequest);
-          } else if (reply.type === "progress") {
+          if (reply.type === "progress") {
             done[k] = reply.done;
             opts.onProgress?.(done.reduce((s, x) => s + x, 0), n);
           } else if (reply.type === "done") finish(() => resolve(reply.numbers));
@@ -80,6 +78,7 @@ export async function spaceGroupNumbersInWorkers(
           e.preventDefault();
           finish(() => reject(new Error(`Cannot find space groups on a worker: ${e.message}`)));
         };
+        worker.postMessage({ crystals: part, symprec } satisfies SpaceGroupRequest);
       })
     ),
   );
