@@ -95,7 +95,9 @@ export interface SpaceGroupRow {
 
 /** The two sets' space-group distributions side by side. */
 export interface SpaceGroupComparison {
+  /** The generated set. */
   generated: SpaceGroupShares;
+  /** The reference set (the test split). */
   reference: SpaceGroupShares;
   /** Earth mover's distance (1-D Wasserstein) between the two sets' space-group numbers. */
   wdistSpaceGroup: number;
