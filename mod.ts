@@ -175,6 +175,13 @@ export type {
   OptimizationMetrics,
   ReconstructionMetrics,
 } from "./src/eval/metrics.ts";
+export {
+  compareSpaceGroups,
+  spaceGroupEmd,
+  spaceGroupKept,
+  spaceGroupNumbersOrNull,
+} from "./src/eval/space_groups.ts";
+export type { SpaceGroupComparison, SpaceGroupRow, SpaceGroupShares } from "./src/eval/space_groups.ts";
 
 // Pictures
 export { cellAtoms, crystalSvg } from "./src/viz/crystal_svg.ts";

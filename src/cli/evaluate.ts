@@ -1,7 +1,8 @@
 /**
  * `evaluate`: the paper's metrics for a folder written by `generate` or `reconstruct`, against a
  * dataset split: JSON (summary and one row per crystal), a Markdown table beside the paper's
- * CDVAE row, and SVG histograms of density and number of elements.
+ * CDVAE row, SVG histograms of density and number of elements, and the space-group distribution of
+ * the valid generated crystals against the split (table and SVG bars).
  *
  * @module
  */
@@ -29,6 +30,15 @@ import {
   reconstructionMetrics,
 } from "../eval/metrics.ts";
 import { histogramSvg } from "../eval/plots.ts";
+import {
+  compareSpaceGroups,
+  type SpaceGroupComparison,
+  spaceGroupKept,
+  spaceGroupNumbersOrNull,
+} from "../eval/space_groups.ts";
+import { printedSymbol, spaceGroupBarsSvg } from "../eval/space_group_plot.ts";
+import { spaceGroupNumbersInWorkers } from "../eval/space_group_workers.ts";
+import { REPORT_SYMPREC, symprecFlag } from "./generate.ts";
 import { progressCallback } from "./progress.ts";
 import { densityOrNaN, wasserstein1 } from "../eval/metrics.ts";
 import { PropertyModel } from "../model/property.ts";
@@ -117,6 +127,34 @@ const num = (
   d = 4,
 ) => (x !== null && x !== undefined && Number.isFinite(x) ? x.toFixed(d) : "—");
 
+/**
+ * The Markdown section on space groups: per set the crystals, P1 share, share above number 15 and
+ * failed searches, the EMD of the numbers, and the most common groups.
+ */
+function spaceGroupLines(sg: SpaceGroupComparison, names: [string, string], symprec: number): string[] {
+  const set = (name: string, s: SpaceGroupComparison["generated"]) =>
+    `| ${name} | ${s.count} | ${pct(s.p1)} | ${pct(s.orthorhombicOrHigher)} | ${s.failed} |`;
+  return [
+    `## Space groups (symprec ${symprec} Å)`,
+    "",
+    "| | crystals | P1 % | number > 15 % | search failed |",
+    "| --- | --- | --- | --- | --- |",
+    set(names[0], sg.generated),
+    set(names[1], sg.reference),
+    "",
+    `EMD of the space-group numbers: ${num(sg.wdistSpaceGroup, 2)}`,
+    "",
+    `| space group | number | ${names[0]} % | ${names[1]} % |`,
+    "| --- | --- | --- | --- |",
+    ...sg.top.map((r) =>
+      `| ${printedSymbol(r.symbol)} | ${r.number} | ${pct(r.generated)} | ${pct(r.reference)} |`
+    ),
+    ...(sg.others.groups > 0
+      ? [`| ${sg.others.groups} other groups | | ${pct(sg.others.generated)} | ${pct(sg.others.reference)} |`]
+      : []),
+  ];
+}
+
 export const evaluate: Command = {
   name: "evaluate",
   summary: "Compute the paper's metrics for generated or reconstructed crystals against a dataset split",
@@ -125,8 +163,10 @@ export const evaluate: Command = {
     "DIR is a folder written by `generate` (generation metrics: validity, EMD of density and of the " +
     "number of elements on up to 1 000 valid samples) or by `reconstruct` (match rate and RMS against the " +
     "originals named in its summary.json), coverage COV-R/COV-P with the reference's cutoffs. Writes " +
-    "OUT/metrics.json, metrics.md and histogram SVGs. The property EMD uses an independent property model " +
-    "(--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
+    "OUT/metrics.json, metrics.md and SVG plots. For generation, also the space-group distribution of the " +
+    "valid crystals against the split at --symprec: share of P1, share above number 15, the most common " +
+    "groups, EMD of the numbers (space_groups.svg); for reconstruction, the share that keeps the original's " +
+    "space group. The property EMD uses an independent property model (--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
     "of one input); a crystal that would be in it twice (overlapping shards, the same seed twice) is refused.",
   options: {
     dataset: {
@@ -150,6 +190,13 @@ export const evaluate: Command = {
     seed: { type: "string", value: "N", default: "0", description: "Seed of the sample choice" },
     "property-model": PROPERTY_MODEL_OPTION,
     download: DOWNLOAD_OPTION,
+    symprec: {
+      type: "string",
+      value: "Å",
+      default: String(REPORT_SYMPREC),
+      description:
+        "Distance tolerance of the space groups (generated crystals and the split; reconstructions)",
+    },
   },
   async run(args) {
     const dirs = args.positionals, dir = dirs.join(", ");
@@ -161,6 +208,7 @@ export const evaluate: Command = {
     if (!isDatasetName(dataset)) throw new UsageError(`Unknown dataset "${dataset}"`);
     if (!SPLITS.includes(split as Split)) throw new UsageError(`Unknown split "${split}"`);
     const samples = intFlag(args, "samples", { min: 1 })!, seed = seedFlag(args);
+    const symprec = symprecFlag(args);
     const outDir = String(args.values.out ?? `${dir}/eval`);
     const { crystals, ids: files, summary, note } = await readCrystalSet(dirs);
     if (crystals.length === 0) throw new Error(`No crystal files in "${dir}"`);
@@ -185,22 +233,35 @@ export const evaluate: Command = {
         );
       }
       const { metrics, rms } = reconstructionMetrics(crystals, originals as Crystal[]);
+      const recSg = spaceGroupNumbersOrNull(crystals, symprec);
+      const origSg = spaceGroupNumbersOrNull(originals as Crystal[], symprec);
+      const kept = spaceGroupKept(recSg, origSg);
       report = {
         task: "reconstruction",
         input: summary.input,
-        metrics,
-        crystals: files.map((f, i) => ({ file: f, id: (summary.ids as string[])[i], rms: rms[i] })),
+        metrics: { ...metrics, spaceGroupKept: { symprec, ...kept } },
+        crystals: files.map((f, i) => ({
+          file: f,
+          id: (summary.ids as string[])[i],
+          rms: rms[i],
+          spaceGroup: recSg[i],
+          originalSpaceGroup: origSg[i],
+        })),
       };
       lines.push(
         "| | match rate % | RMSE |",
         "| --- | --- | --- |",
         `| this model (${metrics.count} crystals) | ${pct(metrics.matchRate)} | ${num(metrics.meanRms)} |`,
         `| CDVAE paper | ${paper.match} | ${paper.rms} |`,
+        "",
+        `Space group kept (symprec ${symprec} Å): ${pct(kept.share)} % of ${
+          counted(kept.pairs, "pair")
+        } whose two searches succeeded`,
       );
       console.log(
         `match rate ${pct(metrics.matchRate)} %, RMSE ${num(metrics.meanRms)} over ${
           counted(metrics.count, "crystal")
-        }`,
+        }; space group kept ${pct(kept.share)} % (symprec ${symprec} Å)`,
       );
     } else {
       await ensureSplits(dataset, [split as Split], args);
@@ -220,6 +281,12 @@ export const evaluate: Command = {
           propModel.dispose();
         }
       }
+      // The split's space groups on workers while this thread computes the fingerprints (their
+      // progress shows once this thread waits for them).
+      const refSgPending = spaceGroupNumbersInWorkers(ref, symprec, {
+        onProgress: progressCallback(`space groups (${dataset} ${split})`),
+      });
+      refSgPending.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
       const genFps = coverageFingerprintMany(crystals, progressCallback("fingerprints (generated)"));
       const cov = coverageMetrics(
         genFps,
@@ -227,6 +294,14 @@ export const evaluate: Command = {
         COV_CUTOFFS[dataset],
         progressCallback("coverage"),
       );
+      const validIdx = perCrystal.map((v, i) => (v.valid ? i : -1)).filter((i) => i >= 0);
+      const genSg = spaceGroupNumbersOrNull(
+        validIdx.map((i) => crystals[i]),
+        symprec,
+        progressCallback("space groups (generated)"),
+      );
+      const sg = compareSpaceGroups(genSg, await refSgPending);
+      const sgOf = new Map(validIdx.map((i, k) => [i, genSg[k]]));
       report = {
         task: "generation",
         reference: `${dataset}:${split}`,
@@ -236,8 +311,14 @@ export const evaluate: Command = {
           wdistProperty: Number.isFinite(wdistProperty) ? wdistProperty : null,
           property: propertyName || null,
           propertyModel: propertyName ? String(args.values["property-model"]) : null,
+          spaceGroups: { symprec, of: "valid crystals", ...sg },
         },
-        crystals: files.map((f, i) => ({ file: f, ...perCrystal[i], fingerprint: genFps[i] !== null })),
+        crystals: files.map((f, i) => ({
+          file: f,
+          ...perCrystal[i],
+          fingerprint: genFps[i] !== null,
+          ...(sgOf.has(i) ? { spaceGroup: sgOf.get(i) } : {}),
+        })),
       };
       const ours = [
         `this model (${counted(metrics.count, "crystal")})`,
@@ -271,9 +352,10 @@ export const evaluate: Command = {
         `| ${ours.join(" | ")} |`,
         `| ${theirs.join(" | ")} |`,
       );
-      const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN);
-      const valid = crystals.filter((_, i) => perCrystal[i].valid);
       const names: [string, string] = ["generated (valid)", `${dataset} ${split}`];
+      lines.push("", ...spaceGroupLines(sg, names, symprec));
+      const dens = (cs: readonly Crystal[]) => cs.map(densityOrNaN);
+      const valid = validIdx.map((i) => crystals[i]);
       reportFiles.set(
         "density.svg",
         histogramSvg("Density", dens(valid), dens(ref), { names, xLabel: "density (g/cm³)" }),
@@ -287,6 +369,7 @@ export const evaluate: Command = {
           { names, integer: true, xLabel: "distinct elements (count)" },
         ),
       );
+      reportFiles.set("space_groups.svg", spaceGroupBarsSvg(sg, names, symprec));
       console.log(
         `validity: structural ${pct(metrics.structValid)} %, composition ${pct(metrics.compValid)} %; ` +
           `distinct compositions ${pct(metrics.distinctCompositions)} %; ` +
@@ -294,6 +377,14 @@ export const evaluate: Command = {
           `EMD density ${num(metrics.wdistDensity)}, #elements ${num(metrics.wdistNumElements)}` +
           (propertyName ? `, ${propertyName} ${num(wdistProperty)}` : "") +
           ` (${metrics.samples} valid samples)`,
+      );
+      console.log(
+        `space groups (symprec ${symprec} Å, ${counted(sg.generated.count, "valid crystal")}): ` +
+          `P1 ${pct(sg.generated.p1)} % (${dataset} ${split} ${pct(sg.reference.p1)} %), ` +
+          `number > 15 ${pct(sg.generated.orthorhombicOrHigher)} % (${
+            pct(sg.reference.orthorhombicOrHigher)
+          } %), ` +
+          `EMD of numbers ${num(sg.wdistSpaceGroup, 2)}`,
       );
     }
     reportFiles.set("metrics.json", JSON.stringify(report, null, 1) + "\n");

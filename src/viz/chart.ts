@@ -87,6 +87,8 @@ export interface ChartSpec {
   x: Axis;
   y: Axis;
   legend?: LegendItem[];
+  /** Lines of text under the legend, in the same margin (figures that sum up the chart). */
+  notes?: string[];
   /** Canvas size in px (default 720 × 360). */
   width?: number;
   height?: number;
@@ -118,8 +120,10 @@ function textWidth(text: string): number {
  */
 export function chartSvg(spec: ChartSpec): string {
   const W = spec.width ?? 720, H = spec.height ?? 360;
-  const legend = spec.legend ?? [];
-  const legendWidth = legend.length ? Math.max(...legend.map((l) => textWidth(l.label))) + 40 : 0;
+  const legend = spec.legend ?? [], notes = spec.notes ?? [];
+  const legendWidth = legend.length || notes.length
+    ? Math.max(...legend.map((l) => textWidth(l.label) + 20), ...notes.map(textWidth)) + 20
+    : 0;
   const xTicks = spec.x.ticks ?? niceTicks(spec.x.lo, spec.x.hi);
   const yTicks = spec.y.ticks ?? niceTicks(spec.y.lo, spec.y.hi);
   const xLabels = spec.x.labels ?? formatTicks(xTicks);
@@ -174,6 +178,10 @@ export function chartSvg(spec: ChartSpec): string {
         }" stroke="${item.color}" stroke-width="2.5"/>`,
       `<text x="${px(lx + 20)}" y="${px(ly + 4)}">${escapeXml(item.label)}</text>`,
     );
+  });
+  notes.forEach((line, i) => {
+    const ly = y1 + 8 + 20 * legend.length + 12 + 18 * i;
+    out.push(`<text x="${px(x1 + 16)}" y="${px(ly + 4)}">${escapeXml(line)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n") + "\n";
