@@ -17,9 +17,9 @@ import { latticeFromParameters } from "../../../src/crystal/lattice.ts";
 import { CDVAE } from "../../../src/model/cdvae.ts";
 import { encoderGraph, packHost } from "../../../src/model/graphs.ts";
 import { convertModel } from "../../../src/cli/convert_model.ts";
-import { assert, assertEquals } from "../../_assert.ts";
+import { assert, assertAllClose, assertEquals } from "../../_assert.ts";
 import type { GraphBatch } from "../../../src/nn/graph.ts";
-import { type Any, close, flat, graphFromEdgeList, offsetsOf } from "../_reference_fixture.ts";
+import { type Any, flat, graphFromEdgeList, offsetsOf } from "../_reference_fixture.ts";
 
 const FIXTURE: Any = JSON.parse(
   await Deno.readTextFile(new URL("../../fixtures/torch/reference_load_forward.json", import.meta.url)),
@@ -60,7 +60,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 }
 
 function check(ours: ArrayLike<number>, ref: Any, msg: string, tol = TOL): void {
-  const d = close(ours, flat(ref), tol, 0, msg);
+  const d = assertAllClose(ours, flat(ref), { atol: tol, rtol: 0, atolOfMax: true }, msg);
   if (verbose) {
     console.log(`  ${msg}: max|Δ| ${d.maxAbs.toExponential(2)}, /max|ref| ${d.maxRel.toExponential(2)}`);
   }
