@@ -61,6 +61,8 @@ interface PoolWorker {
   stop: (e: Error) => void;
   /** `ready` has resolved: messages can be posted at once. */
   started: boolean;
+  /** Settles once the worker has started or failed to, whatever `stop` did to `ready`. */
+  booted: Promise<void>;
 }
 
 interface Pending {
@@ -271,21 +273,29 @@ export class NeighborListPool implements Disposable {
     return out;
   }
 
-  /** Terminates the workers; calls in flight reject. Idempotent. */
-  close(): void {
+  /**
+   * Terminates the workers; calls in flight reject at once. Idempotent.
+   *
+   * @returns Settles when every worker is gone. A worker still starting is terminated only once it
+   *   has started: terminating one while V8 compiles its wasm aborts the whole process (Deno 2.9.6,
+   *   "Check failed: validate_functions_job_handle_ == nullptr", seen in CI on a loaded machine).
+   */
+  close(): Promise<void> {
     this.#closed = true;
     const e = new Error("Cannot build neighbour lists: the NeighborListPool was closed");
-    for (const w of this.#workers) {
-      w.worker.terminate();
+    const gone = this.#workers.map((w) => {
       w.stop(e);
-    }
+      if (w.started) return Promise.resolve(w.worker.terminate());
+      return w.booted.then(() => w.worker.terminate());
+    });
     this.#workers = [];
     this.#failAll(e);
+    return Promise.all(gone).then(() => {});
   }
 
   /** As {@linkcode NeighborListPool.close}, for `using`. */
   [Symbol.dispose](): void {
-    this.close();
+    void this.close();
   }
 
   /** Sends `msg` to the worker of part `p` and resolves with its reply. */
@@ -312,12 +322,20 @@ export class NeighborListPool implements Disposable {
     if (this.#closed) throw new Error("Cannot build neighbour lists: the NeighborListPool is closed");
     while (this.#workers.length <= k) {
       const worker = new Worker(WORKER_URL, { type: "module" });
-      const w: PoolWorker = { worker, ready: Promise.resolve(), stop: () => {}, started: false };
+      let booted = () => {};
+      const w: PoolWorker = {
+        worker,
+        ready: Promise.resolve(),
+        stop: () => {},
+        started: false,
+        booted: new Promise<void>((resolve) => booted = resolve),
+      };
       w.ready = new Promise<void>((resolve, reject) => {
         w.stop = reject;
         worker.onmessage = (e: MessageEvent<WorkerReply | { ready: true }>) => {
           if ("ready" in e.data) {
             w.started = true;
+            booted();
             return resolve();
           }
           const pending = this.#pending.get(e.data.id);
@@ -327,10 +345,11 @@ export class NeighborListPool implements Disposable {
         worker.onerror = (e: ErrorEvent) => {
           // A worker that cannot start or dies takes the pool with it; the callers get the reason.
           e.preventDefault();
+          booted();
           const error = new Error(`Cannot build neighbour lists: a pool worker failed (${e.message})`);
           reject(error);
           this.#failAll(error);
-          this.close();
+          void this.close();
         };
       });
       // A start-up failure is reported to the calls waiting on `ready`, not as unhandled.

@@ -208,6 +208,7 @@ Deno.test("NeighborListPool refuses calls once closed and checks its worker coun
 Deno.test("NeighborListPool: closing during a call rejects it", async () => {
   const pool = new NeighborListPool({ workers: 2, minParallelWork: 0 });
   const call = pool.neighborListMany(fixtureCrystals, { cutoff: 7 });
-  pool.close();
+  const gone = pool.close();
   await assertRejects(() => call, Error, /closed/);
+  await gone;
 });
