@@ -46,13 +46,13 @@ Usage (from the repository root; deno on PATH):
 """
 
 import argparse
-import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _reference_env import add_reference_arguments, crystdataset_of_rows, enter_reference, f32, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,18 +71,14 @@ NOISE_LEVELS = [10, 30, 45]
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--reference", required=True, help="checkout of txie-93/cdvae (f857f59)")
-    p.add_argument("--standins", required=True, help="folder with the stand-in modules")
+    add_reference_arguments(p)
     p.add_argument("--count", type=int, default=2, help="first N rows of each test slice")
     p.add_argument("--out", default=str(ROOT / "tests/fixtures/torch/reference_load_forward.json"))
     return p.parse_args()
 
 
 ARGS = parse_args()
-# PyG 2.0.1 torch.jit.script()s helpers that would call the stand-ins: run them as Python.
-os.environ["PYTORCH_JIT"] = "0"
-os.environ["PROJECT_ROOT"] = ARGS.reference
-sys.path[:0] = [ARGS.standins, ARGS.reference]
+enter_reference(ARGS)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -94,7 +90,6 @@ from torch_geometric.data import Batch  # noqa: E402
 import hydra.utils  # noqa: E402  (stand-in)
 import cdvae.pl_modules.gemnet.gemnet as ref_gemnet  # noqa: E402
 from cdvae.common.data_utils import StandardScalerTorch, cart_to_frac_coords, frac_to_cart_coords  # noqa: E402
-from cdvae.pl_data.dataset import CrystDataset  # noqa: E402
 from cdvae.pl_modules.decoder import GemNetTDecoder  # noqa: E402
 from cdvae.pl_modules.gemnet.gemnet import GemNetT  # noqa: E402
 
@@ -113,18 +108,6 @@ class SizedGemNetTDecoder(GemNetTDecoder):
             regress_forces=True, cutoff=radius, max_neighbors=max_neighbors, otf_graph=True,
             scale_file=scale_file, **sizes,
         )
-
-
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def f32(x):
-    """Nested float32 values as the shortest decimals that round-trip."""
-    a = np.asarray(x, dtype=np.float32)
-    if a.ndim == 0:
-        return float(repr(np.float32(a)))
-    return [f32(v) for v in a]
 
 
 def ints(x):
@@ -206,14 +189,7 @@ def export_pt(model_dir, out_path):
 
 def reference_batch(hp, dataset, cfg):
     rows = pd.read_csv(ROOT / "tests/fixtures/datasets" / dataset / "test.csv").iloc[: ARGS.count]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "rows.csv")
-        rows.to_csv(path, index=False)
-        ds = CrystDataset(
-            name="fixture", path=path, prop=hp.data.prop, niggli=hp.data.niggli, primitive=hp.data.primitive,
-            graph_method=hp.data.graph_method, preprocess_workers=1,
-            lattice_scale_method=hp.data.lattice_scale_method,
-        )
+    ds = crystdataset_of_rows(rows, hp.data)
     s = cfg["scalers"]["property"]
     ds.scaler = StandardScalerTorch(torch.tensor(s["mean"]), torch.tensor(s["std"]))
     return Batch.from_data_list([ds[i] for i in range(len(ds))]), rows

@@ -27,14 +27,12 @@ Usage:
 """
 
 import argparse
-import hashlib
-import io
 import json
-import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
+
+from _reference_env import add_reference_arguments, crystdataset_of_rows, enter_reference, f32, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,8 +46,7 @@ MODELS = [
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--reference", required=True, help="checkout of txie-93/cdvae (f857f59)")
-    p.add_argument("--standins", required=True, help="folder with the stand-in modules")
+    add_reference_arguments(p)
     p.add_argument("--models", default=str(ROOT.parent / "shared/reference-models/cdvae-prop"))
     p.add_argument("--count", type=int, default=16, help="first N rows of each test slice")
     p.add_argument("--out", default=str(ROOT / "tests/fixtures/reference_property_forward.json"))
@@ -57,10 +54,7 @@ def parse_args():
 
 
 ARGS = parse_args()
-# PyG 2.0.1 torch.jit.script()s helpers that would call the stand-ins: run them as Python.
-os.environ["PYTORCH_JIT"] = "0"
-os.environ["PROJECT_ROOT"] = ARGS.reference
-sys.path[:0] = [ARGS.standins, ARGS.reference]
+enter_reference(ARGS)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -72,7 +66,7 @@ from pymatgen.core.lattice import Lattice  # noqa: E402
 from torch_geometric.data import Batch  # noqa: E402
 
 import hydra.utils  # noqa: E402  (stand-in)
-from cdvae.pl_data.dataset import CrystDataset, TensorCrystDataset  # noqa: E402
+from cdvae.pl_data.dataset import TensorCrystDataset  # noqa: E402
 from pymatgen.core.structure import Structure  # noqa: E402
 
 torch.set_num_threads(1)
@@ -106,19 +100,6 @@ class _PickleModule:
     __name__ = "inert_pickle"
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def f32(x):
-    """A float32 value as the shortest decimal that round-trips to it."""
-    return float(repr(np.float32(x)))
-
-
 def build_model(folder):
     """The reference model exactly as scripts/eval_utils.load_model instantiates it."""
     cfg = OmegaConf.load(folder / "hparams.yaml")
@@ -140,24 +121,6 @@ def load_checkpoint(model, path):
     state = ckpt["state_dict"]
     model.load_state_dict(state, strict=True)
     return ckpt.get("epoch"), ckpt.get("global_step"), len(state)
-
-
-def reference_batch(cfg, csv_rows):
-    """The rows through the reference's CrystDataset (its preprocessing and graph), one PyG batch."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "rows.csv")
-        csv_rows.to_csv(path, index=False)
-        ds = CrystDataset(
-            name="fixture",
-            path=path,
-            prop=cfg.data.prop,
-            niggli=cfg.data.niggli,
-            primitive=cfg.data.primitive,
-            graph_method=cfg.data.graph_method,
-            preprocess_workers=1,
-            lattice_scale_method=cfg.data.lattice_scale_method,
-        )
-    return ds
 
 
 class _Float64Run:
@@ -186,7 +149,7 @@ def run_dataset(folder_name, dataset, ckpt_name):
     csv_path = ROOT / "tests/fixtures/datasets" / dataset / "test.csv"
     df = pd.read_csv(csv_path)
     rows = df.iloc[: ARGS.count]
-    ds = reference_batch(cfg, rows)
+    ds = crystdataset_of_rows(rows, cfg.data)
     ds.scaler = model.scaler.copy()
     data_list = [ds[i] for i in range(len(ds))]
     batch = Batch.from_data_list(data_list)
