@@ -13,6 +13,7 @@
  */
 
 import type { Crystal } from "../src/crystal/crystal.ts";
+import { CDVAE_ENCODER_CRYSTALNN } from "../src/model/config.ts";
 import {
   crystalNNFingerprint,
   crystalNNFingerprintMany,
@@ -64,7 +65,7 @@ if (import.meta.main && !Deno.args.includes("--bench")) {
     ],
     [
       "encoder neighbours",
-      best(() => crystalNNNeighborsMany(crystals)),
+      best(() => crystalNNNeighborsMany(crystals, CDVAE_ENCODER_CRYSTALNN)),
       h.pymatgen_encoder_crystals_per_second,
     ],
   ];
@@ -104,6 +105,6 @@ Deno.bench({
   name: "crystalNNNeighborsMany(): encoder settings, one call",
   group: "crystalnn",
   fn: () => {
-    crystalNNNeighborsMany(crystals);
+    crystalNNNeighborsMany(crystals, CDVAE_ENCODER_CRYSTALNN);
   },
 });

@@ -57,7 +57,7 @@ const resident = [
 const group = `decoder graph, ${B} × ${ATOMS} atoms, k=${K}`;
 
 Deno.bench("wasm core (buildGraph)", { group, baseline: true }, () => {
-  buildGraph(h, { cutoff: CUTOFF, maxNeighbors: K, images: "cdvae" });
+  buildGraph(h, { cutoff: CUTOFF, maxNeighbors: K, images: "adjacent" });
 });
 
 Deno.bench(`${be.name}: upload, kernel, read back, compact`, { group }, async () => {

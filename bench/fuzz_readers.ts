@@ -1,6 +1,6 @@
 /**
  * Long fuzzing run of every reader (issue #18, item 4): mutated real files and random input, many
- * more cases than the suite's `tests/fuzz_readers_test.ts`. Each input must end in a value or the
+ * more cases than the suite's `tests/crystal/readers_fuzz_test.ts`. Each input must end in a value or the
  * reader's typed error naming the file, within 2 s; resident memory must stay under 4 GiB.
  *
  * ```sh

@@ -3,7 +3,7 @@
  * safetensors, model config): seed files, structured mutations of them, random inputs, and the
  * rule each reader must keep — every input ends in a value or the reader's own typed error
  * naming the file, never another exception, and within {@linkcode fuzzTimeLimitMs}.
- * `tests/fuzz_readers_test.ts` runs a bounded number of cases; `bench/fuzz_readers.ts` runs many.
+ * `tests/crystal/readers_fuzz_test.ts` runs a bounded number of cases; `bench/fuzz_readers.ts` runs many.
  *
  * @module
  */

@@ -20,7 +20,7 @@ export interface NeighborArgs {
   cutoff: number;
   /** −1: no cap. */
   maxNeighbors: number;
-  cdvae: boolean;
+  adjacent: boolean;
   /** Cap on the edges of the whole batch. */
   maxEdges: number;
   vectors: boolean;
@@ -53,16 +53,16 @@ export function neighborArgs(opts: NeighborOptions): NeighborArgs {
     : checkCount("maxNeighbors", opts.maxNeighbors, 2 ** 31 - 1);
   const maxEdges = checkCount("maxEdges", opts.maxEdges ?? DEFAULT_MAX_EDGES, 2 ** 32 - 1);
   const images = opts.images ?? "all";
-  if (images !== "all" && images !== "cdvae") {
+  if (images !== "all" && images !== "adjacent") {
     throw new GeometryError(
       "bad-parameter",
-      `Cannot ${NL_ACTION} crystals: images must be "all" or "cdvae", got "${images}"`,
+      `Cannot ${NL_ACTION} crystals: images must be "all" or "adjacent", got "${images}"`,
     );
   }
   return {
     cutoff: opts.cutoff,
     maxNeighbors,
-    cdvae: images === "cdvae",
+    adjacent: images === "adjacent",
     maxEdges,
     vectors: opts.vectors ?? true,
   };
@@ -92,7 +92,7 @@ export function searchPacked(
       p.offsets,
       a.cutoff,
       a.maxNeighbors,
-      a.cdvae,
+      a.adjacent,
       maxEdges,
       a.vectors,
       status,

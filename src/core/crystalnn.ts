@@ -85,16 +85,11 @@ export interface CrystalNNOptions {
   neighbors?: "most-probable" | "all";
 }
 
-/** CDVAE's encoder graph: `CrystalNN(distance_cutoffs=None, x_diff_weight=-1, porous_adjustment=False)`. */
-export const ENCODER_OPTIONS: Readonly<CrystalNNOptions> = Object.freeze({
-  distanceCutoffs: null,
-  xDiffWeight: -1,
-  porousAdjustment: false,
-  searchCutoff: 7,
-});
-
-/** `CrystalNN()` with pymatgen's defaults, as the fingerprint uses it. */
-export const FINGERPRINT_OPTIONS: Readonly<CrystalNNOptions> = Object.freeze({
+/**
+ * `CrystalNN()` with pymatgen's defaults: the values of unset options, and what the fingerprint uses.
+ * (A model that wants other settings, such as CDVAE's encoder graph, passes them.)
+ */
+export const CRYSTALNN_DEFAULTS: Readonly<CrystalNNOptions> = Object.freeze({
   distanceCutoffs: [0.5, 1] as const,
   xDiffWeight: 3,
   porousAdjustment: true,
@@ -128,11 +123,11 @@ function packNumbers(crystals: readonly Crystal[], offsets: Uint32Array): Uint8A
 function resolve(opts: CrystalNNOptions): Required<CrystalNNOptions> {
   return {
     distanceCutoffs: opts.distanceCutoffs === undefined
-      ? ENCODER_OPTIONS.distanceCutoffs!
+      ? CRYSTALNN_DEFAULTS.distanceCutoffs!
       : opts.distanceCutoffs,
-    xDiffWeight: opts.xDiffWeight ?? ENCODER_OPTIONS.xDiffWeight!,
-    porousAdjustment: opts.porousAdjustment ?? ENCODER_OPTIONS.porousAdjustment!,
-    searchCutoff: opts.searchCutoff ?? ENCODER_OPTIONS.searchCutoff!,
+    xDiffWeight: opts.xDiffWeight ?? CRYSTALNN_DEFAULTS.xDiffWeight!,
+    porousAdjustment: opts.porousAdjustment ?? CRYSTALNN_DEFAULTS.porousAdjustment!,
+    searchCutoff: opts.searchCutoff ?? CRYSTALNN_DEFAULTS.searchCutoff!,
     neighbors: opts.neighbors ?? "most-probable",
   };
 }
@@ -140,11 +135,11 @@ function resolve(opts: CrystalNNOptions): Required<CrystalNNOptions> {
 const NN_ACTION = "find CrystalNN neighbours of";
 
 /**
- * CrystalNN neighbours of every site. The defaults are CDVAE's encoder settings
- * ({@linkcode ENCODER_OPTIONS}); pass {@linkcode FINGERPRINT_OPTIONS} for pymatgen's defaults.
+ * CrystalNN neighbours of every site, with pymatgen's `CrystalNN()` settings unless `opts` says
+ * otherwise ({@linkcode CRYSTALNN_DEFAULTS}).
  *
  * @param c The crystal
- * @param opts CrystalNN parameters; unset ones take {@linkcode ENCODER_OPTIONS}' values
+ * @param opts CrystalNN parameters; unset ones take {@linkcode CRYSTALNN_DEFAULTS}' values
  * @returns Neighbours (site, image, weight) per site and CN probabilities, CSR by site
  * @throws {GeometryError} Of kind `"no-convergence"` (a Voronoi cell unbounded at the largest
  *   cutoff), `"bad-parameter"` (atomic number outside 1–118, an element without radius when distance
@@ -173,7 +168,7 @@ export function crystalNNNeighbors(c: Crystal, opts: CrystalNNOptions = {}): Cry
  * @param opts CrystalNN parameters, shared by all crystals
  * @returns One neighbour list per crystal, in order
  * @throws {GeometryError} For the first crystal that fails; `index` is its index
- * @example Edges of CDVAE's encoder graph for two crystals
+ * @example Simple cubic Po and Al: six neighbours each without distance cutoffs
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
  * const cubic = (a: number, z: number) => ({
@@ -181,8 +176,10 @@ export function crystalNNNeighbors(c: Crystal, opts: CrystalNNOptions = {}): Cry
  *   frac: new Float64Array([0, 0, 0]),
  *   numbers: new Uint8Array([z]),
  * });
- * const [po, al] = crystalNNNeighborsMany([cubic(3.35, 84), cubic(3.52, 13)]);
+ * const [po, al] = crystalNNNeighborsMany([cubic(3.35, 84), cubic(3.52, 13)], { distanceCutoffs: null });
  * assertEquals([po.sites.length, al.sites.length], [6, 6]);
+ * // pymatgen's default distance cutoffs drop Al's neighbours, 3.52 Å apart.
+ * assertEquals(crystalNNNeighborsMany([cubic(3.52, 13)])[0].sites.length, 0);
  * ```
  */
 export function crystalNNNeighborsMany(

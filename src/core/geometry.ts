@@ -26,11 +26,12 @@ export { DEFAULT_MAX_EDGES } from "./_neighbors.ts";
  * - `"all"`: every image within the cutoff, on any cell (1-atom, skewed, needle-thin). A pair is
  *   kept when d² ≤ r² + 1e-8 Å², pymatgen's `numerical_tol`, so the (i, j, S) triples equal
  *   pymatgen's `Structure.get_neighbor_list(r)`.
- * - `"cdvae"`: the reference's `radius_graph_pbc`: only S ∈ {−1, 0, 1}³ around the coordinates as
- *   given, kept when 1e-4 Å² < d² ≤ r² (so coincident atoms are dropped too). Not the true
- *   neighbourhood of thin or skewed cells; the decoder uses it to match the reference.
+ * - `"adjacent"`: the cell and its 26 neighbours only, S ∈ {−1, 0, 1}³ around the coordinates as
+ *   given, kept when 1e-4 Å² < d² ≤ r² (so coincident atoms are dropped too), as CDVAE's
+ *   `radius_graph_pbc`. Not the true neighbourhood of thin or skewed cells; CDVAE's decoder graph
+ *   uses it to match the reference.
  */
-export type ImageSearch = "all" | "cdvae";
+export type ImageSearch = "all" | "adjacent";
 
 /** Options of {@linkcode neighborList} and {@linkcode neighborListMany}. */
 export interface NeighborOptions {
@@ -115,7 +116,7 @@ export function neighborList(c: Crystal, opts: NeighborOptions): NeighborList {
  * @param opts As {@linkcode neighborList}; `maxEdges` caps the whole batch
  * @returns The list and the atom offsets of each crystal
  * @throws {GeometryError} For the first crystal that fails; `index` says which
- * @example A 7 Å graph of two copies of a crystal, 20 nearest over CDVAE's 27 images
+ * @example A 7 Å graph of two copies of a crystal, 20 nearest over the 27 adjacent images
  * ```ts
  * import assert from "node:assert";
  * const c = {
@@ -123,7 +124,7 @@ export function neighborList(c: Crystal, opts: NeighborOptions): NeighborList {
  *   frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
  *   numbers: new Uint8Array([55, 17]),
  * };
- * const nl = neighborListMany([c, c], { cutoff: 7, maxNeighbors: 20, images: "cdvae" });
+ * const nl = neighborListMany([c, c], { cutoff: 7, maxNeighbors: 20, images: "adjacent" });
  * assert.deepStrictEqual([...nl.atomOffsets], [0, 2, 4]);
  * assert.strictEqual(nl.offsets[4], 4 * 20);
  * assert.ok(nl.senders.subarray(nl.offsets[2]).every((j) => j >= 2));
@@ -183,7 +184,7 @@ function concat(parts: NeighborListBatch[]): NeighborListBatch {
 
 /** Options of {@linkcode minImageDisplacement}. */
 export interface MinImageOptions {
-  /** `"cdvae"` (default): the reference's 27 images; `"all"`: the exact minimum image. */
+  /** `"adjacent"` (default): the 27 images S ∈ {−1, 0, 1}³, as CDVAE; `"all"`: the exact minimum image. */
   images?: ImageSearch;
 }
 
@@ -251,11 +252,11 @@ export function minImageDisplacementMany(
   const action = "compute the minimum-image displacement of";
   const out = new Float64Array(fracA.length);
   const status = new Int32Array(Math.max(atomOffsets.length - 1, 0));
-  const cdvae = (opts.images ?? "cdvae") === "cdvae";
+  const adjacent = (opts.images ?? "adjacent") === "adjacent";
   callBatch(
     action,
     status,
-    (core) => core.min_image_displacements(lattices, fracA, fracB, atomOffsets, cdvae, out, status),
+    (core) => core.min_image_displacements(lattices, fracA, fracB, atomOffsets, adjacent, out, status),
   );
   return out;
 }

@@ -368,7 +368,7 @@ export class NeighborListPool implements Disposable {
 
 /**
  * Per crystal, its estimated search work (per atom pair, {@linkcode PAIR_WORK} plus the images it
- * can hold: lattice points in the cutoff sphere, or CDVAE's 27; only used to balance parts), with
+ * can hold: lattice points in the cutoff sphere, or the 27 adjacent ones; only used to balance parts), with
  * the batch's atom offsets and total work.
  *
  * @throws {GeometryError} `"bad-shape"` for a crystal's arrays, as {@linkcode packCrystals}
@@ -384,7 +384,7 @@ function surveyBatch(
     const c = crystals[i];
     const n = crystalAtoms(c, i, NL_ACTION);
     atomOffsets[i + 1] = atomOffsets[i] + n;
-    const images = args.cdvae
+    const images = args.adjacent
       ? 27
       : Math.min(4 / 3 * Math.PI * args.cutoff ** 3 / Math.abs(latticeVolume(c.lattice)), 1e6);
     const w = n * n * (PAIR_WORK + (Number.isFinite(images) ? images : 0));
@@ -436,7 +436,7 @@ export function edgeCapacity(crystals: readonly Crystal[], args: NeighborArgs): 
   for (const c of crystals) {
     const n = c.numbers?.length ?? 0;
     let perAtom = n * sphere / Math.abs(latticeVolume(c.lattice ?? []));
-    if (args.cdvae) perAtom = Math.min(perAtom, 27 * n);
+    if (args.adjacent) perAtom = Math.min(perAtom, 27 * n);
     if (args.maxNeighbors >= 0) perAtom = Math.min(perAtom, args.maxNeighbors);
     if (n * perAtom <= args.maxEdges) total += n * perAtom;
   }

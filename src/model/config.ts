@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { CrystalNNOptions } from "../core/crystalnn.ts";
 import type { NeighborOptions } from "../core/geometry.ts";
 import type { DatasetName } from "../data/datasets.ts";
 import type { Scaler } from "../data/preprocess.ts";
@@ -228,19 +229,30 @@ export function decoderNetworkConfig(c: Readonly<CDVAEConfig>): GemNetTConfig {
  * ```ts
  * import { decoderGraphOptions, REFERENCE_DECODER } from "./config.ts";
  * import { assertEquals } from "../../tests/_assert.ts";
- * assertEquals(decoderGraphOptions(REFERENCE_DECODER), { cutoff: 7, maxNeighbors: 20, images: "cdvae" });
+ * assertEquals(decoderGraphOptions(REFERENCE_DECODER), { cutoff: 7, maxNeighbors: 20, images: "adjacent" });
  * ```
  */
 export function decoderGraphOptions(
   decoder: Readonly<Pick<DecoderConfig, "cutoff" | "maxNeighbors">>,
 ): NeighborOptions {
-  return { cutoff: decoder.cutoff, maxNeighbors: decoder.maxNeighbors, images: "cdvae" };
+  return { cutoff: decoder.cutoff, maxNeighbors: decoder.maxNeighbors, images: "adjacent" };
 }
 
 /** The reference decoder's graph: 7 Å, the 20 nearest, CDVAE's 27 images. */
 export const CDVAE_DECODER_GRAPH: Readonly<NeighborOptions> = Object.freeze(
   decoderGraphOptions(REFERENCE_DECODER),
 );
+
+/**
+ * The reference encoder's CrystalNN graph (`build_crystal_graph` in cdvae/common/data_utils.py):
+ * `CrystalNN(distance_cutoffs=None, x_diff_weight=-1, porous_adjustment=False)`, search radius 7 Å.
+ */
+export const CDVAE_ENCODER_CRYSTALNN: Readonly<CrystalNNOptions> = Object.freeze({
+  distanceCutoffs: null,
+  xDiffWeight: -1,
+  porousAdjustment: false,
+  searchCutoff: 7,
+});
 
 /** Per-dataset facts of the reference configs (max atoms, teacher forcing, property, scalers). */
 export const DATASET_DEFAULTS: Readonly<

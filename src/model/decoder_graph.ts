@@ -28,7 +28,7 @@ export interface DeviceGraphOptions {
 /**
  * The decoder graph of a batch (CDVAE's 27 images, the `maxNeighbors` nearest within the cutoff,
  * nearest first), computed in f32 on `be` and read back once. It equals
- * `buildGraph(h, { cutoff, maxNeighbors, images: "cdvae" })` up to f32 rounding: distances within
+ * `buildGraph(h, { cutoff, maxNeighbors, images: "adjacent" })` up to f32 rounding: distances within
  * about 1e-5 Å, and the same edges in the same order except where two candidates' distances are
  * within f32 rounding of each other or of the cutoff (exact ties in symmetric crystals included:
  * the wasm core treats distances within 1e-8 Å as tied, f32 only exactly equal ones).

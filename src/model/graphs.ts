@@ -8,7 +8,7 @@ import type { Crystal } from "../crystal/crystal.ts";
 import { neighborListMany, type NeighborOptions } from "../core/geometry.ts";
 import { crystalOfAtoms, type GraphBatch } from "../nn/graph.ts";
 import { buildDecoderGraph, type DecoderGraph, type DecoderGraphOptions } from "../nn/gemnet_graph.ts";
-import { CDVAE_DECODER_GRAPH } from "./config.ts";
+import { CDVAE_DECODER_GRAPH, CDVAE_ENCODER_CRYSTALNN } from "./config.ts";
 import { crystalNNNeighborsMany } from "../core/crystalnn.ts";
 
 /** A minimal crystal batch on the host: atoms numbered globally, crystal after crystal. */
@@ -86,7 +86,7 @@ export function buildGraph(h: HostCrystals, opts: NeighborOptions): GraphBatch {
  */
 export function crystalNNGraph(h: HostCrystals): GraphBatch {
   const crystals = unpackHost(h);
-  const lists = crystalNNNeighborsMany(crystals);
+  const lists = crystalNNNeighborsMany(crystals, CDVAE_ENCODER_CRYSTALNN);
   const recv: number[] = [], send: number[] = [], img: number[] = [];
   lists.forEach((nn, b) => {
     const base = h.atomOffsets[b];
@@ -171,7 +171,7 @@ export function encoderGraph(
  * import { assertEquals } from "../../tests/_assert.ts";
  * const c = { lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]), frac: new Float64Array(3),
  *   numbers: new Uint8Array([84]) };
- * const g = decoderGraphOf([c], { cutoff: 3.5, images: "cdvae" });
+ * const g = decoderGraphOf([c], { cutoff: 3.5, images: "adjacent" });
  * assertEquals(g.sources.length, 6);
  * assertEquals(g.kmax, 5);
  * ```

@@ -151,7 +151,7 @@ export interface GemNetOutput {
  * const net = new GemNetT(store, cfg);
  * const c = { lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]),
  *   numbers: new Uint8Array([3, 8]) };
- * const inp = net.prepare(decoderGraphOf([c], { cutoff: 4, maxNeighbors: 20, images: "cdvae" }));
+ * const inp = net.prepare(decoderGraphOf([c], { cutoff: 4, maxNeighbors: 20, images: "adjacent" }));
  * const out = net.forward(Tensor.from(be, new Float32Array(4), [1, 4]), inp, indexTensor(be, [2, 7]));
  * assertEquals(out.scores.shape, [2, 3]);
  * assertEquals(out.typeLogits.shape, [2, 100]);

@@ -74,7 +74,7 @@ Deno.test("NeighborListPool equals neighborListMany on random batches split acro
   const opts = fc.record({
     cutoff: fc.double({ min: 1, max: 6, noNaN: true }),
     vectors: fc.boolean(),
-    images: fc.constantFrom("all" as const, "cdvae" as const),
+    images: fc.constantFrom("all" as const, "adjacent" as const),
     maxNeighbors: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
   });
   await fc.assert(

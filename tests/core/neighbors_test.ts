@@ -195,7 +195,7 @@ Deno.test("neighborList() with CDVAE's 27 images misses far images of thin cells
     numbers: new Uint8Array([6, 6]),
   };
   const all = neighborList(thin, { cutoff: 4 });
-  const ref = neighborList(thin, { cutoff: 4, images: "cdvae" });
+  const ref = neighborList(thin, { cutoff: 4, images: "adjacent" });
   // All images: per atom 2 × (±1, ±2) along a for both atoms, plus the coincident partner.
   assertEquals([...all.offsets], [0, 9, 18]);
   // 27 images: only ±1 along a, coincident partner (d = 0) dropped.
@@ -414,7 +414,7 @@ Deno.test("neighborList() refuses a needle-thin cell quickly instead of hanging"
   assert(performance.now() - t0 < 2000, "refusal took too long");
   // The 27-image search is bounded by construction; its 26 images here lie within 0.01 Å and
   // count as coincident (d² ≤ 1e-4 Å²), so it returns nothing.
-  assertEquals(neighborList(needle, { cutoff: 7, images: "cdvae" }).senders.length, 0);
+  assertEquals(neighborList(needle, { cutoff: 7, images: "adjacent" }).senders.length, 0);
 });
 
 Deno.test("neighborList() refuses more edges than maxEdges", () => {

@@ -18,8 +18,6 @@ import {
   matmul3,
 } from "../../src/crystal/lattice.ts";
 import {
-  cdvaeLatticeTarget,
-  cdvaeLatticeTargetMany,
   GeometryError,
   isNiggliReduced,
   latticeParametersMany,
@@ -317,26 +315,6 @@ Deno.test("niggliReduceMany() splits nothing wrongly: batch equals one-by-one", 
   );
 });
 
-Deno.test("cdvaeLatticeTarget() divides lengths by N^(1/3) and keeps angles in degrees", () => {
-  fc.assert(
-    fc.property(arbitraryCrystal(), (c) => {
-      const target = cdvaeLatticeTarget(c);
-      const p = paramsArray(latticeParameters(c.lattice));
-      const s = Math.cbrt(c.numbers.length);
-      [p[0] / s, p[1] / s, p[2] / s, p[3], p[4], p[5]].forEach((want, k) =>
-        assertAlmostEquals(target[k], want, 1e-9)
-      );
-    }),
-    { seed: PROPERTY_SEED, numRuns: PROPERTY_RUNS },
-  );
-  const c = (n: number): Crystal => ({
-    lattice: new Float64Array([3, 0, 0, 0, 3, 0, 0, 0, 3]),
-    frac: new Float64Array(3 * n),
-    numbers: new Uint8Array(n).fill(6),
-  });
-  assertEquals([...cdvaeLatticeTargetMany([c(1), c(27)])], [3, 3, 3, 90, 90, 90, 1, 1, 1, 90, 90, 90]);
-});
-
 // ---- bad input: one test per validation branch ----
 
 const cube = (): Crystal => ({
@@ -434,9 +412,7 @@ Deno.test("niggliReduceMany() reports the first failing crystal of a batch", () 
   );
 });
 
-Deno.test("latticeParametersMany() and cdvaeLatticeTarget() reject invalid input", () => {
+Deno.test("latticeParametersMany() rejects invalid input", () => {
   assertGeometryError(() => latticeParametersMany(new Float64Array(9)), "degenerate-lattice", /crystal 0/, 0);
-  const empty = { ...cube(), frac: new Float64Array(0), numbers: new Uint8Array(0) };
-  assertGeometryError(() => cdvaeLatticeTarget(empty), "no-atoms", /no atoms/, 0);
   assert(!isNiggliReduced(new Float64Array([NaN, 0, 0, 0, 1, 0, 0, 0, 1])));
 });

@@ -1,7 +1,7 @@
 /**
  * The decoder graph built by the `decoder_graph` kernel (WebGPU when an adapter exists, the
  * reference backend, and the wasm backend, which runs the reference on its memory) against the
- * wasm geometry core's `buildGraph(…, { images: "cdvae" })`: same senders and images per receiver
+ * wasm geometry core's `buildGraph(…, { images: "adjacent" })`: same senders and images per receiver
  * in the same order, distances and vectors within 1e-4 Å.
  *
  * The kernel computes in f32, the core in f64. Both get the same (f32-rounded) inputs, and random
@@ -41,7 +41,7 @@ function asF32(h: HostCrystals): HostCrystals {
 
 /** The wasm core's decoder graph. */
 const wasmGraph = (h: HostCrystals, k: number, cutoff = CUTOFF) =>
-  buildGraph(h, { cutoff, maxNeighbors: k, images: "cdvae" });
+  buildGraph(h, { cutoff, maxNeighbors: k, images: "adjacent" });
 
 /**
  * Whether any receiver's k + 1 nearest candidates (those that decide its list) include two
@@ -49,7 +49,7 @@ const wasmGraph = (h: HostCrystals, k: number, cutoff = CUTOFF) =>
  * within 0.02 Å (near the 1e-4 Å² coincidence rule).
  */
 function nearTie(h: HostCrystals, k: number): boolean {
-  const all = buildGraph(h, { cutoff: CUTOFF + 1e-3, images: "cdvae", vectors: false });
+  const all = buildGraph(h, { cutoff: CUTOFF + 1e-3, images: "adjacent", vectors: false });
   for (let i = 0; i + 1 < all.edgeOffsets.length; i++) {
     const ds = [...all.distances.subarray(all.edgeOffsets[i], all.edgeOffsets[i + 1])].sort((a, b) => a - b);
     for (let t = 0; t < Math.min(ds.length, k + 1); t++) {

@@ -28,7 +28,7 @@ for (const preset of ["small", "reference"] as const) {
         numbers: r.numbers,
       })));
       const d = model.config.decoder;
-      const g = buildGraph(host, { cutoff: d.cutoff, maxNeighbors: d.maxNeighbors, images: "cdvae" });
+      const g = buildGraph(host, { cutoff: d.cutoff, maxNeighbors: d.maxNeighbors, images: "adjacent" });
       const z = Tensor.from(be, priorLatents(records.length, model.config.latentDim, 3), [
         records.length,
         model.config.latentDim,

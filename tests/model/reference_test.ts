@@ -13,7 +13,7 @@ import { HostRng } from "../../src/compute/host_rng.ts";
 import { Tape } from "../../src/compute/tape.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
-import { defaultConfig } from "../../src/model/config.ts";
+import { decoderGraphOptions, defaultConfig } from "../../src/model/config.ts";
 import { minImageDisplacementMany } from "../../src/core/geometry.ts";
 import { cdvaeObjective, type LossTerm, scaledTargets, type TrainBatch } from "../../src/model/losses.ts";
 import { buildGraph, packHost } from "../../src/model/graphs.ts";
@@ -399,7 +399,7 @@ for (const ds of DATASETS) {
             const own = buildDecoderGraph(
               buildGraph(
                 { ...batch.host, numbers: res.noise.noisyTypes, frac: res.noisyFrac },
-                { cutoff: config.decoder.cutoff, maxNeighbors: config.decoder.maxNeighbors, images: "cdvae" },
+                decoderGraphOptions(config.decoder),
               ),
             );
             const refGraph = tf.decoder_graph;

@@ -89,11 +89,6 @@ export class NeighborListResult {
 export function atomic_masses(): Float64Array;
 
 /**
- * The CDVAE lattice target `[a/N^⅓, b/N^⅓, c/N^⅓, α, β, γ]` of each lattice, into `out` (`[6·M]`).
- */
-export function cdvae_lattice_targets(lattices: Float64Array, atom_counts: Uint32Array, out: Float64Array, status: Int32Array): number;
-
-/**
  * Cell volume |det L| (Å³) of each lattice into `out` (`[M]`).
  */
 export function cell_volumes(lattices: Float64Array, out: Float64Array, status: Int32Array): number;
@@ -168,18 +163,18 @@ export function min_distances(lattices: Float64Array, frac: Float64Array, atom_o
 
 /**
  * Per atom, the shortest (x_b + S·L) − x_a between `frac_a` and `frac_b` (same layout) into
- * `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `cdvae_images`:
+ * `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `adjacent_images`:
  * only S ∈ {−1, 0, 1}³ as the reference; otherwise the exact minimum over every image.
  */
-export function min_image_displacements(lattices: Float64Array, frac_a: Float64Array, frac_b: Float64Array, atom_offsets: Uint32Array, cdvae_images: boolean, out: Float64Array, status: Int32Array): number;
+export function min_image_displacements(lattices: Float64Array, frac_a: Float64Array, frac_b: Float64Array, atom_offsets: Uint32Array, adjacent_images: boolean, out: Float64Array, status: Int32Array): number;
 
 /**
  * Neighbour lists of `M = status.len()` crystals within `cutoff` Å. `max_neighbors < 0` keeps
  * every neighbour; otherwise the nearest `max_neighbors` per receiver (nearest first, ties by
- * sender then image). `cdvae_images` restricts the search to CDVAE's 27 images (see
+ * sender then image). `adjacent_images` restricts the search to the 27 images S ∈ {−1, 0, 1}³ as CDVAE (see
  * `neighbors`). More than `max_edges` edges in total fails the crystal that crosses the limit.
  */
-export function neighbor_lists(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, cutoff: number, max_neighbors: number, cdvae_images: boolean, max_edges: number, vectors: boolean, status: Int32Array): NeighborListResult;
+export function neighbor_lists(lattices: Float64Array, frac: Float64Array, atom_offsets: Uint32Array, cutoff: number, max_neighbors: number, adjacent_images: boolean, max_edges: number, vectors: boolean, status: Int32Array): NeighborListResult;
 
 /**
  * Niggli-reduces `M = lattices.len() / 9` lattices with relative tolerance `eps`. Writes the reduced

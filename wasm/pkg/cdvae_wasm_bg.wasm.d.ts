@@ -4,7 +4,6 @@ export const memory: WebAssembly.Memory;
 export const __wbg_crystalnnresult_free: (a: number, b: number) => void;
 export const __wbg_neighborlistresult_free: (a: number, b: number) => void;
 export const atomic_masses: () => [number, number];
-export const cdvae_lattice_targets: (a: number, b: number, c: number, d: number, e: number, f: number, g: any, h: number, i: number, j: any) => number;
 export const cell_volumes: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any) => number;
 export const crystalnn_fingerprints: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: any) => number;
 export const crystalnn_neighbors: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: any) => number;

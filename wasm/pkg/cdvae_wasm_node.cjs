@@ -219,28 +219,6 @@ function atomic_masses() {
 exports.atomic_masses = atomic_masses;
 
 /**
- * The CDVAE lattice target `[a/N^⅓, b/N^⅓, c/N^⅓, α, β, γ]` of each lattice, into `out` (`[6·M]`).
- * @param {Float64Array} lattices
- * @param {Uint32Array} atom_counts
- * @param {Float64Array} out
- * @param {Int32Array} status
- * @returns {number}
- */
-function cdvae_lattice_targets(lattices, atom_counts, out, status) {
-    const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ptr1 = passArray32ToWasm0(atom_counts, wasm.__wbindgen_malloc);
-    const len1 = WASM_VECTOR_LEN;
-    var ptr2 = passArrayF64ToWasm0(out, wasm.__wbindgen_malloc);
-    var len2 = WASM_VECTOR_LEN;
-    var ptr3 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
-    var len3 = WASM_VECTOR_LEN;
-    const ret = wasm.cdvae_lattice_targets(ptr0, len0, ptr1, len1, ptr2, len2, out, ptr3, len3, status);
-    return ret;
-}
-exports.cdvae_lattice_targets = cdvae_lattice_targets;
-
-/**
  * Cell volume |det L| (Å³) of each lattice into `out` (`[M]`).
  * @param {Float64Array} lattices
  * @param {Float64Array} out
@@ -513,18 +491,18 @@ exports.min_distances = min_distances;
 
 /**
  * Per atom, the shortest (x_b + S·L) − x_a between `frac_a` and `frac_b` (same layout) into
- * `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `cdvae_images`:
+ * `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `adjacent_images`:
  * only S ∈ {−1, 0, 1}³ as the reference; otherwise the exact minimum over every image.
  * @param {Float64Array} lattices
  * @param {Float64Array} frac_a
  * @param {Float64Array} frac_b
  * @param {Uint32Array} atom_offsets
- * @param {boolean} cdvae_images
+ * @param {boolean} adjacent_images
  * @param {Float64Array} out
  * @param {Int32Array} status
  * @returns {number}
  */
-function min_image_displacements(lattices, frac_a, frac_b, atom_offsets, cdvae_images, out, status) {
+function min_image_displacements(lattices, frac_a, frac_b, atom_offsets, adjacent_images, out, status) {
     const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
     const len0 = WASM_VECTOR_LEN;
     const ptr1 = passArrayF64ToWasm0(frac_a, wasm.__wbindgen_malloc);
@@ -537,7 +515,7 @@ function min_image_displacements(lattices, frac_a, frac_b, atom_offsets, cdvae_i
     var len4 = WASM_VECTOR_LEN;
     var ptr5 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
     var len5 = WASM_VECTOR_LEN;
-    const ret = wasm.min_image_displacements(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, cdvae_images, ptr4, len4, out, ptr5, len5, status);
+    const ret = wasm.min_image_displacements(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, adjacent_images, ptr4, len4, out, ptr5, len5, status);
     return ret;
 }
 exports.min_image_displacements = min_image_displacements;
@@ -545,20 +523,20 @@ exports.min_image_displacements = min_image_displacements;
 /**
  * Neighbour lists of `M = status.len()` crystals within `cutoff` Å. `max_neighbors < 0` keeps
  * every neighbour; otherwise the nearest `max_neighbors` per receiver (nearest first, ties by
- * sender then image). `cdvae_images` restricts the search to CDVAE's 27 images (see
+ * sender then image). `adjacent_images` restricts the search to the 27 images S ∈ {−1, 0, 1}³ as CDVAE (see
  * `neighbors`). More than `max_edges` edges in total fails the crystal that crosses the limit.
  * @param {Float64Array} lattices
  * @param {Float64Array} frac
  * @param {Uint32Array} atom_offsets
  * @param {number} cutoff
  * @param {number} max_neighbors
- * @param {boolean} cdvae_images
+ * @param {boolean} adjacent_images
  * @param {number} max_edges
  * @param {boolean} vectors
  * @param {Int32Array} status
  * @returns {NeighborListResult}
  */
-function neighbor_lists(lattices, frac, atom_offsets, cutoff, max_neighbors, cdvae_images, max_edges, vectors, status) {
+function neighbor_lists(lattices, frac, atom_offsets, cutoff, max_neighbors, adjacent_images, max_edges, vectors, status) {
     const ptr0 = passArrayF64ToWasm0(lattices, wasm.__wbindgen_malloc);
     const len0 = WASM_VECTOR_LEN;
     const ptr1 = passArrayF64ToWasm0(frac, wasm.__wbindgen_malloc);
@@ -567,7 +545,7 @@ function neighbor_lists(lattices, frac, atom_offsets, cutoff, max_neighbors, cdv
     const len2 = WASM_VECTOR_LEN;
     var ptr3 = passArray32ToWasm0(status, wasm.__wbindgen_malloc);
     var len3 = WASM_VECTOR_LEN;
-    const ret = wasm.neighbor_lists(ptr0, len0, ptr1, len1, ptr2, len2, cutoff, max_neighbors, cdvae_images, max_edges, vectors, ptr3, len3, status);
+    const ret = wasm.neighbor_lists(ptr0, len0, ptr1, len1, ptr2, len2, cutoff, max_neighbors, adjacent_images, max_edges, vectors, ptr3, len3, status);
     return NeighborListResult.__wrap(ret);
 }
 exports.neighbor_lists = neighbor_lists;

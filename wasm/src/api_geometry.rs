@@ -94,7 +94,7 @@ pub fn wasm_memory() -> JsValue {
 
 /// Neighbour lists of `M = status.len()` crystals within `cutoff` Å. `max_neighbors < 0` keeps
 /// every neighbour; otherwise the nearest `max_neighbors` per receiver (nearest first, ties by
-/// sender then image). `cdvae_images` restricts the search to CDVAE's 27 images (see
+/// sender then image). `adjacent_images` restricts the search to the 27 images S ∈ {−1, 0, 1}³ as CDVAE (see
 /// `neighbors`). More than `max_edges` edges in total fails the crystal that crosses the limit.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
@@ -104,7 +104,7 @@ pub fn neighbor_lists(
     atom_offsets: &[u32],
     cutoff: f64,
     max_neighbors: i32,
-    cdvae_images: bool,
+    adjacent_images: bool,
     max_edges: u32,
     vectors: bool,
     status: &mut [i32],
@@ -112,8 +112,8 @@ pub fn neighbor_lists(
     let opts = NeighborOptions {
         cutoff,
         max_neighbors: usize::try_from(max_neighbors).ok(),
-        images: if cdvae_images {
-            ImageSearch::Cdvae27
+        images: if adjacent_images {
+            ImageSearch::Adjacent27
         } else {
             ImageSearch::All
         },
@@ -149,7 +149,7 @@ pub fn neighbor_lists(
 }
 
 /// Per atom, the shortest (x_b + S·L) − x_a between `frac_a` and `frac_b` (same layout) into
-/// `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `cdvae_images`:
+/// `out` (`[3·N_total]`, Å). CDVAE's coordinate target is `(noisy, true)`. `adjacent_images`:
 /// only S ∈ {−1, 0, 1}³ as the reference; otherwise the exact minimum over every image.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
@@ -158,7 +158,7 @@ pub fn min_image_displacements(
     frac_a: &[f64],
     frac_b: &[f64],
     atom_offsets: &[u32],
-    cdvae_images: bool,
+    adjacent_images: bool,
     out: &mut [f64],
     status: &mut [i32],
 ) -> i32 {
@@ -170,8 +170,8 @@ pub fn min_image_displacements(
         Ok(b) => b,
         Err(e) => return call_failed(e),
     };
-    let images = if cdvae_images {
-        ImageSearch::Cdvae27
+    let images = if adjacent_images {
+        ImageSearch::Adjacent27
     } else {
         ImageSearch::All
     };

@@ -147,20 +147,3 @@ pub fn lattice_params_many(lattices: &[f64], out: &mut [f64], status: &mut [i32]
         Ok(())
     })
 }
-
-/// The CDVAE lattice target `[a/N^⅓, b/N^⅓, c/N^⅓, α, β, γ]` of each lattice, into `out` (`[6·M]`).
-#[wasm_bindgen]
-pub fn cdvae_lattice_targets(lattices: &[f64], atom_counts: &[u32], out: &mut [f64], status: &mut [i32]) -> i32 {
-    let m = status.len();
-    let shapes = expect_len("lattices", lattices.len(), 9 * m)
-        .and(expect_len("atom_counts", atom_counts.len(), m))
-        .and(expect_len("out", out.len(), 6 * m));
-    if let Err(e) = shapes {
-        return call_failed(e);
-    }
-    run_batch(status, |i| {
-        let p = lattice::cdvae_lattice_target(&lattice_at(lattices, i), atom_counts[i] as usize)?;
-        out[6 * i..6 * i + 6].copy_from_slice(&p);
-        Ok(())
-    })
-}

@@ -201,7 +201,7 @@ pub enum ImageSearch {
     All,
     /// Only S ∈ {−1, 0, 1}³ around the coordinates as given, as CDVAE's `radius_graph_pbc` and
     /// `min_distance_sqr_pbc` do (not the true minimum for thin or skewed cells).
-    Cdvae27,
+    Adjacent27,
 }
 
 /// Per atom, the shortest vector (x_b + S·L) − x_a from atom a of `c` to an image of the
@@ -220,7 +220,7 @@ pub fn min_image_displacement(
     for (a, (fa, fb)) in c.frac.chunks_exact(3).zip(frac_b.chunks_exact(3)).enumerate() {
         let d = sub(&frac_to_cart(fb, l), &frac_to_cart(fa, l));
         let best = match images {
-            ImageSearch::Cdvae27 => nearest_of_27(&d, l),
+            ImageSearch::Adjacent27 => nearest_of_27(&d, l),
             ImageSearch::All => {
                 let df = [fb[0] - fa[0], fb[1] - fa[1], fb[2] - fa[2]];
                 nearest_image(&d, &df, l, &frame, f64::INFINITY, false).map_or(d, |x| x.1)
@@ -409,7 +409,7 @@ mod tests {
         let c = view(&l, &fa);
         let (mut all, mut n27) = ([0.0; 3], [0.0; 3]);
         min_image_displacement(&c, &fb, ImageSearch::All, &mut all).unwrap();
-        min_image_displacement(&c, &fb, ImageSearch::Cdvae27, &mut n27).unwrap();
+        min_image_displacement(&c, &fb, ImageSearch::Adjacent27, &mut n27).unwrap();
         let mut brute = f64::INFINITY;
         for s0 in -30..=30 {
             for s1 in -3..=3 {

@@ -62,28 +62,6 @@ pub fn lattice_params(l: &[f64; 9]) -> [f64; 6] {
     [a, b, c, angle(1, 2, b, c), angle(0, 2, a, c), angle(0, 1, a, b)]
 }
 
-/// The CDVAE lattice target (`lattice_scale_method: scale_length`): `[a, b, c] / N^(1/3)` followed by
-/// `[α, β, γ]` in degrees, for a crystal of `n_atoms` atoms.
-pub fn cdvae_lattice_target(l: &[f64; 9], n_atoms: usize) -> Result<[f64; 6], GeomError> {
-    check_lattice(l)?;
-    if n_atoms == 0 {
-        return Err(GeomError::NoAtoms);
-    }
-    if n_atoms > MAX_ATOMS_PER_CRYSTAL {
-        return Err(GeomError::TooLarge {
-            what: "atom count",
-            value: n_atoms as f64,
-            max: MAX_ATOMS_PER_CRYSTAL as f64,
-        });
-    }
-    let mut p = lattice_params(l);
-    let scale = (n_atoms as f64).cbrt();
-    for x in &mut p[..3] {
-        *x /= scale;
-    }
-    Ok(p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,15 +76,6 @@ mod tests {
         for k in 0..6 {
             assert!((p[k] - want[k]).abs() < 1e-12, "{p:?}");
         }
-    }
-
-    #[test]
-    fn cdvae_target_divides_lengths_by_cube_root_of_n() {
-        let l = [2.0, 0.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 6.0];
-        let p = cdvae_lattice_target(&l, 8).unwrap();
-        assert_eq!(&p[..3], &[1.0, 2.0, 3.0]);
-        assert_eq!(&p[3..], &[90.0, 90.0, 90.0]);
-        assert_eq!(cdvae_lattice_target(&l, 0), Err(GeomError::NoAtoms));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   pymatgen's `find_points_in_spheres` does), so the triples equal pymatgen's
 //!   `Structure.get_neighbor_list(r)`. Images come from the lattice-point enumeration in
 //!   [`sphere`], whose cost is bounded by the cell's perpendicular heights.
-//! - [`ImageSearch::Cdvae27`]: CDVAE's `radius_graph_pbc`: only S ∈ {−1, 0, 1}³ around the
+//! - [`ImageSearch::Adjacent27`]: CDVAE's `radius_graph_pbc`: only S ∈ {−1, 0, 1}³ around the
 //!   coordinates as given, kept when 1e-4 Å² < d² ≤ r² (which also drops coincident atoms).
 //!
 //! Order within a receiver: without a cap, by sender; a sender's images in a fixed order that
@@ -380,7 +380,7 @@ fn estimate_edges(batch: &Batch, opts: &NeighborOptions) -> f64 {
         let mut l = [0.0; 9];
         l.copy_from_slice(&batch.lattices[9 * b..9 * b + 9]);
         let mut per_atom = n * sphere / crate::geometry::volume(&l);
-        if opts.images == ImageSearch::Cdvae27 {
+        if opts.images == ImageSearch::Adjacent27 {
             per_atom = per_atom.min(27.0 * n);
         }
         if let Some(k) = opts.max_neighbors {

@@ -41,7 +41,7 @@ pub(super) struct CrystalSearch {
     /// Upper bound on the images one pair visits ([`SphereFrame::point_bound`], plus slack),
     /// when small enough to reserve for every pair.
     pair_room: Option<usize>,
-    /// The 27 shifts S·L for [`ImageSearch::Cdvae27`] by component (x, y, z), S lexicographic
+    /// The 27 shifts S·L for [`ImageSearch::Adjacent27`] by component (x, y, z), S lexicographic
     /// as in [`SHIFTS27`].
     t27: [[f64; 27]; 3],
 }
@@ -91,7 +91,7 @@ impl CrystalSearch {
                     }
                 }
             }
-            ImageSearch::Cdvae27 => {
+            ImageSearch::Adjacent27 => {
                 for (k, s) in SHIFTS27.iter().enumerate() {
                     let t = image_shift(*s, l);
                     (0..3).for_each(|x| search.t27[x][k] = t[x]);
@@ -129,7 +129,7 @@ impl CrystalSearch {
                     self.pair(i, j, |s, _, d2| cands.push(Edge { d2, j: j as u32, s }));
                 }
             }
-            ImageSearch::Cdvae27 => self.receiver_27(i, cands),
+            ImageSearch::Adjacent27 => self.receiver_27(i, cands),
         }
     }
 

@@ -162,10 +162,10 @@ fn cap_keeps_the_nearest_with_index_tie_break() {
 }
 
 #[test]
-fn cdvae27_drops_far_images_and_coincident_atoms() {
+fn adjacent27_drops_far_images_and_coincident_atoms() {
     let l = [3.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 3.0];
     let mut o = opts(7.0);
-    o.images = ImageSearch::Cdvae27;
+    o.images = ImageSearch::Adjacent27;
     let nl = run(&l, &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0], &o).unwrap();
     // 26 images of each atom per receiver, coincident partner at S = 0 dropped.
     assert_eq!(nl.offsets, vec![0, 52, 104]);

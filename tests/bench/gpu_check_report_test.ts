@@ -3,14 +3,14 @@
  * summary, and the JSON file. No GPU needed — the measuring side runs in bench/gpu_check.sh.
  */
 
-import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import {
   GPU_CHECK_SCHEMA,
   type GpuCheckReport,
   speedup,
   summariseGpuCheck,
   writeGpuCheck,
-} from "../bench/_gpu_check_report.ts";
+} from "../../bench/_gpu_check_report.ts";
 
 function fakeReport(): GpuCheckReport {
   return {

@@ -1,10 +1,10 @@
 // Every reader under fast-check fuzzing (issue #18, item 4): mutated real files and random input
 // end in a value or the reader's typed error naming the file, fast. A bounded number of cases
 // keeps the suite quick; `deno run -A bench/fuzz_readers.ts` runs many more.
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 import fc from "fast-check";
-import { absurdInputs, fuzzInput, fuzzProblem, fuzzTargets, fuzzTimeLimitMs } from "./_fuzz.ts";
-import { PROPERTY_SEED } from "./_arbitrary.ts";
+import { absurdInputs, fuzzInput, fuzzProblem, fuzzTargets, fuzzTimeLimitMs } from "../_fuzz.ts";
+import { PROPERTY_SEED } from "../_arbitrary.ts";
 
 /** Cases per reader in the suite (the whole file stays within a few seconds). */
 const CASES = 150;

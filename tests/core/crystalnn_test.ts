@@ -21,15 +21,16 @@ import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { arbitraryCrystal, arbitraryRotation, PROPERTY_SEED } from "../_arbitrary.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import {
+  CRYSTALNN_DEFAULTS,
   crystalNNFingerprint,
   crystalNNFingerprintMany,
   crystalNNNeighbors,
   crystalNNNeighborsMany,
   FINGERPRINT_LABELS,
   FINGERPRINT_LENGTH,
-  FINGERPRINT_OPTIONS,
 } from "../../src/core/crystalnn.ts";
 import { GeometryError } from "../../src/core/wasm.ts";
+import { CDVAE_ENCODER_CRYSTALNN } from "../../src/model/config.ts";
 import { matmul3 } from "../../src/crystal/lattice.ts";
 
 type Row = [number, number, number, number, number];
@@ -93,7 +94,7 @@ const fixtureRows = (rows: Row[]): string[] =>
 
 Deno.test("crystalNNNeighbors() with CDVAE's encoder settings equals pymatgen's get_nn_info", () => {
   const cases = FIXTURE.crystals.filter((c) => c.encoder !== null);
-  const got = crystalNNNeighborsMany(cases.map(crystal));
+  const got = crystalNNNeighborsMany(cases.map(crystal), CDVAE_ENCODER_CRYSTALNN);
   const diffs: string[] = [];
   let sites = 0, edges = 0;
   cases.forEach((c, i) => {
@@ -110,7 +111,7 @@ Deno.test("crystalNNNeighbors() with CDVAE's encoder settings equals pymatgen's 
 
 Deno.test("crystalNNNeighbors() with pymatgen's defaults equals get_nn_data (neighbours and CN probabilities)", () => {
   const cases = FIXTURE.crystals.filter((c) => c.fp_nn !== null);
-  const got = crystalNNNeighborsMany(cases.map(crystal), { ...FINGERPRINT_OPTIONS, neighbors: "all" });
+  const got = crystalNNNeighborsMany(cases.map(crystal), { ...CRYSTALNN_DEFAULTS, neighbors: "all" });
   const diffs: string[] = [];
   cases.forEach((c, i) => {
     const nn = got[i];
@@ -165,7 +166,7 @@ Deno.test("fingerprint failures are typed and match the reference's", async (t) 
     const e = assertThrows(() => crystalNNFingerprint(crystal(bk)), GeometryError);
     assertEquals(e.kind, "bad-parameter", e.message);
     // The encoder settings need no radius.
-    assertEquals(crystalNNNeighbors(crystal(bk)).offsets.length, 3);
+    assertEquals(crystalNNNeighbors(crystal(bk), CDVAE_ENCODER_CRYSTALNN).offsets.length, 3);
   });
   const ok = crystal(FIXTURE.crystals[0]);
   const cases: [string, Crystal, string][] = [
