@@ -68,6 +68,13 @@ export const train: Command = {
       default: "100",
       description: "Epochs to reach (a resumed run continues up to N)",
     },
+    "encoder-graph": {
+      type: "string",
+      value: "KIND",
+      description:
+        "The encoder's graph: crystalnn (the reference's, default) or radius (the 20 nearest within 7 Å); " +
+        "a new run's choice, kept in its config.json",
+    },
     "batch-size": { type: "string", value: "N", default: "64", description: "Crystals per step" },
     out: { type: "string", value: "DIR", default: "runs/train", description: "Run folder" },
     resume: { type: "boolean", description: "Continue the run in --out from its last checkpoint" },
@@ -150,6 +157,13 @@ export const train: Command = {
     if (ema !== undefined && !(ema >= 0 && ema < 1)) {
       throw new UsageError(`--ema must be a decay in [0, 1), got "${args.values.ema}"`);
     }
+    const encoderGraph = args.values["encoder-graph"] as string | undefined;
+    if (encoderGraph !== undefined && encoderGraph !== "crystalnn" && encoderGraph !== "radius") {
+      throw new UsageError(`Unknown --encoder-graph "${encoderGraph}": expected crystalnn or radius`);
+    }
+    if (encoderGraph !== undefined && args.values.resume === true) {
+      throw new UsageError("--encoder-graph chooses a new run's graph; a resumed run keeps its own");
+    }
     const warmup = intFlag(args, "warmup", { min: 0 });
     const epochs = intFlag(args, "epochs", { min: 1 })!;
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
@@ -159,6 +173,7 @@ export const train: Command = {
     const outDir = String(args.values.out);
     const custom = args.values.data as string | undefined;
     const config = PRESETS[presetName](custom ? "mp_20" : dataset);
+    if (encoderGraph) config.encoder = { ...config.encoder, graph: encoderGraph };
     await checkRunDir(outDir, args.values.resume === true);
 
     const backend = await backendFromFlag(args.values.backend);

@@ -134,6 +134,8 @@ Deno.test("model commands explain bad input", async () => {
       [["--ema", "1"], "--ema"],
       [["--min-lr", "-1"], "--min-lr"],
       [["--warmup", "1.5"], "--warmup"],
+      [["--encoder-graph", "knn"], "--encoder-graph"],
+      [["--encoder-graph", "radius", "--resume"], "--encoder-graph"],
     ]
   ) {
     const bad = await quiet(() => main(["train", ...flags as string[]]));
