@@ -15,7 +15,7 @@ Per shipped model (data/models/perov_5, data/models/mp_20):
    decoder/gemnet.yaml's. The reference's `GemNetTDecoder` passes only `hidden_dim` (atom and edge
    width), cutoff and neighbours to `GemNetT` and leaves blocks, radial basis size and triplet widths
    at GemNetT's defaults (3 blocks, 128 radial, 64-wide triplets); our `small` preset has fewer and
-   narrower ones, so when they differ the decoder's `_target_` is `SizedGemNetTDecoder` below: the
+   narrower ones, so when they differ the decoder's `_target_` is `SizedGemNetTDecoder` (tools/_reference_model.py): the
    reference's GemNetTDecoder (same forward) whose `gemnet` is a reference `GemNetT` built with our
    sizes. A reference-size model of ours uses the stock GemNetTDecoder.
 3. `torch.load(OUT.pt, weights_only=True)` and `model.load_state_dict(sd, strict=True)`.
@@ -58,13 +58,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Our dataset name and the reference's conf/data file of that dataset.
 DATASETS = [("perov_5", "perov"), ("mp_20", "mp_20")]
-# GemNetT's constructor defaults in the reference (cdvae/pl_modules/gemnet/gemnet.py), which its
-# GemNetTDecoder leaves in place.
-GEMNET_DEFAULTS = {
-    "num_spherical": 7, "num_radial": 128, "num_blocks": 3, "emb_size_trip": 64, "emb_size_rbf": 16,
-    "emb_size_cbf": 16, "emb_size_bil_trip": 64, "num_before_skip": 1, "num_after_skip": 2,
-    "num_concat": 1, "num_atom": 3,
-}
 # Fixed noise levels of the decoder input, per crystal (cycled): a large, a middle and a small sigma.
 NOISE_LEVELS = [10, 30, 45]
 
@@ -90,101 +83,9 @@ from torch_geometric.data import Batch  # noqa: E402
 import hydra.utils  # noqa: E402  (stand-in)
 import cdvae.pl_modules.gemnet.gemnet as ref_gemnet  # noqa: E402
 from cdvae.common.data_utils import StandardScalerTorch, cart_to_frac_coords, frac_to_cart_coords  # noqa: E402
-from cdvae.pl_modules.decoder import GemNetTDecoder  # noqa: E402
-from cdvae.pl_modules.gemnet.gemnet import GemNetT  # noqa: E402
+from _reference_model import export_pt, ints, load_reference_cdvae, reference_hparams  # noqa: E402
 
 torch.set_num_threads(1)
-
-
-class SizedGemNetTDecoder(GemNetTDecoder):
-    """The reference's GemNetTDecoder (its forward unchanged) with a GemNetT of the given sizes:
-    the reference passes only hidden_dim, radius and max_neighbors on and keeps GemNetT's defaults
-    for the rest, which a smaller model of ours does not have."""
-
-    def __init__(self, hidden_dim=128, latent_dim=256, max_neighbors=20, radius=6.0, scale_file=None, **sizes):
-        super().__init__(hidden_dim, latent_dim, max_neighbors, radius, scale_file)
-        self.gemnet = GemNetT(
-            num_targets=1, latent_dim=latent_dim, emb_size_atom=hidden_dim, emb_size_edge=hidden_dim,
-            regress_forces=True, cutoff=radius, max_neighbors=max_neighbors, otf_graph=True,
-            scale_file=scale_file, **sizes,
-        )
-
-
-def ints(x):
-    return np.asarray(x).astype(int).tolist()
-
-
-def reference_hparams(cfg, data_name):
-    """Our config.json mapped onto the reference's Hydra config (model with encoder and decoder,
-    and the data keys the model reads)."""
-    enc, dec = cfg["encoder"], cfg["decoder"]
-    if dec["embSizeAtom"] != dec["embSizeEdge"]:
-        raise SystemExit("GemNetTDecoder has one hidden_dim for atoms and edges; this model has two")
-    sizes = {
-        "num_spherical": dec["numSpherical"], "num_radial": dec["numRadial"], "num_blocks": dec["numBlocks"],
-        "emb_size_trip": dec["embSizeTrip"], "emb_size_rbf": dec["embSizeRbf"], "emb_size_cbf": dec["embSizeCbf"],
-        "emb_size_bil_trip": dec["embSizeBilTrip"], "num_before_skip": dec["numBeforeSkip"],
-        "num_after_skip": dec["numAfterSkip"], "num_concat": dec["numConcat"], "num_atom": dec["numAtomResidual"],
-    }
-    decoder = {
-        "_target_": "cdvae.pl_modules.decoder.GemNetTDecoder",
-        "hidden_dim": dec["embSizeAtom"],
-        "latent_dim": cfg["latentDim"],
-        "max_neighbors": dec["maxNeighbors"],
-        "radius": float(dec["cutoff"]),
-        "scale_file": f"{ARGS.reference}/cdvae/pl_modules/gemnet/gemnet-dT.json",
-    }
-    if sizes != GEMNET_DEFAULTS:
-        decoder["_target_"] = f"{__name__}.SizedGemNetTDecoder"
-        decoder.update(sizes)
-    data = OmegaConf.load(f"{ARGS.reference}/conf/data/{data_name}.yaml")
-    model = {
-        "_target_": "cdvae.pl_modules.model.CDVAE",
-        "hidden_dim": cfg["hiddenDim"],
-        "latent_dim": cfg["latentDim"],
-        "fc_num_layers": cfg["fcNumLayers"],
-        "max_atoms": cfg["maxAtoms"],
-        "cost_natom": cfg["cost"]["natom"], "cost_coord": cfg["cost"]["coord"], "cost_type": cfg["cost"]["type"],
-        "cost_lattice": cfg["cost"]["lattice"], "cost_composition": cfg["cost"]["composition"],
-        "cost_edge": 10.0, "cost_property": cfg["cost"]["property"],
-        "beta": cfg["beta"],
-        "teacher_forcing_lattice": True,
-        "teacher_forcing_max_epoch": cfg["teacherForcingMaxEpoch"],
-        "max_neighbors": dec["maxNeighbors"],
-        "radius": float(dec["cutoff"]),
-        "sigma_begin": cfg["sigmaBegin"], "sigma_end": cfg["sigmaEnd"],
-        "type_sigma_begin": cfg["typeSigmaBegin"], "type_sigma_end": cfg["typeSigmaEnd"],
-        "num_noise_level": cfg["numNoiseLevels"],
-        "predict_property": cfg["predictProperty"],
-        "encoder": {
-            "_target_": "cdvae.pl_modules.gnn.DimeNetPlusPlusWrap",
-            "num_targets": cfg["latentDim"],
-            "hidden_channels": enc["hiddenChannels"], "num_blocks": enc["numBlocks"],
-            "int_emb_size": enc["intEmbSize"], "basis_emb_size": enc["basisEmbSize"],
-            "out_emb_channels": enc["outEmbChannels"], "num_spherical": enc["numSpherical"],
-            "num_radial": enc["numRadial"], "otf_graph": enc["graph"] == "radius",
-            "cutoff": float(enc["cutoff"]), "max_num_neighbors": enc["maxNeighbors"],
-            "envelope_exponent": enc["envelopeExponent"], "num_before_skip": enc["numBeforeSkip"],
-            "num_after_skip": enc["numAfterSkip"], "num_output_layers": enc["numOutputLayers"],
-            "readout": "mean",
-        },
-        "decoder": decoder,
-    }
-    if cfg["numTypes"] != 100:
-        raise SystemExit(f"numTypes {cfg['numTypes']}: the reference's type tables have 100 classes")
-    data_keys = {
-        "prop": cfg.get("property", str(data.prop)), "niggli": bool(data.niggli), "primitive": bool(data.primitive),
-        "graph_method": str(data.graph_method), "lattice_scale_method": str(data.lattice_scale_method),
-        "otf_graph": enc["graph"] == "radius", "max_atoms": cfg["maxAtoms"], "readout": "mean",
-    }
-    return OmegaConf.create({"model": model, "data": data_keys})
-
-
-def export_pt(model_dir, out_path):
-    subprocess.run(
-        ["deno", "run", "-A", "mod.ts", "convert-model", "--to", "pt", str(model_dir), str(out_path), "--force"],
-        cwd=ROOT, check=True,
-    )
 
 
 def reference_batch(hp, dataset, cfg):
@@ -197,21 +98,10 @@ def reference_batch(hp, dataset, cfg):
 
 def run_dataset(dataset, data_name, tmp):
     model_dir = ROOT / "data/models" / dataset
-    cfg = json.loads((model_dir / "config.json").read_text())
-    pt = Path(tmp) / f"{dataset}.pt"
-    export_pt(model_dir, pt)
-    hp = reference_hparams(cfg, data_name)
-    # PyG 2.0.1's BesselBasisLayer.reset_parameters writes into a leaf Parameter with
-    # torch.arange(out=...), which newer torch refuses outside no_grad (values are unchanged).
-    with torch.no_grad():
-        model = hydra.utils.instantiate(hp.model, optim={}, data=hp.data, logging={}, _recursive_=False)
-    sd = torch.load(pt, map_location="cpu", weights_only=True)
-    result = model.load_state_dict(sd, strict=True)
-    assert not result.missing_keys and not result.unexpected_keys
+    model, cfg, hp, sd, pt = load_reference_cdvae(model_dir, data_name, ARGS.reference, tmp)
     n_model = len(model.state_dict())
     print(f"{dataset}: weights_only=True read {len(sd)} tensors; load_state_dict(strict=True) into the "
           f"reference CDVAE ({n_model} keys, decoder {type(model.decoder).__name__}): ok", file=sys.stderr)
-    model.eval()
 
     batch, rows = reference_batch(hp, dataset, cfg)
     with torch.no_grad():
@@ -355,7 +245,7 @@ def main():
             out[dataset] = run_dataset(dataset, data_name, tmp)
         # The perov_5 batch (CrystalNN graph) for the reference-size encoder.
         cfg = json.loads((ROOT / "data/models/perov_5/config.json").read_text())
-        batch, _ = reference_batch(reference_hparams(cfg, "perov"), "perov_5", cfg)
+        batch, _ = reference_batch(reference_hparams(cfg, "perov", ARGS.reference), "perov_5", cfg)
         out["reference_size"] = run_reference_size(tmp, batch)
     text = json.dumps(out, separators=(",", ":"))
     Path(ARGS.out).write_text(text + "\n")
