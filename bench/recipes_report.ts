@@ -9,7 +9,8 @@
  * @module
  */
 
-interface Row {
+/** One snapshot of one recipe. */
+export interface RecipeRow {
   recipe: string;
   epoch: number;
   cpuHours: number;
@@ -43,11 +44,11 @@ async function cpuSeconds(path: string): Promise<number> {
   ).reduce((s, [u, sys]) => s + u + sys, 0);
 }
 
-async function rowsOf(dir: string, recipe: string): Promise<Row[]> {
+async function rowsOf(dir: string, recipe: string): Promise<RecipeRow[]> {
   const log = await readLog(`${dir}/run/log.csv`);
   const cpu = await cpuSeconds(`${dir}/train.cpu`);
   const lastWall = log.at(-1)?.seconds ?? NaN;
-  const rows: Row[] = [];
+  const rows: RecipeRow[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     const m = /^snap_e(\d+)$/.exec(entry.name);
     if (!m) continue;
@@ -76,18 +77,28 @@ async function rowsOf(dir: string, recipe: string): Promise<Row[]> {
 const pct = (x: number) => Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "—";
 const num = (x: number, d: number) => Number.isFinite(x) ? x.toFixed(d) : "—";
 
-if (import.meta.main) {
-  const root = Deno.args[0] ?? "out/recipes";
-  const rows: Row[] = [];
+/** Every recipe folder under `root` (bench/recipes.sh's OUT), by name, each snapshot by epoch. */
+export async function recipeRows(root: string): Promise<RecipeRow[]> {
+  const rows: RecipeRow[] = [];
   for (const entry of [...Deno.readDirSync(root)].sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.isDirectory) rows.push(...await rowsOf(`${root}/${entry.name}`, entry.name));
   }
-  console.log("| recipe | epoch | CPU-hours | val loss | match@100 | RMS@100 | COV-R@200 | valid@200 |");
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const r of rows) {
-    console.log(
+  return rows;
+}
+
+/** The rows as a Markdown table ("—" where a figure is missing). */
+export function recipeTable(rows: readonly RecipeRow[]): string {
+  const lines = [
+    "| recipe | epoch | CPU-hours | val loss | match@100 | RMS@100 | COV-R@200 | valid@200 |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map((r) =>
       `| ${r.recipe} | ${r.epoch} | ${num(r.cpuHours, 2)} | ${num(r.valLoss, 3)} | ${pct(r.match)} | ` +
-        `${num(r.rms, 3)} | ${pct(r.covR)} | ${pct(r.valid)} |`,
-    );
-  }
+      `${num(r.rms, 3)} | ${pct(r.covR)} | ${pct(r.valid)} |`
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+if (import.meta.main) {
+  console.log(recipeTable(await recipeRows(Deno.args[0] ?? "out/recipes")));
 }
