@@ -265,8 +265,9 @@ export function spaceGroupNumberMany(crystals: readonly Crystal[], opts: Symmetr
  * @param c The crystal (at least one atom)
  * @param opts Tolerances
  * @returns The group, cells and per-atom data
- * @throws {GeometryError} `"bad-parameter"` (symprec or angle tolerance out of range),
- *   `"degenerate-lattice"`, `"non-finite"`, `"no-atoms"`, `"no-convergence"` (moyo found no
+ * @throws {GeometryError} `"bad-parameter"` (symprec or angle tolerance out of range, or a lattice
+ *   translation shorter than 1 Å: no real crystal has one, and moyo's search on such cells may not
+ *   end), `"degenerate-lattice"`, `"non-finite"`, `"no-atoms"`, `"no-convergence"` (moyo found no
  *   consistent group, e.g. atoms closer than `symprec`)
  * @example Rock salt from its primitive cell
  * ```ts

@@ -22,6 +22,7 @@ use moyo::data::{hall_symbol_entry, operations_from_number, Setting};
 use moyo::MoyoDataset;
 
 use crate::error::GeomError;
+use crate::lattice::{niggli_reduce, DEFAULT_EPS};
 
 /// Number of Hall symbols (settings) in the International Tables' list that moyo and spglib use.
 pub const HALL_NUMBERS: i32 = 530;
@@ -151,6 +152,26 @@ pub fn check_tolerances(tol: &Tolerances) -> Result<(), GeomError> {
     Ok(())
 }
 
+/// Shortest lattice translation (Å) a symmetry search accepts. Below it every atom sits within
+/// 1 Å of its own periodic image, which no real crystal does (the shortest bond, H–H, is 0.74 Å);
+/// such cells come from unconverged or over-optimised samples, and on them moyo's Bravais-group
+/// search can generate operations that never close into a group: one 6-atom cell with a 0.63 Å
+/// translation ran 37 s into the wasm memory limit at symprec 0.1 (issue #20's optimisation runs).
+pub const MIN_SYMMETRY_TRANSLATION: f64 = 1.0;
+
+/// Refuses a lattice whose shortest translation (of its Niggli cell) is below
+/// [`MIN_SYMMETRY_TRANSLATION`].
+fn check_shortest_translation(lattice: &[f64; 9]) -> Result<(), GeomError> {
+    let (reduced, _) = niggli_reduce(lattice, DEFAULT_EPS)?;
+    let shortest = (0..3)
+        .map(|i| (reduced[3 * i].powi(2) + reduced[3 * i + 1].powi(2) + reduced[3 * i + 2].powi(2)).sqrt())
+        .fold(f64::INFINITY, f64::min);
+    if shortest < MIN_SYMMETRY_TRANSLATION {
+        return Err(GeomError::BadParameter { name: "shortest lattice translation (Å, at least 1)", value: shortest });
+    }
+    Ok(())
+}
+
 /// Finds the space group of a crystal (lattice rows, `frac [3·n]`, atomic numbers `[n]`). The
 /// caller has validated the lattice and coordinates (see `geometry::Batch::crystal`).
 pub fn space_group(
@@ -163,6 +184,7 @@ pub fn space_group(
     if numbers.is_empty() {
         return Err(GeomError::NoAtoms);
     }
+    check_shortest_translation(lattice)?;
     let cell = to_moyo_cell(lattice, frac, numbers);
     let angle = match tol.angle_tolerance_deg {
         Some(deg) => AngleTolerance::Radian(deg.to_radians()),
@@ -577,6 +599,23 @@ mod tests {
         }
         let tol = Tolerances { symprec: 0.1, angle_tolerance_deg: Some(-5.0) };
         assert!(matches!(space_group(&l, &f, &z, &tol), Err(GeomError::BadParameter { name: "angle_tolerance", .. })));
+    }
+
+    #[test]
+    fn a_sub_angstrom_translation_is_refused_before_moyo() {
+        // A 6-carbon cell from a property-optimisation run: b = 0.63 Å. moyo's Bravais search on it
+        // ran into the memory limit at symprec 0.1. Scaled to b = 1.01 Å it is searched: P1.
+        let l = [2.2403170162991946, 0.0, -0.0918952801141446, 0.0181106351139308, 0.6232550192460848,
+            -0.1098433682103091, 0.0, 0.0, 10.257582653013019];
+        let f = [0.5651, 0.5809, 0.3211, 0.3341, 0.6278, 0.1990, 0.2138, 0.6891, 0.9658, 0.1444, 0.7046, 0.2915,
+            0.3656, 0.4956, 0.3078, 0.7384, 0.9402, 0.7652];
+        let z = [6u8; 6];
+        let tol = Tolerances { symprec: 0.1, angle_tolerance_deg: None };
+        let err = space_group(&l, &f, &z, &tol).unwrap_err();
+        assert!(matches!(err, GeomError::BadParameter { value, .. } if (value - 0.633).abs() < 0.01), "{err:?}");
+        let scaled: Vec<f64> = l.iter().map(|x| x * 1.6).collect();
+        let d = space_group(&scaled.try_into().unwrap(), &f, &z, &tol).unwrap();
+        assert_eq!(d.number, 1);
     }
 
     #[test]
