@@ -84,19 +84,20 @@ score_snapshot() {
   fi
 }
 
-# Two at a time, one per core.
+# Runs `fn item core` for the items two at a time, one per core.
+two_at_a_time() {
+  local label=$1 fn=$2; shift 2
+  local items=("$@") i
+  for ((i = 0; i < ${#items[@]}; i += 2)); do
+    echo "$(date -u +%H:%M) $label ${items[*]:i:2}"
+    "$fn" "${items[i]}" 0 &
+    [ $((i + 1)) -lt ${#items[@]} ] && "$fn" "${items[i + 1]}" 1 &
+    wait
+  done
+}
+
 read -ra list <<< "$RECIPES"
-for ((i = 0; i < ${#list[@]}; i += 2)); do
-  echo "$(date -u +%H:%M) training ${list[*]:i:2}"
-  train_recipe "${list[i]}" 0 &
-  [ $((i + 1)) -lt ${#list[@]} ] && train_recipe "${list[i + 1]}" 1 &
-  wait
-done
+two_at_a_time training train_recipe "${list[@]}"
 mapfile -t snaps < <(ls -d "$OUT"/*/snap_e* | sort)
-for ((i = 0; i < ${#snaps[@]}; i += 2)); do
-  echo "$(date -u +%H:%M) scoring ${snaps[*]:i:2}"
-  score_snapshot "${snaps[i]}" 0 &
-  [ $((i + 1)) -lt ${#snaps[@]} ] && score_snapshot "${snaps[i + 1]}" 1 &
-  wait
-done
+two_at_a_time scoring score_snapshot "${snaps[@]}"
 deno run -A bench/recipes_report.ts "$OUT"

@@ -5,6 +5,7 @@ with `load_state_dict(strict=True)`. Import after `_reference_env.enter_referenc
 reference and its stand-ins). Nothing of the reference is copied: it is imported from the checkout.
 """
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -122,8 +123,6 @@ def export_pt(model_dir, out_path):
 def load_reference_cdvae(model_dir, data_name, reference, tmp):
     """Our model folder as the reference `CDVAE` in eval mode, with our scalers:
     (model, our config, the Hydra config, the state dict, the exported .pt path)."""
-    import json
-
     cfg = json.loads((Path(model_dir) / "config.json").read_text())
     pt = Path(tmp) / f"{Path(model_dir).name}.pt"
     export_pt(model_dir, pt)

@@ -22,7 +22,7 @@ use moyo::data::{hall_symbol_entry, operations_from_number, Setting};
 use moyo::MoyoDataset;
 
 use crate::error::GeomError;
-use crate::lattice::{niggli_reduce, DEFAULT_EPS};
+use crate::lattice::{lattice_params, niggli_reduce, DEFAULT_EPS};
 
 /// Number of Hall symbols (settings) in the International Tables' list that moyo and spglib use.
 pub const HALL_NUMBERS: i32 = 530;
@@ -163,9 +163,7 @@ pub const MIN_SYMMETRY_TRANSLATION: f64 = 1.0;
 /// [`MIN_SYMMETRY_TRANSLATION`].
 fn check_shortest_translation(lattice: &[f64; 9]) -> Result<(), GeomError> {
     let (reduced, _) = niggli_reduce(lattice, DEFAULT_EPS)?;
-    let shortest = (0..3)
-        .map(|i| (reduced[3 * i].powi(2) + reduced[3 * i + 1].powi(2) + reduced[3 * i + 2].powi(2)).sqrt())
-        .fold(f64::INFINITY, f64::min);
+    let shortest = lattice_params(&reduced)[..3].iter().copied().fold(f64::INFINITY, f64::min);
     if shortest < MIN_SYMMETRY_TRANSLATION {
         return Err(GeomError::BadParameter { name: "shortest lattice translation (Å, at least 1)", value: shortest });
     }
