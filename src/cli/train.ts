@@ -106,8 +106,8 @@ export const train: Command = {
       type: "string",
       value: "DECAY",
       description:
-        "Keep an exponential moving average of the weights (e.g. 0.999), used for validation, the best " +
-        "weights and sampling; saved in the checkpoint (with --resume, the run's own unless given)",
+        "Keep an exponential moving average of the weights (e.g. 0.999, warmed up as min(DECAY, (1 + n)/(10 + n)) " +
+        "at update n), used for validation, the best weights and sampling; saved in the checkpoint (with --resume, the run's own unless given)",
     },
     limit: {
       type: "string",

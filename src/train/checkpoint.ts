@@ -42,6 +42,9 @@ export interface TrainState {
   schedule?: LrSchedule;
   /** Decay of the weights' moving average, when the run keeps one (`last.ema.safetensors`). */
   emaDecay?: number;
+  /** Updates folded into the moving average (its warm-up position); absent in runs saved before the
+   * warm-up existed, whose average continues with the fixed decay. */
+  emaUpdates?: number;
   /** Host RNG state after the last completed epoch. */
   rng: number[];
   bestVal: number;

@@ -364,11 +364,12 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     if (opts.lr !== undefined) opt.lr = state.lr = opts.lr;
     const decay = opts.ema ?? state.emaDecay;
     if (decay !== undefined) {
-      ema = await WeightEma.create(opts.backend, model, decay);
-      if (state.emaDecay !== undefined) await loadEmaWeights(outDir, ema);
+      const resumed = state.emaDecay !== undefined;
+      ema = await WeightEma.create(opts.backend, model, decay, resumed ? state.emaUpdates : 0);
+      if (resumed) await loadEmaWeights(outDir, ema);
     }
   } else {
-    if (opts.ema !== undefined) ema = await WeightEma.create(opts.backend, model, opts.ema);
+    if (opts.ema !== undefined) ema = await WeightEma.create(opts.backend, model, opts.ema, 0);
     await writeFileAtomic(`${outDir}/log.csv`, CSV_COLUMNS.join(",") + "\n");
     await writeFileAtomic(`${outDir}/data.txt`, data.note + "\n");
   }
@@ -440,6 +441,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       row.seconds = state.seconds;
       row.val_loss = val;
       state = { ...state, epoch, plateau: plateau.state, rng: rng.state() };
+      if (ema?.updates !== undefined) state.emaUpdates = ema.updates;
       await saveCheckpoint(outDir, model, opt, state, ema);
       await appendLog(outDir, row);
       opts.onEpoch?.(row);

@@ -88,6 +88,7 @@ Deno.test("resuming from the last checkpoint reproduces the uninterrupted run bi
         for (const f of files) assert(await sameFile(`${dir}/full/${f}`, `${dir}/split/${f}`), f);
         assertEquals(await logRows(`${dir}/full`), await logRows(`${dir}/split`)); // every column but wall time
         assertEquals(await stateOf(`${dir}/full`), await stateOf(`${dir}/split`));
+        if (extra.ema !== undefined) assertEquals((await stateOf(`${dir}/split`)).emaUpdates, 6);
         assert((await Deno.readTextFile(`${dir}/full/loss.svg`)).includes("<polyline"));
       } finally {
         await Deno.remove(dir, { recursive: true });
@@ -121,6 +122,30 @@ Deno.test("a checkpoint without schedule and EMA state (written before they exis
   }
 });
 
+Deno.test("an EMA saved before its warm-up existed (no emaUpdates) continues with its fixed decay", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await stoppedRun(`${dir}/warm`, 2, 1, { ema: 0.9 });
+    const state = JSON.parse(await Deno.readTextFile(`${dir}/warm/state.json`));
+    assertEquals(state.emaUpdates, 2);
+    await Deno.mkdir(`${dir}/old`);
+    for await (const f of Deno.readDir(`${dir}/warm`)) {
+      await Deno.copyFile(`${dir}/warm/${f.name}`, `${dir}/old/${f.name}`);
+    }
+    delete state.emaUpdates;
+    await Deno.writeTextFile(`${dir}/old/state.json`, JSON.stringify(state, null, 1) + "\n");
+    await run(`${dir}/warm`, 2, true);
+    await run(`${dir}/old`, 2, true);
+    assertEquals((await stateOf(`${dir}/warm`)).emaUpdates, 4);
+    assertEquals((await stateOf(`${dir}/old`)).emaUpdates, undefined);
+    // Same weights, different averages: the old run's used 0.9, the warm run's 3/12 and 4/13.
+    assert(await sameFile(`${dir}/warm/last.safetensors`, `${dir}/old/last.safetensors`));
+    assert(!(await sameFile(`${dir}/warm/last.ema.safetensors`, `${dir}/old/last.ema.safetensors`)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--warmup scales the rate step by step; cosine falls towards --min-lr over the run", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -145,16 +170,27 @@ Deno.test("WeightEma: each update moves the average by (1 − decay) towards the
   const dir = await Deno.makeTempDir();
   try {
     const model = new CDVAE(be, { ...tinyConfig(), scalers: fitModelScalers(tinyRecords()) }, 1);
-    const ema = await WeightEma.create(be, model, 0.75);
+    const ema = await WeightEma.create(be, model, 0.75, undefined);
+    const warm = await WeightEma.create(be, model, 0.75, 0);
     const p = model.store.trainable()[0];
     const w0 = (await p.read()).slice() as Float32Array;
     const w1 = w0.map((x) => x + 1);
     be.write(p.buffer, w1);
     await ema.update();
+    await warm.update();
     const expect = w0.map((x, i) => 0.75 * x + 0.25 * w1[i]);
     assertEquals(ema.values[0], expect);
     assertEquals((await ema.sync().store.trainable()[0].read()) as Float32Array, expect);
+    // Warm-up: update n uses min(decay, (1 + n)/(10 + n)): 0.1 first, the full 0.75 from n = 26 on.
+    assertEquals(warm.values[0], w0.map((x, i) => Math.fround(0.1 * x + (1 - 0.1) * w1[i])));
+    assertEquals(warm.updates, 1);
+    warm.updates = 25;
+    assertAlmostEquals(warm.currentDecay, 26 / 35, 1e-12);
+    warm.updates = 26;
+    assertEquals(warm.currentDecay, 0.75);
+    assertEquals(ema.currentDecay, 0.75); // no warm-up: always the decay
     ema.dispose();
+    warm.dispose();
     model.dispose();
     // With decay 0 the average is the weights: the saved average equals the last weights.
     await run(`${dir}/e0`, 2, false, { ema: 0 });
@@ -162,7 +198,12 @@ Deno.test("WeightEma: each update moves the average by (1 − decay) towards the
     const b = decodeSafetensors(await Deno.readFile(`${dir}/e0/last.ema.safetensors`)).tensors;
     for (const [name, t] of a) assertEquals(b.get(name)!.data, t.data, name);
     let msg = "";
-    await WeightEma.create(be, new CDVAE(be, { ...tinyConfig(), scalers: fitModelScalers(tinyRecords()) }), 1)
+    await WeightEma.create(
+      be,
+      new CDVAE(be, { ...tinyConfig(), scalers: fitModelScalers(tinyRecords()) }),
+      1,
+      0,
+    )
       .catch((e) => msg = e.message);
     assert(msg.includes("[0, 1)"), msg);
   } finally {
