@@ -3,11 +3,12 @@
  * step, ema ← d·ema + (1 − d)·w for every trainable parameter, starting from the weights the run
  * starts with. With warm-up (every new average) the n-th update (from 0) uses d = min(decay,
  * (1 + n)/(10 + n)), as TensorFlow's `ExponentialMovingAverage` with `num_updates`: a fixed 0.999
- * would keep ~e^(−steps/1000) of the random initial weights in the average, which is what made it lose
- * badly to the raw weights in short runs (bench/RESULTS.md, training recipes). The average lives on the host in f32 (one pass over
- * the weights per step: ~1 M values for the `small` preset, a few ms against a step's ~0.4 s), so it
- * is deterministic and saved and restored exactly; {@linkcode WeightEma.model} is a second model
- * that holds it for validation, the best weights and sampling.
+ * would keep ~e^(−steps/1000) of the random initial weights in the average, which is what made it
+ * lose badly to the raw weights in short runs (bench/RESULTS.md, training recipes). The average
+ * lives on the host in f32 (one pass over the weights per step: ~1 M values for the `small`
+ * preset, a few ms against a step's ~0.4 s), so it is deterministic and saved and restored
+ * exactly; {@linkcode WeightEma.model} is a second model that holds it for validation, the best
+ * weights and sampling.
  *
  * @module
  */
