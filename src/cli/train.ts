@@ -11,6 +11,7 @@ import { Progress } from "./progress.ts";
 import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
 import { PRESETS } from "../model/config.ts";
+import { readConfig } from "../train/checkpoint.ts";
 import { trainPropertyModel } from "../train/property.ts";
 import { type ScheduleKind, SCHEDULES } from "../train/schedule.ts";
 import {
@@ -19,6 +20,33 @@ import {
   train as runTraining,
   type TrainingData,
 } from "../train/trainer.ts";
+
+/**
+ * The dataset a session trains on: `--dataset` (default perov_5) for a new run; a resumed run's
+ * own (its config.json), because its weights, scalers and schedule belong to that data — a
+ * forgotten `--dataset` must not quietly continue an MP-20 run on Perov-5.
+ */
+export async function datasetToTrain(values: Record<string, unknown>): Promise<string> {
+  const given = values.dataset as string | undefined;
+  if (values.resume !== true || values.data !== undefined) return given ?? "perov_5";
+  const out = String(values.out);
+  let saved: string;
+  try {
+    saved = (await readConfig(out)).dataset;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return given ?? "perov_5"; // checkRunDir says what is missing
+    throw e;
+  }
+  if (saved === "custom") {
+    throw new UsageError(`--resume: "${out}" was trained on your own crystals: give the same --data again`);
+  }
+  if (given !== undefined && given !== saved) {
+    throw new UsageError(
+      `--resume: the run in "${out}" trains on ${saved}; --dataset ${given} would continue it on other data`,
+    );
+  }
+  return saved;
+}
 
 export const train: Command = {
   name: "train",
@@ -34,8 +62,9 @@ export const train: Command = {
     dataset: {
       type: "string",
       value: "NAME",
-      default: "perov_5",
-      description: `One of ${Object.keys(DATASETS).join(", ")}`,
+      description: `One of ${
+        Object.keys(DATASETS).join(", ")
+      } (default: perov_5; with --resume, the run's own)`,
     },
     data: {
       type: "string",
@@ -128,7 +157,7 @@ export const train: Command = {
     download: DOWNLOAD_OPTION,
   },
   async run(args) {
-    const dataset = String(args.values.dataset);
+    const dataset = await datasetToTrain(args.values);
     if (!isDatasetName(dataset)) {
       throw new UsageError(
         `Unknown dataset "${dataset}": expected one of ${Object.keys(DATASETS).join(", ")}`,

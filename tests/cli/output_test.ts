@@ -14,6 +14,7 @@ import { closest, editDistance } from "../../src/cli/suggest.ts";
 import { writeCif } from "../../src/crystal/cif.ts";
 import type { Crystal } from "../../src/crystal/crystal.ts";
 import { quiet } from "./_cli.ts";
+import { datasetToTrain } from "../../src/cli/train.ts";
 
 /** Rock salt (conventional cell): a valid crystal to write. */
 function nacl(name = "NaCl"): Crystal {
@@ -256,5 +257,25 @@ Deno.test("train never overwrites a run without --resume, and --resume needs a r
     assertMatch(none.err, /holds no training run to continue/);
     await Deno.writeTextFile(`${dir}/file`, "x");
     await assertRejects(() => checkRunDir(`${dir}/file`, false), UsageError, /is a file/);
+  });
+});
+
+Deno.test("train --resume continues a run on its own dataset and refuses another", async () => {
+  await inTemp(async (dir) => {
+    await Deno.mkdir(`${dir}/run`);
+    await Deno.copyFile(
+      new URL("../../data/models/mp_20/config.json", import.meta.url),
+      `${dir}/run/config.json`,
+    );
+    await Deno.writeTextFile(`${dir}/run/state.json`, JSON.stringify({ epoch: 7 }));
+    const out = `${dir}/run`;
+    assertEquals(await datasetToTrain({ resume: true, out }), "mp_20");
+    assertEquals(await datasetToTrain({ resume: true, out, dataset: "mp_20" }), "mp_20");
+    assertEquals(await datasetToTrain({ out: `${dir}/new` }), "perov_5");
+    assertEquals(await datasetToTrain({ out, dataset: "carbon_24" }), "carbon_24");
+    const r = await quiet(() => main(["train", "--out", out, "--resume", "--dataset", "perov_5"]));
+    assertEquals(r.value, 2, r.err);
+    assertMatch(r.err, /trains on mp_20; --dataset perov_5 would continue it on other data/);
+    assertOneLine(r.err);
   });
 });
