@@ -29,6 +29,7 @@ import {
   generationMetrics,
   reconstructionMetrics,
 } from "../eval/metrics.ts";
+import { compositionKept, sameComposition } from "../eval/composition_kept.ts";
 import { histogramSvg } from "../eval/plots.ts";
 import {
   compareSpaceGroups,
@@ -165,8 +166,8 @@ export const evaluate: Command = {
     "originals named in its summary.json), coverage COV-R/COV-P with the reference's cutoffs. Writes " +
     "OUT/metrics.json, metrics.md and SVG plots. For generation, also the space-group distribution of the " +
     "valid crystals against the split at --symprec: share of P1, share above number 15, the most common " +
-    "groups, EMD of the numbers (space_groups.svg); for reconstruction, the share that keeps the original's " +
-    "space group. The property EMD uses an independent property model (--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
+    "groups, EMD of the numbers (space_groups.svg); for reconstruction, the shares that keep the original's " +
+    "space group and its composition (atom count, elements, every element's count; the match rate among those). The property EMD uses an independent property model (--property-model). Several folders are one set (the shards of `generate --shard`, or reconstructions " +
     "of one input); a crystal that would be in it twice (overlapping shards, the same seed twice) is refused.",
   options: {
     dataset: {
@@ -236,14 +237,21 @@ export const evaluate: Command = {
       const recSg = spaceGroupNumbersOrNull(crystals, symprec);
       const origSg = spaceGroupNumbersOrNull(originals as Crystal[], symprec);
       const kept = spaceGroupKept(recSg, origSg);
+      const originalNumbers = (originals as Crystal[]).map((c) => c.numbers);
+      const comp = compositionKept(
+        crystals.map((c) => c.numbers),
+        originalNumbers,
+        rms.map((r) => r !== null),
+      );
       report = {
         task: "reconstruction",
         input: summary.input,
-        metrics: { ...metrics, spaceGroupKept: { symprec, ...kept } },
+        metrics: { ...metrics, compositionKept: comp, spaceGroupKept: { symprec, ...kept } },
         crystals: files.map((f, i) => ({
           file: f,
           id: (summary.ids as string[])[i],
           rms: rms[i],
+          sameComposition: sameComposition(crystals[i].numbers, originalNumbers[i]),
           spaceGroup: recSg[i],
           originalSpaceGroup: origSg[i],
         })),
@@ -254,6 +262,12 @@ export const evaluate: Command = {
         `| this model (${metrics.count} crystals) | ${pct(metrics.matchRate)} | ${num(metrics.meanRms)} |`,
         `| CDVAE paper | ${paper.match} | ${paper.rms} |`,
         "",
+        `Composition kept: the same atom count ${pct(comp.atomCount)} %, the same elements ${
+          pct(comp.elements)
+        } %, the same count of every element ${pct(comp.composition)} %; structure match among the last ${
+          pct(comp.matchGivenComposition)
+        } %`,
+        "",
         `Space group kept (symprec ${symprec} Å): ${pct(kept.share)} % of ${
           counted(kept.pairs, "pair")
         } whose two searches succeeded`,
@@ -261,7 +275,9 @@ export const evaluate: Command = {
       console.log(
         `match rate ${pct(metrics.matchRate)} %, RMSE ${num(metrics.meanRms)} over ${
           counted(metrics.count, "crystal")
-        }; space group kept ${pct(kept.share)} % (symprec ${symprec} Å)`,
+        }; composition kept ${pct(comp.composition)} % (match among them ${
+          pct(comp.matchGivenComposition)
+        } %); space group kept ${pct(kept.share)} % (symprec ${symprec} Å)`,
       );
     } else {
       await ensureSplits(dataset, [split as Split], args);

@@ -107,6 +107,16 @@ Deno.test("evaluate on reconstructions reports the share that keeps the original
     assert(r.out.includes("space group kept 50.00 % (symprec 0.05 Å)"), r.out);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/rec/eval/metrics.json`));
     assertEquals(report.metrics.spaceGroupKept, { symprec: 0.05, share: 0.5, pairs: 2, failed: 0 });
+    // The second keeps the elements but not the cell's 8 atoms.
+    assertEquals(report.metrics.compositionKept, {
+      pairs: 2,
+      atomCount: 0.5,
+      elements: 1,
+      composition: 0.5,
+      matchGivenComposition: 1,
+    });
+    assertEquals(report.crystals.map((c: { sameComposition: boolean }) => c.sameComposition), [true, false]);
+    assert(r.out.includes("composition kept 50.00 % (match among them 100.00 %)"), r.out);
     assertEquals(
       report.crystals.map((c: Record<string, number>) => [c.spaceGroup, c.originalSpaceGroup]),
       [[221, 221], [1, 225]],
