@@ -60,8 +60,8 @@ export function compositionKept(
 ): CompositionKept {
   if (reconstructed.length !== originals.length || matched.length !== originals.length) {
     throw new RangeError(
-      `Cannot compare compositions: ${reconstructed.length} reconstructions, ${originals.length} originals, ` +
-        `${matched.length} match results`,
+      `Cannot compare compositions: ${reconstructed.length} reconstructions, ` +
+        `${originals.length} originals, ${matched.length} match results`,
     );
   }
   const n = originals.length;
