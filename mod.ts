@@ -192,7 +192,7 @@ export { elementColor, elementRadius } from "./src/viz/element_style.ts";
 export { getBackend } from "./src/compute/backend.ts";
 export type { Backend, BackendOptions } from "./src/compute/backend.ts";
 export { CDVAE, DEFAULT_MODEL_URL, modelFolderUrl, SHIPPED_MODELS } from "./src/model/cdvae.ts";
-export type { GenerateOptions, ShippedModel } from "./src/model/cdvae.ts";
+export type { GenerateOptions, ReconstructOptions, ShippedModel } from "./src/model/cdvae.ts";
 export { defaultConfig, PRESETS } from "./src/model/config.ts";
 export { checkCDVAEConfig, ConfigError } from "./src/model/config_check.ts";
 export type { CDVAEConfig, DecoderConfig, EncoderConfig } from "./src/model/config.ts";

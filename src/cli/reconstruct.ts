@@ -73,6 +73,17 @@ export const reconstruct: Command = {
       description: "A crystal file (CIF, POSCAR, extxyz, JSON), a folder of them, or dataset:NAME:SPLIT",
     },
     limit: { type: "string", value: "N", description: "Reconstruct only the first N crystals" },
+    "force-num-atoms": {
+      type: "boolean",
+      description:
+        "Give the dynamics each original's atom count instead of the predicted one (the reference's option)",
+    },
+    "force-atom-types": {
+      type: "boolean",
+      description:
+        "Give the dynamics each original's atoms and keep them: only the lattice and the positions are reconstructed " +
+        "(the reference's option; implies --force-num-atoms; host loop)",
+    },
     out: { type: "string", value: "DIR", default: "reconstructed", description: "Output folder" },
     symprec: SYMPREC_OPTION,
     "cif-symmetry": CIF_SYMMETRY_OPTION,
@@ -87,6 +98,13 @@ export const reconstruct: Command = {
     const seed = seedFlag(args);
     const batchSize = intFlag(args, "batch-size", { min: 1 })!;
     const lf = langevinFlags(args);
+    const forceAtomTypes = args.values["force-atom-types"] === true;
+    const forceNumAtoms = forceAtomTypes || args.values["force-num-atoms"] === true;
+    if (forceAtomTypes && lf.resident === true) {
+      throw new UsageError("--force-atom-types runs on the host loop: leave out --loop resident");
+    }
+    // Kept atoms run on the host loop, also where the resident one is the default.
+    if (forceAtomTypes) lf.resident = false;
     await checkOutputDir(String(args.values.out), "summary.json");
     await ensureDatasetInput(args.values.input, args);
     const { crystals, ids } = await readCrystalInput(args.values.input, limit);
@@ -100,6 +118,8 @@ export const reconstruct: Command = {
         seed,
         batchSize,
         ...lf,
+        forceNumAtoms,
+        forceAtomTypes,
         stats,
         onStep: progressCallback("reconstruct (Langevin steps)"),
       });
@@ -114,6 +134,8 @@ export const reconstruct: Command = {
         symprec,
         ...(cifSymmetry ? { cifSymmetry } : {}),
         ...lf,
+        ...(forceNumAtoms ? { forceNumAtoms } : {}),
+        ...(forceAtomTypes ? { forceAtomTypes } : {}),
         backend: model.backend.name,
         loop: residentLoopOn(model.backend, lf.resident) ? "resident" : "host",
         decoderCalls: stats.decoderCalls,

@@ -66,13 +66,23 @@ export function modelFolderUrl(source: string | URL): URL {
 }
 
 /** Options of {@linkcode CDVAE.generate}. */
-export interface GenerateOptions extends Omit<LangevinOptions, "seed" | "numAtoms"> {
+export interface GenerateOptions extends Omit<LangevinOptions, "seed" | "numAtoms" | "atomTypes"> {
   /** Number of crystals (those of index firstIndex … firstIndex + n − 1 of the run). */
   n: number;
   /** Seed of the latents and of the dynamics (default 0). */
   seed?: number;
   /** Crystals per batch of dynamics (default 64). */
   batchSize?: number;
+}
+
+/** Options of {@linkcode CDVAE.reconstruct}: a generation's, and what to take from the originals. */
+export interface ReconstructOptions extends Omit<GenerateOptions, "n"> {
+  /** Give the dynamics each original's atom count instead of the predicted one (the reference's
+   * `force_num_atoms`). */
+  forceNumAtoms?: boolean;
+  /** Give the dynamics each original's atoms and keep them, so only the lattice and positions are
+   * reconstructed (the reference's `force_atom_types`; implies `forceNumAtoms`; host loop). */
+  forceAtomTypes?: boolean;
 }
 
 /** The outputs of the heads for a batch of latents. */
@@ -373,8 +383,8 @@ export class CDVAE {
 
   /**
    * Reconstructs crystals as the reference: encode, sample z = μ + σε, decode with Langevin
-   * dynamics (predicted atom count, lattice and composition); `onStep` counts the steps of all
-   * batches.
+   * dynamics (predicted atom count, lattice and composition, unless `forceNumAtoms` /
+   * `forceAtomTypes` take them from the originals); `onStep` counts the steps of all batches.
    *
    * @example One crystal through a tiny random model
    * ```ts
@@ -385,19 +395,25 @@ export class CDVAE {
    * const cubic = { lattice: new Float64Array([4, 0, 0, 0, 4, 0, 0, 0, 4]), frac: new Float64Array([0, 0, 0, 0.5, 0.5, 0.5]), numbers: new Uint8Array([11, 17]) };
    * const [r] = await model.reconstruct([cubic], { levels: 1, stepsPerLevel: 1 });
    * assertEquals(r.frac.length, 3 * r.numbers.length);
+   * // With the original's atoms kept, only the lattice and the positions are the model's.
+   * const [k] = await model.reconstruct([cubic], { levels: 1, stepsPerLevel: 1, forceAtomTypes: true });
+   * assertEquals(Array.from(k.numbers), [11, 17]);
    * ```
    */
   async reconstruct(
     crystals: readonly Crystal[],
-    opts: Omit<GenerateOptions, "n"> = {},
+    opts: ReconstructOptions = {},
   ): Promise<GeneratedCrystal[]> {
+    const { forceNumAtoms, forceAtomTypes, ...sampling } = opts;
     const seed = opts.seed ?? 0, bs = opts.batchSize ?? 64, out: GeneratedCrystal[] = [];
     const total = Math.ceil(crystals.length / bs);
     for (let b = 0; b < crystals.length; b += bs) {
       const part = crystals.slice(b, b + bs);
       const { z } = await this.encode(part, seed + b);
       const r = await langevin(this, z, {
-        ...opts,
+        ...sampling,
+        ...(forceNumAtoms || forceAtomTypes ? { numAtoms: part.map((c) => c.numbers.length) } : {}),
+        ...(forceAtomTypes ? { atomTypes: part.flatMap((c) => Array.from(c.numbers)) } : {}),
         seed,
         firstIndex: (opts.firstIndex ?? 0) + b,
         onStep: opts.onStep && ((k, t) => opts.onStep!((b / bs) * t + k, total * t)),

@@ -84,6 +84,10 @@ export interface LangevinOptions {
   stats?: SamplerStats;
   /** Use these atom counts instead of the predicted ones (reconstruction with known N). */
   numAtoms?: ArrayLike<number>;
+  /** Use these atom types (atomic numbers, crystal after crystal, as many as `numAtoms` adds up
+   * to) and keep them: no composition draw, no type updates (the reference's `force_atom_types`,
+   * reconstruction with a known composition). Runs the host loop. */
+  atomTypes?: ArrayLike<number>;
   /** Called after each step with (done, total). */
   onStep?: (done: number, total: number) => void;
   /** Keep every step's fractional coordinates and types. */
@@ -170,6 +174,13 @@ export async function langevin(
     const atomOffsets = new Uint32Array(nCrystals + 1);
     counts.forEach((n, b) => atomOffsets[b + 1] = atomOffsets[b] + n);
     const nAtoms = atomOffsets[nCrystals];
+    const fixedTypes = opts.atomTypes;
+    if (fixedTypes && (!opts.numAtoms || fixedTypes.length !== nAtoms || problems.some((p) => p))) {
+      throw new RangeError(
+        `Cannot keep ${fixedTypes.length} given atom types: they need the atom counts (numAtoms) ` +
+          `they belong to, each ≥ 1 (${nAtoms} atoms)`,
+      );
+    }
     const heads = scope.run(() => model.heads(zT, atomOffsets));
     const lat = await heads.lattice.read(), comp = await heads.composition.read();
     scope.dispose([zT]);
@@ -194,7 +205,12 @@ export async function langevin(
     const numbers = new Uint8Array(nAtoms), frac = new Float64Array(3 * nAtoms);
     for (let b = 0; b < nCrystals; b++) {
       const row = comp.subarray(atomOffsets[b] * c.numTypes, (atomOffsets[b] + 1) * c.numTypes);
-      numbers.set(sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rngs[b]), atomOffsets[b]);
+      if (fixedTypes) {
+        numbers.set(Array.from(fixedTypes).slice(atomOffsets[b], atomOffsets[b + 1]), atomOffsets[b]);
+      } else {numbers.set(
+          sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rngs[b]),
+          atomOffsets[b],
+        );}
       for (let j = 3 * atomOffsets[b]; j < 3 * atomOffsets[b + 1]; j++) frac[j] = rngs[b].uniform();
     }
 
@@ -223,7 +239,10 @@ export async function langevin(
       opts,
       trajectory,
     };
-    await (residentLoopOn(be, opts.resident) ? residentLoop(ctx) : hostLoop(ctx));
+    // Kept types run on the host loop (its type update is skipped; the resident kernel always updates).
+    const resident = residentLoopOn(be, opts.resident ?? (fixedTypes ? false : undefined));
+    if (resident && fixedTypes) throw new Error("kept atom types (atomTypes) run on the host loop only");
+    await (resident ? residentLoop(ctx) : hostLoop(ctx));
     const crystals: GeneratedCrystal[] = [];
     for (let b = 0; b < nCrystals; b++) {
       const a0 = atomOffsets[b], a1 = atomOffsets[b + 1];
@@ -273,7 +292,11 @@ function hostLoop(ctx: LoopContext): Promise<void> {
   const score = async (st: HostState) => {
     const g = buildGraph(st, decoderGraphOptions(c.decoder));
     const out = scope.run(() => model.decode(zT, g));
-    const [scores, logits] = [await out.scores.read(), await out.typeLogits.read()];
+    // Without logits the dynamics keep the types (given ones stay as they are).
+    const [scores, logits] = [
+      await out.scores.read(),
+      opts.atomTypes ? undefined : await out.typeLogits.read(),
+    ];
     scope.dispose([zT]);
     return { scores, logits };
   };

@@ -112,6 +112,32 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     const ev2 = await cli(["evaluate", `${dir}/rec`], { env });
     assertEquals(ev2.code, 0, ev2.stderr);
     assert(ev2.stdout.includes("match rate"), ev2.stdout);
+    // The reference's force_atom_types: the originals' atoms are kept, so every composition is.
+    const kept = await cli([
+      "reconstruct",
+      "--input",
+      "dataset:perov_5:test",
+      "--limit",
+      "2",
+      ...fast,
+      "--out",
+      `${dir}/rec_kept`,
+      "--backend",
+      "wasm",
+      "--force-atom-types",
+    ], { env });
+    assertEquals(kept.code, 0, kept.stderr);
+    const ks = JSON.parse(await Deno.readTextFile(`${dir}/rec_kept/summary.json`));
+    assertEquals([ks.forceNumAtoms, ks.forceAtomTypes, ks.loop], [true, true, "host"]);
+    const ev3 = await cli(["evaluate", `${dir}/rec_kept`], { env });
+    assertEquals(ev3.code, 0, ev3.stderr);
+    const km = JSON.parse(await Deno.readTextFile(`${dir}/rec_kept/eval/metrics.json`)).metrics;
+    assertEquals([km.compositionKept.atomCount, km.compositionKept.composition], [1, 1]);
+    const resident = await quiet(() =>
+      main(["reconstruct", "--input", `${dir}/gen`, ...fast, "--force-atom-types", "--loop", "resident"])
+    );
+    assertEquals(resident.value, 2, resident.err);
+    assert(resident.err.includes("--force-atom-types runs on the host loop"), resident.err);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

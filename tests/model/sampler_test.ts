@@ -1,6 +1,6 @@
 /** The Langevin sampler on a tiny random model: deterministic, inside the cell, finite. */
 
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { getBackend } from "../../src/compute/backend.ts";
 import { HostRng } from "../../src/compute/host_rng.ts";
 import { langevin, priorLatents, sampleComposition } from "../../src/model/sampler.ts";
@@ -41,6 +41,31 @@ Deno.test("predicted atom counts of 0 are sampled with one atom and reported", a
   assertEquals(r.crystals[0].numbers.length, 1);
   assert(r.crystals[0].problem?.includes("0 atoms"));
   assertEquals(r.crystals[1].problem, undefined);
+  model.dispose();
+});
+
+Deno.test("given atom types are kept through the dynamics (the reference's force_atom_types)", async () => {
+  const model = await tinyModel(be, 6);
+  const z = priorLatents(2, model.config.latentDim, 3);
+  const types = [38, 22, 8, 8, 8, 11, 17];
+  const opts = { seed: 1, stepsPerLevel: 2, minSigma: 1, numAtoms: [5, 2], atomTypes: types };
+  const r = await langevin(model, z, { ...opts, trajectory: true });
+  assertEquals(r.crystals.map((c) => Array.from(c.numbers)), [types.slice(0, 5), types.slice(5)]);
+  assert(r.trajectory!.every((t) => t.numbers.every((n, i) => n === types[i])));
+  // Without them the same run draws and updates its own types.
+  const free = await langevin(model, z, { ...opts, atomTypes: undefined });
+  assert(free.crystals.some((c, b) => c.numbers.some((n, i) => n !== types[(b ? 5 : 0) + i])));
+  await assertRejects(
+    () => langevin(model, z, { ...opts, atomTypes: types.slice(1) }),
+    RangeError,
+    /^Cannot keep 6 given atom types: .*\(7 atoms\)$/,
+  );
+  await assertRejects(
+    () => langevin(model, z, { ...opts, numAtoms: undefined }),
+    RangeError,
+    /need the atom counts/,
+  );
+  await assertRejects(() => langevin(model, z, { ...opts, resident: true }), Error, /host loop only/);
   model.dispose();
 });
 
