@@ -13,6 +13,11 @@
  */
 
 import { chartSvg, escapeXml, OTHER_COLORS, px } from "../src/viz/chart.ts";
+import { readCrystalSet } from "../src/cli/crystal_sets.ts";
+import { HostRng } from "../src/compute/host_rng.ts";
+import type { Crystal } from "../src/crystal/crystal.ts";
+import { type DatasetName, isDatasetName, loadDataset } from "../src/data/datasets.ts";
+import { crystalValidity, densityOrNaN, wasserstein1 } from "../src/eval/metrics.ts";
 
 const [outDir, dataset = "perov_5", prefix = `docs/schedules_${dataset}`] = Deno.args;
 if (!outDir) throw new Error("usage: schedules_report.ts OUT DATASET [CHART_PREFIX]");
@@ -34,6 +39,8 @@ interface Row {
   schedule: string;
   rec?: Run;
   gen?: Run;
+  /** Bootstrap standard deviations of the generation's EMDs (density, #elements). */
+  emdSd?: { density: number; numElements: number };
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
@@ -84,6 +91,34 @@ for (const tag of tags) {
   if (!rec && !gen) continue;
   rows.push({ tag, schedule: describe((rec ?? gen)!.summary), rec: rec?.run, gen: gen?.run });
 }
+/**
+ * The sampling noise of a generation's EMDs: the standard deviation of each EMD over bootstrap
+ * resamples (with replacement, same size) of its valid crystals against the fixed test split — what
+ * another draw of as many samples from the same model would move them by.
+ */
+const BOOTSTRAPS = 200;
+if (!isDatasetName(dataset)) throw new Error(`unknown dataset "${dataset}"`);
+const reference = (await loadDataset(dataset as DatasetName, "test")).entries.map((e) => e.crystal);
+const numElements = (c: Crystal) => new Set(c.numbers).size;
+const refDensity = reference.map(densityOrNaN).filter(Number.isFinite),
+  refElements = reference.map(numElements);
+async function emdNoise(dir: string): Promise<{ density: number; numElements: number }> {
+  const valid = (await readCrystalSet([dir])).crystals.filter((c) => crystalValidity(c).valid);
+  const dens = valid.map(densityOrNaN), elems = valid.map(numElements), rng = new HostRng(7);
+  const sd = (xs: number[]) => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  };
+  const d: number[] = [], e: number[] = [];
+  for (let k = 0; k < BOOTSTRAPS; k++) {
+    const pick = valid.map(() => rng.int(valid.length));
+    d.push(wasserstein1(pick.map((i) => dens[i]).filter(Number.isFinite), refDensity));
+    e.push(wasserstein1(pick.map((i) => elems[i]), refElements));
+  }
+  return { density: sd(d), numElements: sd(e) };
+}
+for (const r of rows) if (r.gen) r.emdSd = await emdNoise(`${outDir}/${r.tag}.gen`);
+
 const callsOf = (r: Row) => r.rec?.calls ?? r.gen?.calls ?? 0;
 rows.sort((a, b) => callsOf(b) - callsOf(a) || a.tag.localeCompare(b.tag));
 
@@ -94,6 +129,8 @@ const pct = (p: number | undefined, n?: number) =>
     ? "—"
     : `${(100 * p).toFixed(1)}${n ? ` ± ${(100 * se(p, n)).toFixed(1)}` : ""}`;
 const num = (x: number | undefined, d = 3) => x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(d);
+const withSd = (x: number | undefined, sd: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? "—" : sd === undefined ? num(x) : `${num(x)} ± ${num(sd)}`;
 function meanSe(xs: number[]): [number, number] {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1);
@@ -162,8 +199,8 @@ for (const r of rows) {
         pct(gm?.compValid, n),
         pct(gm?.covRecall),
         pct(gm?.covPrecision, gm ? Math.round(gm.valid * (n ?? 0)) : undefined),
-        num(gm?.wdistDensity),
-        num(gm?.wdistNumElements),
+        withSd(gm?.wdistDensity, r.emdSd?.density),
+        withSd(gm?.wdistNumElements, r.emdSd?.numElements),
         num(gm?.wdistProperty),
         [r.rec?.seconds, r.gen?.seconds].map((s) => s === undefined ? "—" : s.toFixed(0)).join(" / "),
       ].join(" | ")
