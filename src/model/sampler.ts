@@ -200,17 +200,16 @@ export async function langevin(
         lattices.set([a, 0, 0, 0, a, 0, 0, 0, a], 9 * b);
       }
     }
-    // Initial types from the composition (softmax of the per-atom logits, averaged per crystal:
-    // all atoms of a crystal share z, so one row is the average), coordinates uniform.
+    // Initial types: the given ones, or drawn from the composition (softmax of the per-atom logits,
+    // averaged per crystal: all atoms of a crystal share z, so one row is the average); coordinates
+    // uniform.
     const numbers = new Uint8Array(nAtoms), frac = new Float64Array(3 * nAtoms);
     for (let b = 0; b < nCrystals; b++) {
       const row = comp.subarray(atomOffsets[b] * c.numTypes, (atomOffsets[b] + 1) * c.numTypes);
-      if (fixedTypes) {
-        numbers.set(Array.from(fixedTypes).slice(atomOffsets[b], atomOffsets[b + 1]), atomOffsets[b]);
-      } else {numbers.set(
-          sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rngs[b]),
-          atomOffsets[b],
-        );}
+      const types = fixedTypes
+        ? Array.from(fixedTypes).slice(atomOffsets[b], atomOffsets[b + 1])
+        : sampleComposition(softmaxRows(row, 1, c.numTypes), counts[b], rngs[b]);
+      numbers.set(types, atomOffsets[b]);
       for (let j = 3 * atomOffsets[b]; j < 3 * atomOffsets[b + 1]; j++) frac[j] = rngs[b].uniform();
     }
 
