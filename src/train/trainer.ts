@@ -405,7 +405,10 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
           await ema?.update();
           const loss = await r.total.item();
           if (!Number.isFinite(loss)) {
-            throw new Error(`Training diverged at epoch ${epoch}, batch ${b}: loss ${loss}`);
+            throw new Error(
+              `Training diverged at epoch ${epoch}, batch ${b + 1}: loss ${loss}. The last complete epoch ` +
+                `(${state.epoch}) is kept in ${outDir}: continue it with --resume and a lower --lr`,
+            );
           }
           for (const k of LOSS_TERMS) sums[k] += (await r.terms[k].item()) * recs.length;
           sums.loss += loss * recs.length;

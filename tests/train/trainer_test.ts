@@ -1,6 +1,6 @@
 /** The trainer: checkpoints load back to the same model, and a resumed run equals an uninterrupted one. */
 
-import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
 import { getBackend } from "../../src/compute/backend.ts";
 import { loadCustomData, train, type TrainingData, type TrainOptions } from "../../src/train/trainer.ts";
 import { WeightEma } from "../../src/train/ema.ts";
@@ -378,6 +378,25 @@ Deno.test("property model: trains, keeps its best weights, loads back with the s
     assertAlmostEquals(await propertyMae(a, r, 4), res.bestMae, 1e-5);
     a.dispose();
     b.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a diverging run stops with the epoch it keeps and how to continue, its checkpoint intact", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = { backend: be, config: tinyConfig(), data: data(), batchSize: 4, seed: 11, outDir: dir };
+    await train({ ...base, epochs: 1 });
+    const saved = await Deno.readFile(`${dir}/last.safetensors`);
+    // A rate this large sends the weights to infinity within a few steps.
+    await assertRejects(
+      () => train({ ...base, epochs: 3, resume: true, lr: 1e30, schedule: "constant" }),
+      Error,
+      /^Training diverged at epoch 2, batch \d+: loss NaN\. The last complete epoch \(1\) is kept in .*: continue it with --resume and a lower --lr$/,
+    );
+    assertEquals(await Deno.readFile(`${dir}/last.safetensors`), saved);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/state.json`)).epoch, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
