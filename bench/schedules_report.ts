@@ -295,7 +295,7 @@ const quality = pointsChart(
 );
 const rmsMax = Math.max(0.05, ...rows.map((r) => r.rec?.rms.length ? meanSe(r.rec.rms)[0] * 1.3 : 0));
 const rmse = pointsChart(
-  `Sampling schedules on ${dataset}: reconstruction RMSE and generation EMDs vs decoder calls`,
+  `Schedules on ${dataset}: RMSE and EMDs vs decoder calls (bars: ±1 SE or bootstrap SD)`,
   "RMSE (normalised) / EMD",
   [
     {
@@ -303,8 +303,12 @@ const rmse = pointsChart(
       value: (r) => r.rec?.rms.length ? meanSe(r.rec.rms)[0] : undefined,
       err: (r) => r.rec?.rms.length ? meanSe(r.rec.rms)[1] : 0,
     },
-    { label: "EMD density", value: (r) => r.gen?.metrics.wdistDensity },
-    { label: "EMD #elements", value: (r) => r.gen?.metrics.wdistNumElements },
+    { label: "EMD density", value: (r) => r.gen?.metrics.wdistDensity, err: (r) => r.emdSd?.density ?? 0 },
+    {
+      label: "EMD #elements",
+      value: (r) => r.gen?.metrics.wdistNumElements,
+      err: (r) => r.emdSd?.numElements ?? 0,
+    },
     { label: "EMD property", value: (r) => r.gen?.metrics.wdistProperty },
   ],
   {
@@ -312,7 +316,7 @@ const rmse = pointsChart(
     hi: Math.max(
       rmsMax,
       ...rows.flatMap((r) => r.gen ? [r.gen.metrics.wdistDensity, r.gen.metrics.wdistNumElements] : [])
-        .filter(Number.isFinite).map((v) => v * 1.15),
+        .filter(Number.isFinite).map((v) => v * 1.35),
     ),
   },
 );
