@@ -105,10 +105,7 @@ const refDensity = reference.map(densityOrNaN).filter(Number.isFinite),
 async function emdNoise(dir: string): Promise<{ density: number; numElements: number }> {
   const valid = (await readCrystalSet([dir])).crystals.filter((c) => crystalValidity(c).valid);
   const dens = valid.map(densityOrNaN), elems = valid.map(numElements), rng = new HostRng(7);
-  const sd = (xs: number[]) => {
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  };
+  const sd = (xs: number[]) => meanSe(xs)[1] * Math.sqrt(xs.length); // sample SD
   const d: number[] = [], e: number[] = [];
   for (let k = 0; k < BOOTSTRAPS; k++) {
     const pick = valid.map(() => rng.int(valid.length));

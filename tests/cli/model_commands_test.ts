@@ -94,18 +94,24 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     for (const f of ["density.svg", "num_elements.svg", "metrics.json", "metrics.md"]) {
       assert(ev.stderr.includes(`${dir}/gen/eval/${f}`), `evaluate names ${f}`);
     }
-    const rec = await cli([
-      "reconstruct",
-      "--input",
-      "dataset:perov_5:test",
-      "--limit",
-      "2",
-      ...fast,
-      "--out",
-      `${dir}/rec`,
-      "--backend",
-      "wasm",
-    ], { env });
+    // Two Perov-5 test crystals through the one-step schedule into OUT.
+    const reconstructTest = (out: string, ...extra: string[]) =>
+      cli([
+        "reconstruct",
+        "--input",
+        "dataset:perov_5:test",
+        "--limit",
+        "2",
+        ...fast,
+        "--out",
+        out,
+        "--backend",
+        "wasm",
+        ...extra,
+      ], {
+        env,
+      });
+    const rec = await reconstructTest(`${dir}/rec`);
     assertEquals(rec.code, 0, rec.stderr);
     const rs = JSON.parse(await Deno.readTextFile(`${dir}/rec/summary.json`));
     assertEquals(rs.ids.length, 2);
@@ -113,19 +119,7 @@ Deno.test("generate → files our reader reads back, summary facts, evaluate rep
     assertEquals(ev2.code, 0, ev2.stderr);
     assert(ev2.stdout.includes("match rate"), ev2.stdout);
     // The reference's force_atom_types: the originals' atoms are kept, so every composition is.
-    const kept = await cli([
-      "reconstruct",
-      "--input",
-      "dataset:perov_5:test",
-      "--limit",
-      "2",
-      ...fast,
-      "--out",
-      `${dir}/rec_kept`,
-      "--backend",
-      "wasm",
-      "--force-atom-types",
-    ], { env });
+    const kept = await reconstructTest(`${dir}/rec_kept`, "--force-atom-types");
     assertEquals(kept.code, 0, kept.stderr);
     const ks = JSON.parse(await Deno.readTextFile(`${dir}/rec_kept/summary.json`));
     assertEquals([ks.forceNumAtoms, ks.forceAtomTypes, ks.loop], [true, true, "host"]);
