@@ -193,7 +193,7 @@ export { getBackend } from "./src/compute/backend.ts";
 export type { Backend, BackendOptions } from "./src/compute/backend.ts";
 export { CDVAE, DEFAULT_MODEL_URL, modelFolderUrl, SHIPPED_MODELS } from "./src/model/cdvae.ts";
 export type { GenerateOptions, ReconstructOptions, ShippedModel } from "./src/model/cdvae.ts";
-export { defaultConfig, PRESETS } from "./src/model/config.ts";
+export { defaultConfig, isPresetName, PRESET_NAMES, type PresetName, PRESETS } from "./src/model/config.ts";
 export { checkCDVAEConfig, ConfigError } from "./src/model/config_check.ts";
 export type { CDVAEConfig, DecoderConfig, EncoderConfig } from "./src/model/config.ts";
 export type { DimeNetConfig } from "./src/nn/dimenet.ts";

@@ -8,7 +8,7 @@
  *   deno run -A bench/sample_bench.ts --preset reference --batch 256 --json
  *   deno bench -A bench/sample_bench.ts    # a quick Deno.bench case (small preset, batch 8)
  *
- * Options: `--preset small|reference`, `--batch N` materials of `--atoms N` atoms (default 5),
+ * Options: `--preset small|medium|reference`, `--batch N` materials of `--atoms N` atoms (default 5),
  * `--levels L` σ levels (the largest ones) × `--per-level S` steps, `--threads 1|2`, `--backend
  * wasm|webgpu`, `--resident` (the device-resident loop instead of the host loop), `--go-file
  * PATH` (build the model, print READY, start only when PATH exists), `--json`. Latents come from
@@ -22,14 +22,14 @@
 
 import { getBackend } from "../src/compute/backend.ts";
 import { createWasmBackend } from "../src/compute/wasm.ts";
-import { PRESETS } from "../src/model/config.ts";
+import { type PresetName, PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
 import { langevin, priorLatents } from "../src/model/sampler.ts";
 import { waitFor } from "./_go_file.ts";
 
 /** Options of {@linkcode benchSample}. */
 export interface SampleBenchOptions {
-  preset: "small" | "reference";
+  preset: PresetName;
   batch: number;
   atoms: number;
   levels: number;

@@ -7,7 +7,7 @@
  *   deno run -A bench/train_bench.ts --preset reference --batch 32 --threads 2 --json
  *   deno bench -A bench/train_bench.ts     # a quick Deno.bench case (small preset, batch 8)
  *
- * Options: `--preset small|reference` (src/model/config.ts PRESETS), `--batch N`, `--steps N` timed
+ * Options: `--preset small|medium|reference` (src/model/config.ts PRESETS), `--batch N`, `--steps N` timed
  * steps after `--warmup N` untimed ones, `--threads 1|2` (wasm backend), `--backend wasm|webgpu`
  * (default wasm; webgpu: whatever adapter this machine has), `--go-file PATH` (load
  * data and build the model, print READY, and start timing only when PATH exists — lets a caller
@@ -25,7 +25,7 @@ import { Tape, zeroGrad } from "../src/compute/tape.ts";
 import { Adam } from "../src/compute/adam.ts";
 import { getBackend } from "../src/compute/backend.ts";
 import { createWasmBackend } from "../src/compute/wasm.ts";
-import { PRESETS } from "../src/model/config.ts";
+import { type PresetName, PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
 import { cdvaeObjective } from "../src/model/losses.ts";
 import { loadTrainingData, makeBatch } from "../src/train/trainer.ts";
@@ -35,7 +35,7 @@ import { waitFor } from "./_go_file.ts";
 
 /** Options of {@linkcode benchTrain}. */
 export interface TrainBenchOptions {
-  preset: "small" | "reference";
+  preset: PresetName;
   batch: number;
   steps: number;
   warmup: number;

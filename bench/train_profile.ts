@@ -14,7 +14,7 @@ import { Tape, zeroGrad } from "../src/compute/tape.ts";
 import { Adam } from "../src/compute/adam.ts";
 import { createWasmBackend } from "../src/compute/wasm.ts";
 import type { Dispatch } from "../src/compute/backend.ts";
-import { PRESETS } from "../src/model/config.ts";
+import { type PresetName, PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
 import { cdvaeObjective } from "../src/model/losses.ts";
 import { loadTrainingData, makeBatch } from "../src/train/trainer.ts";
@@ -23,7 +23,7 @@ import { EncoderInputCache } from "../src/train/encoder_cache.ts";
 const args = Object.fromEntries(
   Deno.args.map((a, i) => [a, Deno.args[i + 1]]).filter(([a]) => a.startsWith("--")),
 );
-const preset = (args["--preset"] ?? "small") as "small" | "reference";
+const preset = (args["--preset"] ?? "small") as PresetName;
 const batchSize = Number(args["--batch"] ?? 64);
 const steps = Number(args["--steps"] ?? 4);
 const warmup = Number(args["--warmup"] ?? 1);

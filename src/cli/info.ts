@@ -9,17 +9,17 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { wasmCoreVersion } from "../core/lattice.ts";
 import { getBackend, isCpuAdapter } from "../compute/backend.ts";
 import { CDVAE } from "../model/cdvae.ts";
-import { PRESETS } from "../model/config.ts";
+import { isPresetName, PRESETS } from "../model/config.ts";
 
 /** Parameter counts of a preset (for Perov-5) or of a saved model. */
 async function modelCounts(source: string): Promise<{ source: string; parameters: Record<string, number> }> {
   const be = await getBackend({ prefer: "reference" });
-  const model = source === "small" || source === "reference"
+  const model = isPresetName(source)
     ? new CDVAE(be, PRESETS[source]("perov_5"))
     : await CDVAE.load(source, { backend: be });
   try {
     return {
-      source: source === "small" || source === "reference" ? `preset ${source} (perov_5)` : source,
+      source: isPresetName(source) ? `preset ${source} (perov_5)` : source,
       parameters: model.parameterCounts(),
     };
   } finally {
@@ -79,7 +79,7 @@ export const info: Command = {
     model: {
       type: "string",
       value: "PRESET|DIR",
-      description: "Also print the parameter counts of a preset (small, reference) or a model folder",
+      description: "Also print the parameter counts of a preset (small, medium, reference) or a model folder",
     },
     backend: {
       type: "string",

@@ -10,7 +10,7 @@ import { checkRunDir } from "./output_dir.ts";
 import { Progress } from "./progress.ts";
 import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
-import { PRESETS } from "../model/config.ts";
+import { isPresetName, PRESET_NAMES, PRESETS } from "../model/config.ts";
 import { readConfig } from "../train/checkpoint.ts";
 import { trainPropertyModel } from "../train/property.ts";
 import { type ScheduleKind, SCHEDULES } from "../train/schedule.ts";
@@ -89,7 +89,7 @@ export const train: Command = {
       type: "string",
       value: "NAME",
       default: "small",
-      description: "Model size: small (2-core CPU) or reference (the paper's)",
+      description: "Model size: small (2-core CPU), medium (between) or reference (the paper's)",
     },
     epochs: {
       type: "string",
@@ -167,8 +167,8 @@ export const train: Command = {
     if (args.values.target !== "cdvae" && args.values.target !== "property") {
       throw new UsageError(`Unknown --target "${args.values.target}": expected cdvae or property`);
     }
-    if (presetName !== "small" && presetName !== "reference") {
-      throw new UsageError(`Unknown preset "${presetName}": expected small or reference`);
+    if (!isPresetName(presetName)) {
+      throw new UsageError(`Unknown preset "${presetName}": expected ${PRESET_NAMES.join(", ")}`);
     }
     const lr = args.values.lr === undefined ? undefined : Number(args.values.lr);
     if (lr !== undefined && !(lr > 0)) {

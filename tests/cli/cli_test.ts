@@ -58,6 +58,12 @@ Deno.test("cli: unknown flag is a usage error (exit 2)", async () => {
   assertMatch(r.stderr, /convert --help/);
 });
 
+Deno.test("cli: train names the presets when given an unknown one (exit 2)", async () => {
+  const r = await cli(["train", "--preset", "huge", "--out", "/nonexistent/run"]);
+  assertEquals(r.code, 2);
+  assertMatch(r.stderr, /Unknown preset "huge": expected small, medium, reference/);
+});
+
 Deno.test("cli: convert POSCAR from stdin to CIF on stdout and back through a file", async () => {
   const r = await cli(["convert", "-", "--from", "poscar", "--to", "cif"], { stdin: NACL_POSCAR });
   assertEquals(r.code, 0, r.stderr);

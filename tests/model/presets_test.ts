@@ -8,7 +8,7 @@
 import { assert } from "../_assert.ts";
 import { getBackend } from "../../src/compute/backend.ts";
 import { Tensor } from "../../src/compute/tensor.ts";
-import { PRESETS } from "../../src/model/config.ts";
+import { PRESET_NAMES, PRESETS } from "../../src/model/config.ts";
 import { CDVAE } from "../../src/model/cdvae.ts";
 import { buildGraph, packHost } from "../../src/model/graphs.ts";
 import { priorLatents } from "../../src/model/sampler.ts";
@@ -16,7 +16,7 @@ import { tinyRecords } from "./_tiny.ts";
 
 const be = await getBackend({ prefer: "wasm" });
 
-for (const preset of ["small", "reference"] as const) {
+for (const preset of PRESET_NAMES) {
   Deno.test(`the ${preset} preset's fresh decoder gives scores of order one`, async () => {
     const model = new CDVAE(be, PRESETS[preset]("perov_5"), 0);
     try {
