@@ -17,7 +17,8 @@ import type { Dispatch } from "../src/compute/backend.ts";
 import { type PresetName, PRESETS } from "../src/model/config.ts";
 import { CDVAE } from "../src/model/cdvae.ts";
 import { cdvaeObjective } from "../src/model/losses.ts";
-import { loadTrainingData, makeBatch } from "../src/train/trainer.ts";
+import { loadTrainingData } from "../src/train/trainer.ts";
+import { makeBatch } from "../src/train/batch.ts";
 import { EncoderInputCache } from "../src/train/encoder_cache.ts";
 
 const args = Object.fromEntries(

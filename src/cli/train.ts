@@ -138,6 +138,12 @@ export const train: Command = {
         "Keep an exponential moving average of the weights (e.g. 0.999, warmed up as min(DECAY, (1 + n)/(10 + n)) " +
         "at update n), used for validation, the best weights and sampling; saved in the checkpoint (with --resume, the run's own unless given)",
     },
+    "fit-scales": {
+      type: "boolean",
+      description:
+        "Fit GemNet's scale factors to this model and data before the first epoch (GemNet's own procedure, " +
+        "17 validation batches per factor) instead of the reference's; a new run only",
+    },
     limit: {
       type: "string",
       value: "N",
@@ -192,6 +198,13 @@ export const train: Command = {
     }
     if (encoderGraph !== undefined && args.values.resume === true) {
       throw new UsageError("--encoder-graph chooses a new run's graph; a resumed run keeps its own");
+    }
+    const fitScales = args.values["fit-scales"] === true;
+    if (fitScales && args.values.resume === true) {
+      throw new UsageError("--fit-scales fits a new run's scale factors; a resumed run keeps its own");
+    }
+    if (fitScales && args.values.target !== "cdvae") {
+      throw new UsageError("--fit-scales applies to the cdvae target (the property model has no GemNet)");
     }
     const warmup = intFlag(args, "warmup", { min: 0 });
     const epochs = intFlag(args, "epochs", { min: 1 })!;
@@ -290,6 +303,8 @@ export const train: Command = {
         warmup,
         minLr,
         ema,
+        fitScales,
+        onScaleFactor: (key, value) => console.error(`scale factor ${key} = ${value.toPrecision(6)}`),
         valEvery,
         onStep: epochBar,
         onEpoch: (row) => {

@@ -42,6 +42,36 @@ export function scaleFactor(store: ParamStore, name: string, value: number): Ten
   return store.constant(`${name}.scale_factor`, [], value, false);
 }
 
+/**
+ * One scaled output as the reference's `ScalingFactor.forward(x_ref, y)` sees it: the output y·s
+ * and the input x_ref whose variance it should keep. `tripletsOf` is set where x_ref's rows are
+ * the padded triplet slots `[E·Kmax, ·]` of that graph (only the first slots of each edge are
+ * triplets).
+ */
+export interface ScaleObservation {
+  factor: Tensor;
+  reference: Tensor;
+  output: Tensor;
+  tripletsOf?: GemNetEdgeIndex;
+}
+
+let scaleObserver: ((o: ScaleObservation) => void) | undefined;
+
+/**
+ * Shows every scaled output of GemNet's layers to `observer` until called again without one;
+ * the scale-factor fit (src/model/fit_scales.ts) is its only user.
+ */
+export function observeScaleFactors(observer?: (o: ScaleObservation) => void): void {
+  scaleObserver = observer;
+}
+
+/** y·factor, shown to the observer (if any) with the reference input x_ref. */
+function scaled(y: Tensor, factor: Tensor, reference: Tensor, tripletsOf?: GemNetEdgeIndex): Tensor {
+  const output = mul(y, factor);
+  scaleObserver?.({ factor, reference, output, tripletsOf });
+  return output;
+}
+
 /** GemNet's `Dense(in, out, bias=False)`: y = x·W, then ScaledSiLU when `act`. */
 export class Dense {
   /** W [in, out] (`name.linear.weight` [out, in] in files). */
@@ -168,13 +198,14 @@ export class TripletInteraction {
   forward(m: Tensor, rbf3: Tensor, cbf: Tensor, rbfW1: Tensor, g: GemNetEdgeIndex): Tensor {
     const ne = m.shape[0];
     const [trip, cbfDim, out] = this.bilinear.shape;
-    let xBa = mul(mul(this.denseBa.forward(m), this.mlpRbf.forward(rbf3)), this.scaleRbf); // [E, edge]
-    xBa = this.down.forward(xBa); // [E, trip]
-    const m2 = reshapeView(gather(xBa, g.tripletEdges), [ne, g.kmax, trip]); // [E, Kmax, trip]
+    const xBa0 = this.denseBa.forward(m); // [E, edge]
+    const xBa = this.down.forward(scaled(mul(xBa0, this.mlpRbf.forward(rbf3)), this.scaleRbf, xBa0)); // [E, trip]
+    const slots = gather(xBa, g.tripletEdges); // [E·Kmax, trip]
+    const m2 = reshapeView(slots, [ne, g.kmax, trip]); // [E, Kmax, trip]
     const sumK = bmm(cbf, m2); // [E, S, trip]
     const p = bmm(sumK, rbfW1, { transA: true }); // [E, trip, cbf]
     const w = reshapeView(this.bilinear, [trip * cbfDim, out]); // [(j, i), o]
-    const x = mul(matmul(reshapeView(p, [ne, trip * cbfDim]), w), this.scaleCbfSum); // [E, bilinear]
+    const x = scaled(matmul(reshapeView(p, [ne, trip * cbfDim]), w), this.scaleCbfSum, slots, g); // [E, bilinear]
     const xCa = this.upCa.forward(x); // [E, edge]
     const xAc = gather(this.upAc.forward(x), g.idSwap); // [E, edge], the reverse edge's
     return addScaled(xCa, xAc, INV_SQRT2);
@@ -215,7 +246,7 @@ export class AtomUpdate {
 
   /** The atom update [N, atom] from m [E, edge] and rbf [E, rbf]. */
   forward(m: Tensor, rbf: Tensor, g: GemNetEdgeIndex): Tensor {
-    const x = mul(segmentSum(mul(m, this.denseRbf.forward(rbf)), g.targetOffsets), this.scaleSum); // [N, edge]
+    const x = scaled(segmentSum(mul(m, this.denseRbf.forward(rbf)), g.targetOffsets), this.scaleSum, m); // [N, edge]
     return this.layers.forward(x);
   }
 }
@@ -250,7 +281,8 @@ export class OutputBlock {
 
   /** F_e [E, 1] from m [E, edge] and rbf_out [E, rbf]. */
   forward(m: Tensor, rbfOut: Tensor): Tensor {
-    const x = mul(mul(this.seqForces.forward(m), this.denseRbfF.forward(rbfOut)), this.scaleRbfF); // [E, edge]
+    const xF = this.seqForces.forward(m); // [E, edge]
+    const x = scaled(mul(xF, this.denseRbfF.forward(rbfOut)), this.scaleRbfF, xF); // [E, edge]
     return this.outForces.forward(x);
   }
 }

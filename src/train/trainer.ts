@@ -19,14 +19,7 @@ import { readCrystalFolder } from "../crystal/formats.ts";
 import { type CrystalRecord, fitModelScalers, preprocessCrystals } from "../data/preprocess.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import type { CDVAEConfig } from "../model/config.ts";
-import {
-  cdvaeObjective,
-  LOSS_TERMS,
-  type LossTerm,
-  scaledTargets,
-  type TrainBatch,
-} from "../model/losses.ts";
-import { encoderGraph, packHost } from "../model/graphs.ts";
+import { cdvaeObjective, LOSS_TERMS, type LossTerm } from "../model/losses.ts";
 import {
   loadCheckpoint,
   loadEmaWeights,
@@ -38,6 +31,8 @@ import {
 } from "./checkpoint.ts";
 import { lossCurveSvg } from "./plot.ts";
 import { EncoderInputCache } from "./encoder_cache.ts";
+import { makeBatch } from "./batch.ts";
+import { fitScaleFactors } from "./fit_scales.ts";
 import { type LrSchedule, ReduceLROnPlateau, scheduledLr, type ScheduleKind } from "./schedule.ts";
 import { WeightEma } from "./ema.ts";
 
@@ -194,26 +189,6 @@ export async function loadCustomData(path: string, opts: CustomDataOptions = {})
   };
 }
 
-/**
- * Builds the objective's batch from records; with `cache`, the encoder's inputs are joined from
- * its per-crystal parts (the same values as building them for the batch).
- */
-export function makeBatch(
-  model: CDVAE,
-  records: readonly CrystalRecord[],
-  cache?: EncoderInputCache,
-): TrainBatch {
-  const host = packHost(records.map((r) => ({ lattice: r.lattice, frac: r.frac, numbers: r.numbers })));
-  const enc = model.config.encoder;
-  const t = scaledTargets(model, records);
-  return {
-    host,
-    encoderGraph: cache ? cache.batch(records) : encoderGraph(host, enc),
-    latticeTargets: t.lattice,
-    property: model.config.predictProperty ? t.property : undefined,
-  };
-}
-
 /** Options of {@linkcode train}. */
 export interface TrainOptions {
   /** Where to train. */
@@ -247,6 +222,12 @@ export interface TrainOptions {
    * best and sample with it. With `resume`: the run's saved decay unless given (given to a run
    * that kept none, the average starts at the resumed weights). */
   ema?: number;
+  /** Fit GemNet's scale factors to this model and data before the first epoch (a new run only;
+   * src/train/fit_scales.ts); the fitted values go with the weights and to `scale_factors.json`.
+   * Default: the reference's factors. */
+  fitScales?: boolean;
+  /** Called with each fitted scale factor. */
+  onScaleFactor?: (key: string, value: number) => void;
   /** Validate (and checkpoint) every this many epochs (default 1). */
   valEvery?: number;
   /** Called after every optimiser step. */
@@ -369,6 +350,15 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       if (resumed) await loadEmaWeights(outDir, ema);
     }
   } else {
+    if (opts.fitScales) {
+      // Its own noise stream, so that the run's batches and draws are those of an unfitted run.
+      const fitted = await fitScaleFactors(model, data.val, {
+        batchSize: opts.batchSize,
+        seed: (opts.seed ?? 0) + 1,
+        onFactor: opts.onScaleFactor,
+      });
+      await writeFileAtomic(`${outDir}/scale_factors.json`, JSON.stringify(fitted, null, 1) + "\n");
+    }
     if (opts.ema !== undefined) ema = await WeightEma.create(opts.backend, model, opts.ema, 0);
     await writeFileAtomic(`${outDir}/log.csv`, CSV_COLUMNS.join(",") + "\n");
     await writeFileAtomic(`${outDir}/data.txt`, data.note + "\n");

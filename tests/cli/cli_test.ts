@@ -64,6 +64,12 @@ Deno.test("cli: train names the presets when given an unknown one (exit 2)", asy
   assertMatch(r.stderr, /Unknown preset "huge": expected small, medium, reference/);
 });
 
+Deno.test("cli: train --fit-scales is for a new run: with --resume it is a usage error (exit 2)", async () => {
+  const r = await cli(["train", "--fit-scales", "--resume", "--out", "/nonexistent/run"]);
+  assertEquals(r.code, 2);
+  assertMatch(r.stderr, /--fit-scales fits a new run's scale factors/);
+});
+
 Deno.test("cli: convert POSCAR from stdin to CIF on stdout and back through a file", async () => {
   const r = await cli(["convert", "-", "--from", "poscar", "--to", "cif"], { stdin: NACL_POSCAR });
   assertEquals(r.code, 0, r.stderr);

@@ -9,7 +9,7 @@ import { HostRng } from "../../src/compute/host_rng.ts";
 import { Tape, zeroGrad } from "../../src/compute/tape.ts";
 import { Adam } from "../../src/compute/adam.ts";
 import { cdvaeObjective, LOSS_TERMS, type StepNoise } from "../../src/model/losses.ts";
-import { makeBatch } from "../../src/train/trainer.ts";
+import { makeBatch } from "../../src/train/batch.ts";
 import { minImageDisplacementMany } from "../../src/core/geometry.ts";
 import { latticeTarget, scaleRow } from "../../src/data/preprocess.ts";
 import { tinyModel, tinyRecords } from "./_tiny.ts";

@@ -11,7 +11,8 @@ import { cdvaeObjective } from "../../src/model/losses.ts";
 import { encoderGraph, packHost } from "../../src/model/graphs.ts";
 import { encoderHostInputs } from "../../src/nn/dimenet_graph.ts";
 import { EncoderInputCache } from "../../src/train/encoder_cache.ts";
-import { makeBatch, validate } from "../../src/train/trainer.ts";
+import { makeBatch } from "../../src/train/batch.ts";
+import { validate } from "../../src/train/trainer.ts";
 import { tinyModel, tinyRecords } from "../model/_tiny.ts";
 import type { CrystalRecord } from "../../src/data/preprocess.ts";
 

@@ -51,6 +51,7 @@ const RECIPES: Record<string, Partial<TrainOptions>> = {
   "reference (plateau)": {},
   "EMA + warm-up + cosine": { ema: 0.9, schedule: "cosine", warmup: 3, lr: 2e-3, minLr: 1e-4 },
   "constant + warm-up": { schedule: "constant", warmup: 2 },
+  "fitted scale factors": { fitScales: true },
 };
 
 /** Byte equality without a diff (a failing assertEquals on megabytes would diff them). */
