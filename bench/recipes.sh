@@ -8,6 +8,7 @@
 #
 #   EPOCHS=8 EVERY=4 bash bench/recipes.sh                  # all recipes, Perov-5 (RESULTS' table)
 #   RECIPES="ref ema" EPOCHS=2 EVERY=1 LIMIT=64 bash bench/recipes.sh     # a smoke run (64 crystals)
+#   RECIPES="ref fit" EPOCHS=8 EVERY=4 bash bench/recipes.sh              # fitted scale factors vs the reference's
 #   deno run -A bench/recipes_report.ts out/recipes          # the table of bench/RESULTS.md
 #
 # Writes OUT (default out/recipes)/<recipe>/{run,snap_eE,rec_eE,gen_eE,train.cpu}. Re-running skips
@@ -29,6 +30,7 @@ flags_of() {
     radius) echo "--encoder-graph radius" ;;
     batch32) echo "--batch-size 32" ;;
     ema_cosine) echo "--ema 0.999 --lr 3e-3 --schedule cosine --warmup 300 --min-lr 1e-5" ;;
+    fit) echo "--fit-scales" ;;
     *) echo "recipes.sh: unknown recipe $1" >&2; exit 2 ;;
   esac
 }

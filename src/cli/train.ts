@@ -289,6 +289,7 @@ export const train: Command = {
         );
         return stop ? 130 : 0;
       }
+      if (fitScales) console.error("Fitting GemNet's scale factors (17 validation batches each) …");
       const summary = await runTraining({
         backend,
         config,
