@@ -11,6 +11,7 @@ import { Progress } from "./progress.ts";
 import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
 import { isPresetName, PRESET_NAMES, PRESETS } from "../model/config.ts";
+import { recentImprovement } from "../train/progress.ts";
 import { readConfig } from "../train/checkpoint.ts";
 import { trainPropertyModel } from "../train/property.ts";
 import { type ScheduleKind, SCHEDULES } from "../train/schedule.ts";
@@ -324,6 +325,17 @@ export const train: Command = {
           } s. ` +
           `Weights: ${outDir}/best.safetensors`,
       );
+      const recent = recentImprovement(await Deno.readTextFile(`${outDir}/log.csv`));
+      if (recent) {
+        console.error(
+          `Best validation ${recent.best.toFixed(4)} vs ${
+            recent.bestBefore.toFixed(4)
+          } ${recent.window} epochs ` +
+            `earlier (${(100 * recent.change).toFixed(2)} %): ${
+              recent.plateau ? "a plateau (under 1 %)" : "still improving"
+            }`,
+        );
+      }
       return summary.stoppedEarly ? 130 : 0;
     } finally {
       for (const s of signals) Deno.removeSignalListener(s, onSigint);
