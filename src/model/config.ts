@@ -347,7 +347,15 @@ export const PRESET_NAMES = ["small", "medium", "reference"] as const;
 /** A named model size. */
 export type PresetName = typeof PRESET_NAMES[number];
 
-/** Whether a string names a preset. */
+/**
+ * Whether a string names a preset.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals([isPresetName("medium"), isPresetName("huge")], [true, false]);
+ * ```
+ */
 export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);
 }
