@@ -59,7 +59,7 @@ let scaleObserver: ((o: ScaleObservation) => void) | undefined;
 
 /**
  * Shows every scaled output of GemNet's layers to `observer` until called again without one;
- * the scale-factor fit (src/model/fit_scales.ts) is its only user.
+ * the scale-factor fit (src/train/fit_scales.ts) is its only user.
  */
 export function observeScaleFactors(observer?: (o: ScaleObservation) => void): void {
   scaleObserver = observer;

@@ -144,7 +144,7 @@ export async function fitScaleFactors(
     );
     return makeBatch(model, recs);
   };
-  /** One training-step forward (no tape), showing the observations of `factor` (all when undefined). */
+  /** One training-step forward (no tape), keeping the observations `keep` accepts (alive until its scope is disposed). */
   const forward = async (keep: (o: ScaleObservation) => boolean) => {
     const scope = new TensorScope(), seen: ScaleObservation[] = [];
     observeScaleFactors((o) => keep(o) && seen.push(o));
