@@ -1,14 +1,14 @@
 #!/bin/bash
 # Training recipes side by side at equal CPU (issue #14, item 2): each recipe trains the `small`
-# preset from the same seed for EPOCHS epochs, pinned to one core (two recipes at a time, one per
-# core, so each gets the same CPU); a snapshot of the weights sampling would use (the EMA where the
-# recipe keeps one) is taken every EVERY epochs, and each snapshot is scored afterwards by the
+# preset from the same seed for EPOCHS epochs, pinned to one core (as many recipes at a time as
+# CORES lists, default "0 1", one per core, so each gets the same CPU); a snapshot of the weights
+# sampling would use (the EMA where the recipe keeps one) is taken every EVERY epochs, and each snapshot is scored afterwards by the
 # quality proxies: validation loss, reconstruction match rate of the first 100 test crystals and
 # COV-R of 200 samples, both at the short 20 × 10 schedule with seed 1.
 #
 #   EPOCHS=8 EVERY=4 bash bench/recipes.sh                  # all recipes, Perov-5 (RESULTS' table)
 #   RECIPES="ref ema" EPOCHS=2 EVERY=1 LIMIT=64 bash bench/recipes.sh     # a smoke run (64 crystals)
-#   RECIPES="ref fit" EPOCHS=8 EVERY=4 bash bench/recipes.sh              # fitted scale factors vs the reference's
+#   RECIPES="ref fit" EPOCHS=8 EVERY=4 CORES=1 bash bench/recipes.sh      # fitted scale factors vs the reference's, on core 1 only
 #   deno run -A bench/recipes_report.ts out/recipes          # the table of bench/RESULTS.md
 #
 # Writes OUT (default out/recipes)/<recipe>/{run,snap_eE,rec_eE,gen_eE,train.cpu}. Re-running skips
@@ -86,20 +86,22 @@ score_snapshot() {
   fi
 }
 
-# Runs `fn item core` for the items two at a time, one per core.
-two_at_a_time() {
+# Runs `fn item core` for the items as many at a time as there are $CORES, one per core.
+read -ra cores <<< "${CORES:-0 1}"
+one_per_core() {
   local label=$1 fn=$2; shift 2
-  local items=("$@") i
-  for ((i = 0; i < ${#items[@]}; i += 2)); do
-    echo "$(date -u +%H:%M) $label ${items[*]:i:2}"
-    "$fn" "${items[i]}" 0 &
-    [ $((i + 1)) -lt ${#items[@]} ] && "$fn" "${items[i + 1]}" 1 &
+  local items=("$@") i j n=${#cores[@]}
+  for ((i = 0; i < ${#items[@]}; i += n)); do
+    echo "$(date -u +%H:%M) $label ${items[*]:i:n}"
+    for ((j = 0; j < n && i + j < ${#items[@]}; j++)); do
+      "$fn" "${items[i + j]}" "${cores[j]}" &
+    done
     wait
   done
 }
 
 read -ra list <<< "$RECIPES"
-two_at_a_time training train_recipe "${list[@]}"
+one_per_core training train_recipe "${list[@]}"
 mapfile -t snaps < <(ls -d "$OUT"/*/snap_e* | sort)
-two_at_a_time scoring score_snapshot "${snaps[@]}"
+one_per_core scoring score_snapshot "${snaps[@]}"
 deno run -A bench/recipes_report.ts "$OUT"
