@@ -2,9 +2,10 @@
 # Training recipes side by side at equal CPU (issue #14, item 2): each recipe trains the `small`
 # preset from the same seed for EPOCHS epochs, pinned to one core (as many recipes at a time as
 # CORES lists, default "0 1", one per core, so each gets the same CPU); a snapshot of the weights
-# sampling would use (the EMA where the recipe keeps one) is taken every EVERY epochs, and each snapshot is scored afterwards by the
-# quality proxies: validation loss, reconstruction match rate of the first 100 test crystals and
-# COV-R of 200 samples, both at the short 20 × 10 schedule with seed 1.
+# sampling would use (the EMA where the recipe keeps one) is taken every EVERY epochs, and each
+# snapshot is scored afterwards by the quality proxies: validation loss, reconstruction match rate
+# of the first 100 test crystals and COV-R of 200 samples, both at the short 20 × 10 schedule with
+# seed 1.
 #
 #   EPOCHS=8 EVERY=4 bash bench/recipes.sh                  # all recipes, Perov-5 (RESULTS' table)
 #   RECIPES="ref ema" EPOCHS=2 EVERY=1 LIMIT=64 bash bench/recipes.sh     # a smoke run (64 crystals)
