@@ -25,6 +25,7 @@ import type { CrystalRecord } from "../data/preprocess.ts";
 import { cdvaeObjective } from "../model/losses.ts";
 import { observeScaleFactors, type ScaleObservation } from "../nn/gemnet_layers.ts";
 import { makeBatch } from "./batch.ts";
+import { EncoderInputCache } from "./encoder_cache.ts";
 
 /** Options of {@linkcode fitScaleFactors}. */
 export interface FitScalesOptions {
@@ -136,13 +137,15 @@ export async function fitScaleFactors(
   const rng = new HostRng(opts.seed ?? 0);
   const names = new Map<Tensor, string>();
   for (const [name, e] of model.store.entries) if (name.endsWith(".scale_factor")) names.set(e.tensor, name);
+  // Each crystal comes back ~17 × factors × batch / records times: build its encoder inputs once.
+  const cache = new EncoderInputCache(model);
   let next = 0;
   const batch = () => {
     const recs = Array.from(
       { length: Math.min(batchSize, records.length) },
       () => records[next++ % records.length],
     );
-    return makeBatch(model, recs);
+    return makeBatch(model, recs, cache);
   };
   /** One training-step forward (no tape), keeping the observations `keep` accepts (alive until its scope is disposed). */
   const forward = async (keep: (o: ScaleObservation) => boolean) => {
