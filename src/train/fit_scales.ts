@@ -171,7 +171,8 @@ export async function fitScaleFactors(
 
   const fitted: Record<string, number> = {};
   for (const factor of order) {
-    let varIn = 0, varOut = 0, n = 0;
+    // Σ Var·rows over the passes, for input and output (the reference divides both by Σ rows).
+    let varIn = 0, varOut = 0;
     for (let b = 0; b < perFactor; b++) {
       const { seen, scope } = await forward((o) => o.factor === factor);
       try {
@@ -179,7 +180,6 @@ export async function fitScaleFactors(
           const v = await variances(o);
           varIn += v.varIn * v.n;
           varOut += v.varOut * v.n;
-          n += v.n;
         }
       } finally {
         scope.dispose();
