@@ -12,6 +12,7 @@ import { backendFromFlag } from "./generate.ts";
 import { DATASETS, isDatasetName } from "../data/datasets.ts";
 import { isPresetName, PRESET_NAMES, PRESETS } from "../model/config.ts";
 import { recentImprovement } from "../train/progress.ts";
+import { BATCHES_PER_FACTOR } from "../train/fit_scales.ts";
 import { readConfig } from "../train/checkpoint.ts";
 import { trainPropertyModel } from "../train/property.ts";
 import { type ScheduleKind, SCHEDULES } from "../train/schedule.ts";
@@ -143,7 +144,7 @@ export const train: Command = {
       type: "boolean",
       description:
         "Fit GemNet's scale factors to this model and data before the first epoch (GemNet's own procedure, " +
-        "17 validation batches per factor) instead of the reference's; a new run only",
+        `${BATCHES_PER_FACTOR} validation batches per factor) instead of the reference's; a new run only`,
     },
     limit: {
       type: "string",
@@ -290,7 +291,9 @@ export const train: Command = {
         );
         return stop ? 130 : 0;
       }
-      if (fitScales) console.error("Fitting GemNet's scale factors (17 validation batches each) …");
+      if (fitScales) {
+        console.error(`Fitting GemNet's scale factors (${BATCHES_PER_FACTOR} validation batches each) …`);
+      }
       const summary = await runTraining({
         backend,
         config,

@@ -27,6 +27,9 @@ import { observeScaleFactors, type ScaleObservation } from "../nn/gemnet_layers.
 import { makeBatch } from "./batch.ts";
 import { EncoderInputCache } from "./encoder_cache.ts";
 
+/** Forward passes per factor, as `fit_scaling.py` (its batches 0 to 16). */
+export const BATCHES_PER_FACTOR = 17;
+
 /** Options of {@linkcode fitScaleFactors}. */
 export interface FitScalesOptions {
   /** Crystals per forward pass (default 64). */
@@ -133,7 +136,7 @@ export async function fitScaleFactors(
   opts: FitScalesOptions = {},
 ): Promise<Record<string, number>> {
   if (records.length === 0) throw new RangeError("Fitting the scale factors needs at least one crystal");
-  const batchSize = opts.batchSize ?? 64, perFactor = opts.batchesPerFactor ?? 17;
+  const batchSize = opts.batchSize ?? 64, perFactor = opts.batchesPerFactor ?? BATCHES_PER_FACTOR;
   const rng = new HostRng(opts.seed ?? 0);
   const names = new Map<Tensor, string>();
   for (const [name, e] of model.store.entries) if (name.endsWith(".scale_factor")) names.set(e.tensor, name);
