@@ -223,10 +223,17 @@ const x = {
   label: "decoder calls per batch (log scale)",
 };
 
+/** One plotted quantity: its value per schedule and, optionally, its error bar's half-length. */
+interface Series {
+  label: string;
+  value: (r: Row) => number | undefined;
+  err?: (r: Row) => number;
+}
+
 function pointsChart(
   title: string,
   yLabel: string,
-  series: { label: string; value: (r: Row) => number | undefined; err?: (r: Row) => number }[],
+  series: Series[],
   y: { lo: number; hi: number },
 ): string {
   const colors = ["#1f77b4", ...OTHER_COLORS];
@@ -290,32 +297,29 @@ const quality = pointsChart(
   ],
   { lo: 0, hi: 100 },
 );
-const rmsMax = Math.max(0.05, ...rows.map((r) => r.rec?.rms.length ? meanSe(r.rec.rms)[0] * 1.3 : 0));
+// The axis reaches the top of the highest error bar, so no bar is cut off.
+const errorSeries: Series[] = [
+  {
+    label: "reconstruction RMSE",
+    value: (r) => r.rec?.rms.length ? meanSe(r.rec.rms)[0] : undefined,
+    err: (r) => r.rec?.rms.length ? meanSe(r.rec.rms)[1] : 0,
+  },
+  { label: "EMD density", value: (r) => r.gen?.metrics.wdistDensity, err: (r) => r.emdSd?.density ?? 0 },
+  {
+    label: "EMD #elements",
+    value: (r) => r.gen?.metrics.wdistNumElements,
+    err: (r) => r.emdSd?.numElements ?? 0,
+  },
+  { label: "EMD property", value: (r) => r.gen?.metrics.wdistProperty },
+];
+const barTops = rows.flatMap((r) =>
+  errorSeries.map((s) => (s.value(r) ?? NaN) + (s.err?.(r) ?? 0)).filter(Number.isFinite)
+);
 const rmse = pointsChart(
   `Schedules on ${dataset}: RMSE and EMDs vs decoder calls (bars: ±1 SE or bootstrap SD)`,
   "RMSE (normalised) / EMD",
-  [
-    {
-      label: "reconstruction RMSE",
-      value: (r) => r.rec?.rms.length ? meanSe(r.rec.rms)[0] : undefined,
-      err: (r) => r.rec?.rms.length ? meanSe(r.rec.rms)[1] : 0,
-    },
-    { label: "EMD density", value: (r) => r.gen?.metrics.wdistDensity, err: (r) => r.emdSd?.density ?? 0 },
-    {
-      label: "EMD #elements",
-      value: (r) => r.gen?.metrics.wdistNumElements,
-      err: (r) => r.emdSd?.numElements ?? 0,
-    },
-    { label: "EMD property", value: (r) => r.gen?.metrics.wdistProperty },
-  ],
-  {
-    lo: 0,
-    hi: Math.max(
-      rmsMax,
-      ...rows.flatMap((r) => r.gen ? [r.gen.metrics.wdistDensity, r.gen.metrics.wdistNumElements] : [])
-        .filter(Number.isFinite).map((v) => v * 1.35),
-    ),
-  },
+  errorSeries,
+  { lo: 0, hi: 1.1 * Math.max(0.05, ...barTops) },
 );
 for (const [name, svg] of [["quality", quality], ["rmse", rmse]]) {
   const path = `${prefix}_${name}.svg`;
