@@ -13,6 +13,8 @@
  */
 
 import { parseArgs } from "node:util";
+import { PAPER } from "../src/cli/evaluate.ts";
+import { isDatasetName } from "../src/data/datasets.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -79,15 +81,16 @@ for (const spec of values.eval ?? []) {
   const [label, dir] = spec.split("=");
   evals.push({ label, m: JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).metrics });
 }
-// The paper's row (Xie et al. 2022, tables 2 and 3: 10 000 samples, every test crystal, 50 × 100).
-const PAPER_ROWS: Record<string, string> = {
-  perov_5:
-    "| paper, CDVAE on Perov-5 | | 100 % | 98.59 % | — | 99.45 % | 98.46 % | 0.1258 | 0.0628 | 0.0264 | 97.52 % | 0.0156 |",
-  mp_20:
-    "| paper, CDVAE on MP-20 | | 100 % | 86.70 % | — | 99.15 % | 99.49 % | 0.6875 | 1.432 | 0.2778 | 45.43 % | 0.0356 |",
-  carbon_24:
-    "| paper, CDVAE on Carbon-24 | | 100 % | — | — | 99.80 % | 83.08 % | 0.1407 | — | 0.2850 | 55.22 % | 0.1251 |",
-};
+/** The paper's row of the card's table (10 000 samples, every test crystal, 50 × 100), from `evaluate`'s table. */
+function paperRow(name: string): string {
+  if (!isDatasetName(name)) return "";
+  const p = PAPER[name];
+  const rate = (x: number | null) => (x === null ? "—" : `${x} %`);
+  const val = (x: number | null) => (x === null ? "—" : String(x));
+  return `| paper, CDVAE on ${name} | | ${rate(p.struct)} | ${rate(p.comp)} | — | ${rate(p.covR)} | ${
+    rate(p.covP)
+  } | ${p.emdDensity} | ${val(p.emdElements)} | ${p.emdProperty} | ${rate(p.match)} | ${p.rms} |`;
+}
 const pct = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : "—");
 const fix = (x: unknown, d = 4) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(d) : "—");
 const quality = evals.length === 0 ? "Not measured for this checkpoint." : [
@@ -100,7 +103,7 @@ const quality = evals.length === 0 ? "Not measured for this checkpoint." : [
       fix(m.wdistNumElements)
     } | ${fix(m.wdistProperty)} | ${pct(m.matchRate)} | ${fix(m.meanRms)} |`
   ),
-  PAPER_ROWS[dataset] ?? "",
+  paperRow(dataset),
 ].join("\n");
 const params = await (async () => {
   const bytes = (await Deno.stat(`${dest}/weights.safetensors`)).size;

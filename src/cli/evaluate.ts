@@ -72,8 +72,8 @@ export const PROPERTY_MODEL_OPTION: OptionSpec = {
     "Independent property predictor: the paper's (the CDVAE authors' model, data/models/<dataset>-prop-reference/), ours (data/models/<dataset>-prop/), a folder or .ckpt, or none",
 };
 
-/** The paper's CDVAE rows (Tables 2 and 3). */
-const PAPER: Record<
+/** The paper's CDVAE rows (Tables 2 and 3), in per cent where a rate. */
+export const PAPER: Record<
   DatasetName,
   {
     match: number;

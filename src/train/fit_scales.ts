@@ -140,7 +140,7 @@ export async function fitScaleFactors(
   const rng = new HostRng(opts.seed ?? 0);
   const names = new Map<Tensor, string>();
   for (const [name, e] of model.store.entries) if (name.endsWith(".scale_factor")) names.set(e.tensor, name);
-  // Each crystal comes back ~17 × factors × batch / records times: build its encoder inputs once.
+  // Each crystal comes back ~perFactor × factors × batch / records times: build its encoder inputs once.
   const cache = new EncoderInputCache(model);
   let next = 0;
   const batch = () => {
