@@ -327,7 +327,18 @@ for (const [name, svg] of [["quality", quality], ["rmse", rmse]]) {
   // `deno task ci` checks the formatting of SVG files too.
   await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", path] }).output();
   const png = path.replace(/\.svg$/, ".png");
-  const ok = await new Deno.Command("rsvg-convert", { args: ["-o", png, path] }).output()
-    .then((o) => o.success, () => false);
-  console.error(`Wrote ${path}${ok ? ` and ${png}` : ""}`);
+  const ok = await svgToPng(path, png);
+  console.error(
+    `Wrote ${path}${ok ? ` and ${png}` : " (no PNG: rsvg-convert, from librsvg2-bin, is missing)"}`,
+  );
+}
+
+/** Converts an SVG file with rsvg-convert; false where it fails or is not installed (spawning a
+ * missing program throws before the promise exists, so the call sits inside try). */
+async function svgToPng(svg: string, png: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command("rsvg-convert", { args: ["-o", png, svg] }).output()).success;
+  } catch {
+    return false;
+  }
 }
