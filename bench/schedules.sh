@@ -33,6 +33,8 @@ SCHEDULES=(
   "20x20-denoise|--levels 20 --steps 20 --denoise"
   "10x40-matched-denoise|--levels 10 --steps 40 --step-rule matched --denoise"
   "50x20|--levels 50 --steps 20"
+  "25x18-denoise|--levels 25 --steps 18 --denoise"
+  "10x40-denoise|--levels 10 --steps 40 --denoise"
 )
 
 run() { # DIR ARGS… : one sampler run and its evaluation, unless already evaluated
