@@ -329,7 +329,7 @@ for (const [name, svg] of [["quality", quality], ["rmse", rmse]]) {
   const png = path.replace(/\.svg$/, ".png");
   const ok = await svgToPng(path, png);
   console.error(
-    `Wrote ${path}${ok ? ` and ${png}` : " (no PNG: rsvg-convert, from librsvg2-bin, is missing)"}`,
+    `Wrote ${path}${ok ? ` and ${png}` : " (no PNG: rsvg-convert, from librsvg2-bin, is missing or failed)"}`,
   );
 }
 
