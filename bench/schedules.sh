@@ -20,8 +20,8 @@ PARTS=${PARTS:-"rec gen"}
 export CDVAE_DATA_DIR=${CDVAE_DATA_DIR:-/work/shared/data}
 mkdir -p "$OUT"
 
-# TAG|sampler flags. Decoder calls per batch = levels·steps (+ levels − 1 predictor steps) (+ 1
-# denoising step); early exit (--settle) can only lower it.
+# TAG|sampler flags. Decoder calls per batch = levels·steps, or the sum of --level-steps (+ levels − 1
+# predictor steps) (+ 1 denoising step); early exit (--settle) can only lower it.
 SCHEDULES=(
   "paper|--schedule paper"
   "fast|--schedule fast"
@@ -35,6 +35,9 @@ SCHEDULES=(
   "50x20|--levels 50 --steps 20"
   "25x18-denoise|--levels 25 --steps 18 --denoise"
   "10x40-denoise|--levels 10 --steps 40 --denoise"
+  "head-10x25+40x6-denoise|--level-steps 10x25,40x6 --denoise"
+  "mid-15x4+20x15+15x4-denoise|--level-steps 15x4,20x15,15x4 --denoise"
+  "tail-40x5+10x25-denoise|--level-steps 40x5,10x25 --denoise"
 )
 
 run() { # DIR ARGS… : one sampler run and its evaluation, unless already evaluated

@@ -18,6 +18,7 @@ import { HostRng } from "../src/compute/host_rng.ts";
 import type { Crystal } from "../src/crystal/crystal.ts";
 import { type DatasetName, isDatasetName, loadDataset } from "../src/data/datasets.ts";
 import { crystalValidity, densityOrNaN, wasserstein1 } from "../src/eval/metrics.ts";
+import { formatStepsByLevel } from "../src/model/schedules.ts";
 
 const [outDir, dataset = "perov_5", prefix = `docs/schedules_${dataset}`] = Deno.args;
 if (!outDir) throw new Error("usage: schedules_report.ts OUT DATASET [CHART_PREFIX]");
@@ -53,7 +54,12 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 
 /** The sampler's knobs as recorded in summary.json, in the words of the CLI. */
 function describe(s: Record<string, unknown>): string {
-  const parts = [`${s.levels} × ${s.stepsPerLevel}`];
+  const byLevel = s.stepsByLevel as number[] | undefined;
+  const parts = [
+    byLevel
+      ? formatStepsByLevel(byLevel).replaceAll("x", " × ").replaceAll(",", " then ")
+      : `${s.levels} × ${s.stepsPerLevel}`,
+  ];
   if (s.stepRule === "matched") parts.push("matched step");
   if (s.predictor) parts.push("predictor");
   if (s.snr) parts.push(`snr ${s.snr}`);

@@ -47,7 +47,19 @@ async function readFolder(dir: string): Promise<Folder> {
 const isReconstruction = (s: Record<string, unknown>) => typeof s.input === "string" && Array.isArray(s.ids);
 
 /** The fields of a generate summary that make two folders parts of one run. */
-const RUN_FIELDS = ["stepsPerLevel", "stepLr", "minSigma", "levels", "loop"] as const;
+const RUN_FIELDS = [
+  "stepsPerLevel",
+  "stepsByLevel",
+  "stepLr",
+  "minSigma",
+  "levels",
+  "stepRule",
+  "denoise",
+  "predictor",
+  "snr",
+  "settle",
+  "loop",
+] as const;
 
 /**
  * Reads one folder, or several as one set (see the module comment).

@@ -24,6 +24,7 @@ import { type GeneratedCrystal, residentLoopOn } from "../model/sampler.ts";
 import type { SamplerStats } from "../model/host_dynamics.ts";
 import {
   isScheduleName,
+  parseStepsByLevel,
   SAMPLING_SCHEDULES,
   type SamplingSchedule,
   type SamplingScheduleName,
@@ -143,6 +144,33 @@ function positiveFlag(args: Parameters<Command["run"]>[0], name: string): number
 }
 
 /**
+ * The steps of each level: `--level-steps`, else the schedule's own unless `--steps` or `--levels`
+ * replace its shape (then every level has the same steps).
+ */
+function stepsByLevelFlag(
+  args: Parameters<Command["run"]>[0],
+  sched: SamplingSchedule,
+  steps: number | undefined,
+  levels: number | undefined,
+): readonly number[] | undefined {
+  const spec = args.values["level-steps"];
+  if (spec === undefined) return steps === undefined && levels === undefined ? sched.stepsByLevel : undefined;
+  if (steps !== undefined) {
+    throw new UsageError("--level-steps and --steps both set the steps per level: give one of them");
+  }
+  let byLevel: number[];
+  try {
+    byLevel = parseStepsByLevel(String(spec));
+  } catch (e) {
+    throw new UsageError(`--level-steps: ${(e as Error).message}`);
+  }
+  if (levels !== undefined && levels !== byLevel.length) {
+    throw new UsageError(`--levels ${levels} but --level-steps "${spec}" has ${byLevel.length} levels`);
+  }
+  return byLevel;
+}
+
+/**
  * Parses the Langevin flags shared by `generate` and `reconstruct`: the named `--schedule` (default
  * {@linkcode DEFAULT_SCHEDULE}), each of whose knobs an explicit flag overrides.
  */
@@ -168,10 +196,18 @@ export function langevinFlags(args: Parameters<Command["run"]>[0]): LangevinFlag
     throw new UsageError(`--step-rule must be reference or matched, got "${rule}"`);
   }
   const snr = positiveFlag(args, "snr") ?? sched.snr, settle = positiveFlag(args, "settle") ?? sched.settle;
+  const steps = intFlag(args, "steps", { min: 1 }), levels = intFlag(args, "levels", { min: 1, max: 1000 });
+  const stepsByLevel = stepsByLevelFlag(args, sched, steps, levels);
+  if (stepsByLevel && rule === "matched") {
+    throw new UsageError(
+      "--step-rule matched needs the same steps at every level: drop --level-steps or the rule",
+    );
+  }
   return {
     schedule: name,
-    stepsPerLevel: intFlag(args, "steps", { min: 1 }) ?? sched.stepsPerLevel,
-    levels: intFlag(args, "levels", { min: 1, max: 1000 }) ?? sched.levels,
+    stepsPerLevel: steps ?? sched.stepsPerLevel,
+    levels: stepsByLevel?.length ?? levels ?? sched.levels,
+    ...(stepsByLevel ? { stepsByLevel } : {}),
     stepRule: rule,
     stepLr,
     minSigma,
@@ -214,6 +250,12 @@ export const SAMPLING_OPTIONS: Command["options"] = {
     type: "string",
     value: "N",
     description: "Noise levels used, evenly spaced from σ = 10 to 0.01 (default: the schedule's)",
+  },
+  "level-steps": {
+    type: "string",
+    value: "SPEC",
+    description: "Steps of each level instead of --steps and --levels, as runs LEVELSxSTEPS from the " +
+      "first level on: 40x5,10x30 is 40 levels of 5 steps, then 10 of 30",
   },
   "step-rule": {
     type: "string",

@@ -23,7 +23,7 @@ import { optimizationMetrics, SR_PERCENTILES } from "../eval/metrics.ts";
 import { CDVAE } from "../model/cdvae.ts";
 import { decodeSchedule, type OptimizationResult, optimizeLatents } from "../model/optimize.ts";
 import type { PropertyModel } from "../model/property.ts";
-import { priorLatents, scheduleSigmas } from "../model/sampler.ts";
+import { levelPlan, priorLatents } from "../model/sampler.ts";
 
 /** The paper's CDVAE success rates (Table 4: SR5, SR10, SR15). */
 const PAPER_SR: Record<DatasetName, readonly [number, number, number]> = {
@@ -133,12 +133,15 @@ export const optimize: Command = {
       if (start === "data" && isDatasetName(dataset)) await ensureSplits(dataset, ["test"], args);
       const { z, ids } = await startLatents(model, start, dataset, n, seed, batchSize);
       const starts = z.length / model.config.latentDim, schedule = decodeSchedule(steps, decodeEvery);
-      const levels = scheduleSigmas(model.sigmas, lf).length;
+      const { sigmas, steps: perLevel } = levelPlan(model.sigmas, lf);
+      const langevinSteps = typeof perLevel === "number"
+        ? perLevel * sigmas.length
+        : perLevel.reduce((t, k) => t + k, 0);
       console.error(
         `optimize: ${starts} starts (${
           start === "data" ? `${dataset} test` : "N(0, I)"
         }), ${steps} Adam steps, ` +
-          `${schedule.length} decodes × ${starts} crystals × ${levels} levels × ${lf.stepsPerLevel} Langevin steps`,
+          `${schedule.length} decodes × ${starts} crystals × ${langevinSteps} Langevin steps (${sigmas.length} levels)`,
       );
       const t0 = performance.now();
       const run: OptimizationResult = await optimizeLatents(model, z, {

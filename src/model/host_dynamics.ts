@@ -31,7 +31,8 @@ export type ScoreFn = (state: HostState, sigma: number) => Promise<ScoreOutput>;
 /** The plan of one run: levels, steps, step sizes and options (see `schedules.ts`). */
 export interface DynamicsPlan {
   sigmas: number[];
-  steps: number;
+  /** Langevin steps of every level, or of each level in turn (one count per σ). */
+  steps: number | readonly number[];
   /** Base step ε: the step at σ is ε·(σ/σ_L)². */
   stepLr: number;
   /** σ_L of the step rule (the model's last level). */
@@ -61,10 +62,17 @@ export function levelStep(plan: DynamicsPlan, sigma: number): { stepSize: number
   return { stepSize, noiseStd: Math.sqrt(2 * stepSize) };
 }
 
+/** Langevin steps of the plan's level `level` (an index into its σ). */
+export function stepsAt(plan: DynamicsPlan, level: number): number {
+  return typeof plan.steps === "number" ? plan.steps : plan.steps[level];
+}
+
 /** Score calls of a plan without early exit (the progress total). */
 export function plannedCalls(plan: DynamicsPlan): number {
   const levels = plan.sigmas.length;
-  return levels * plan.steps + (plan.predictor ? levels - 1 : 0) + (plan.denoise ? 1 : 0);
+  let steps = 0;
+  for (let l = 0; l < levels; l++) steps += stepsAt(plan, l);
+  return steps + (plan.predictor ? levels - 1 : 0) + (plan.denoise ? 1 : 0);
 }
 
 /**
@@ -188,7 +196,7 @@ export async function runHostDynamics(
     }
     const { stepSize } = levelStep(plan, sigma);
     let denoised: Float64Array | undefined;
-    for (let k = 0; k < plan.steps; k++) {
+    for (let k = 0; k < stepsAt(plan, level); k++) {
       const before = frac.slice();
       const s = await call(sigma);
       move(

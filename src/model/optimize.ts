@@ -208,8 +208,17 @@ export async function optimizeLatents(
   const head = propertyHead(model);
   const steps = opts.steps ?? 5000, lr = opts.lr ?? 1e-3, seed = opts.seed ?? 0;
   const schedule = decodeSchedule(steps, opts.decodeEvery);
-  const { stepsPerLevel, stepLr, minSigma, levels, batchSize } = opts;
-  const sampling = { stepsPerLevel, stepLr, minSigma, levels, batchSize };
+  // Every other option is the decodes' (the whole schedule: levels, steps, denoising step, loop…).
+  const {
+    steps: _steps,
+    lr: _lr,
+    seed: _seed,
+    decodeEvery: _every,
+    onAdamStep: _onAdam,
+    onLangevinStep: _onLangevin,
+    onDecode: _onDecode,
+    ...sampling
+  } = opts;
   const zT = latentLeaf(model, z0), rows = zT.shape[0];
   const lossSeed = fill(model.backend, [rows, 1], 1 / rows);
   const adam = new Adam([zT], { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });

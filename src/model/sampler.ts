@@ -45,6 +45,7 @@ import {
   plannedCalls,
   runHostDynamics,
   type SamplerStats,
+  stepsAt,
 } from "./host_dynamics.ts";
 import { baseStepLr, type StepRule } from "./schedules.ts";
 
@@ -60,6 +61,9 @@ export interface LangevinOptions {
   firstIndex?: number;
   /** Steps per σ level (reference: 100). */
   stepsPerLevel?: number;
+  /** Steps of each level in turn, from the first on, instead of `stepsPerLevel`: its length is
+   * the number of levels (`levels`, if given, must agree); `minSigma` drops levels from the end. */
+  stepsByLevel?: readonly number[];
   /** Base step size (reference: 1e-4). */
   stepLr?: number;
   /** Stop at the first σ below this (reference: 0, i.e. all levels). */
@@ -213,8 +217,7 @@ export async function langevin(
       for (let j = 3 * atomOffsets[b]; j < 3 * atomOffsets[b + 1]; j++) frac[j] = rngs[b].uniform();
     }
 
-    const steps = opts.stepsPerLevel ?? 100;
-    const sigmas = scheduleSigmas(model.sigmas, opts);
+    const { sigmas, steps } = levelPlan(model.sigmas, opts);
     const sigmaLast = model.sigmas[model.sigmas.length - 1];
     const plan: DynamicsPlan = {
       sigmas,
@@ -327,8 +330,9 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
   const graphOpts = { cutoff: c.decoder.cutoff, maxNeighbors: c.decoder.maxNeighbors };
   // Row k of a level's noise picks step k's noise of every atom (one index tensor per step); with
   // predictor steps, row `steps` is the predictor's.
-  const rows = plan.steps + (plan.predictor ? 1 : 0);
-  const stepRows = Array.from({ length: rows }, (_, k) => Tensor.from(be, Uint32Array.of(k)));
+  const rowsAt = (level: number) => stepsAt(plan, level) + (plan.predictor ? 1 : 0);
+  const maxRows = Math.max(...plan.sigmas.map((_, level) => rowsAt(level)));
+  const stepRows = Array.from({ length: maxRows }, (_, k) => Tensor.from(be, Uint32Array.of(k)));
   const readBack = async () => {
     const [f, t] = await Promise.all([state.frac.read(), state.types.read()]);
     frac.set(f);
@@ -367,13 +371,14 @@ async function residentLoop(ctx: LoopContext): Promise<void> {
     for (const [level, sigma] of plan.sigmas.entries()) {
       const { stepSize, noiseStd } = levelStep(plan, sigma);
       heldNoise?.dispose();
-      const levelNoise = heldNoise = residentLevelNoise(be, atomOffsets, rows, streams, level);
+      const steps = stepsAt(plan, level);
+      const levelNoise = heldNoise = residentLevelNoise(be, atomOffsets, rowsAt(level), streams, level);
       if (plan.predictor && level > 0) {
         // Reverse diffusion from the previous σ: x + d²·out/σ_prev + d·z, d² = σ_prev² − σ².
         const prev = plan.sigmas[level - 1], d2 = prev * prev - sigma * sigma;
-        await step(prev, d2, Math.sqrt(d2), levelNoise, plan.steps);
+        await step(prev, d2, Math.sqrt(d2), levelNoise, steps);
       }
-      for (let k = 0; k < plan.steps; k++) await step(sigma, stepSize, noiseStd, levelNoise, k);
+      for (let k = 0; k < steps; k++) await step(sigma, stepSize, noiseStd, levelNoise, k);
     }
     if (plan.denoise) {
       const sigma = plan.sigmas[plan.sigmas.length - 1];
@@ -413,6 +418,44 @@ function residentLevelNoise(
   } finally {
     blocks.forEach((t) => t.dispose());
   }
+}
+
+/**
+ * The σ levels a run visits and the Langevin steps of each: {@linkcode scheduleSigmas} with as
+ * many levels as `stepsByLevel` has, which then gives the steps of the levels kept (else
+ * `stepsPerLevel`, default 100, for all).
+ *
+ * @throws {RangeError} When `levels` and `stepsByLevel` disagree on the number of levels, or
+ * `stepsByLevel` has more levels than the model
+ *
+ * @example 40 levels of 2 steps then 10 of 30, levels below σ = 0.02 dropped
+ * ```ts
+ * import { levelPlan } from "./sampler.ts";
+ * import { noiseLevels } from "./config.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const stepsByLevel = [...Array(40).fill(2), ...Array(10).fill(30)];
+ * const { sigmas, steps } = levelPlan(noiseLevels(10, 0.01, 50), { stepsByLevel, minSigma: 0.02 });
+ * assertEquals([sigmas.length, (steps as number[]).length, (steps as number[])[40]], [45, 45, 30]);
+ * ```
+ */
+export function levelPlan(
+  modelSigmas: ArrayLike<number>,
+  opts: Pick<LangevinOptions, "levels" | "minSigma" | "stepsPerLevel" | "stepsByLevel">,
+): { sigmas: number[]; steps: number | number[] } {
+  const byLevel = opts.stepsByLevel;
+  if (!byLevel) return { sigmas: scheduleSigmas(modelSigmas, opts), steps: opts.stepsPerLevel ?? 100 };
+  if (byLevel.length > modelSigmas.length) {
+    throw new RangeError(
+      `The steps by level give ${byLevel.length} levels; the model has ${modelSigmas.length}`,
+    );
+  }
+  if (opts.levels !== undefined && opts.levels !== byLevel.length) {
+    throw new RangeError(
+      `${opts.levels} levels asked, but the steps by level give ${byLevel.length}: they must agree`,
+    );
+  }
+  const sigmas = scheduleSigmas(modelSigmas, { levels: byLevel.length, minSigma: opts.minSigma });
+  return { sigmas, steps: byLevel.slice(0, sigmas.length) };
 }
 
 /**

@@ -21,6 +21,10 @@ export interface SamplingSchedule {
   levels: number;
   /** Langevin steps per level. */
   stepsPerLevel: number;
+  /** Steps of each level, from the first (highest σ) on, instead of `stepsPerLevel` for all: its
+   * length is the number of levels (`levels` must agree). Spends the calls where a model needs
+   * them, e.g. many steps at the last levels only. */
+  stepsByLevel?: readonly number[];
   /** Step size rule (default "reference"). */
   stepRule?: StepRule;
   /** A final denoising step x + σ²·score at the last level (one more decoder call). */
@@ -65,7 +69,59 @@ export function isScheduleName(name: string): name is SamplingScheduleName {
  * ```
  */
 export function decoderCalls(s: SamplingSchedule): number {
-  return s.levels * s.stepsPerLevel + (s.predictor ? s.levels - 1 : 0) + (s.denoise ? 1 : 0);
+  const steps = s.stepsByLevel ? s.stepsByLevel.reduce((t, k) => t + k, 0) : s.levels * s.stepsPerLevel;
+  return steps + (s.predictor ? s.levels - 1 : 0) + (s.denoise ? 1 : 0);
+}
+
+/**
+ * Parses per-level step counts written as runs `LEVELSxSTEPS`, comma-separated, from the first
+ * (highest σ) level on: "40x5,10x30" is 40 levels of 5 steps then 10 of 30.
+ *
+ * @throws {RangeError} For anything else (a count below 1, a malformed run)
+ *
+ * @example 40 levels of 5 steps, then 10 of 30
+ * ```ts
+ * import { parseStepsByLevel } from "./schedules.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * const steps = parseStepsByLevel("40x5,10x30");
+ * assertEquals([steps.length, steps[39], steps[40]], [50, 5, 30]);
+ * ```
+ */
+export function parseStepsByLevel(spec: string): number[] {
+  const out: number[] = [];
+  for (const run of spec.split(",")) {
+    const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/.exec(run);
+    const [levels, steps] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    if (!(levels >= 1 && steps >= 1 && levels <= 1000)) {
+      throw new RangeError(
+        `"${run}" in "${spec}" is not LEVELSxSTEPS with counts ≥ 1 (e.g. "40x5,10x30": 40 levels of 5 steps, then 10 of 30)`,
+      );
+    }
+    for (let i = 0; i < levels; i++) out.push(steps);
+  }
+  if (out.length > 1000) throw new RangeError(`"${spec}" has ${out.length} levels, more than 1000`);
+  return out;
+}
+
+/**
+ * Per-level step counts as runs `LEVELSxSTEPS` (the inverse of {@linkcode parseStepsByLevel}).
+ *
+ * @example
+ * ```ts
+ * import { formatStepsByLevel } from "./schedules.ts";
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * assertEquals(formatStepsByLevel([5, 5, 5, 30]), "3x5,1x30");
+ * ```
+ */
+export function formatStepsByLevel(steps: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < steps.length;) {
+    let j = i;
+    while (j < steps.length && steps[j] === steps[i]) j++;
+    runs.push(`${j - i}x${steps[i]}`);
+    i = j;
+  }
+  return runs.join(",");
 }
 
 /**
@@ -107,15 +163,24 @@ export function matchedStepFraction(gamma: number, steps: number): number {
  * The base step size ε of a run (its step at σ is ε·(σ/σ_L)², σ_L the model's last level):
  * `stepLr` under the reference rule; under the matched rule a·σ_L², a from the spacing of the
  * levels used (geometric from `sigmas[0]` to the last) and the steps per level.
+ *
+ * @throws {RangeError} Under the matched rule, when the levels' step counts differ
  */
 export function baseStepLr(
   rule: StepRule,
   stepLr: number,
   sigmas: readonly number[],
   sigmaLast: number,
-  steps: number,
+  steps: number | readonly number[],
 ): number {
   if (rule === "reference" || sigmas.length < 2) return stepLr;
+  if (typeof steps !== "number") {
+    const [first] = steps;
+    if (steps.some((k) => k !== first)) {
+      throw new RangeError("The matched step rule needs the same number of steps at every level");
+    }
+    steps = first;
+  }
   const gamma = (sigmas[0] / sigmas[sigmas.length - 1]) ** (1 / (sigmas.length - 1));
   return matchedStepFraction(gamma, steps) * sigmaLast * sigmaLast;
 }

@@ -55,7 +55,7 @@ Deno.test("optimize → one file per start and decode, summary with SR from its 
     const sr = successRates(props, SR_PERCENTILES.perov_5);
     for (const k of ["sr5", "sr10", "sr15"] as const) assertEquals(s.successRates[k], sr[k]);
     assert(r.out.includes("SR5") && r.out.includes("heat_ref head"), r.out);
-    assert(r.err.includes("4 decodes × 3 crystals × 2 levels × 1 Langevin steps"), r.err);
+    assert(r.err.includes("4 decodes × 3 crystals × 2 Langevin steps (2 levels)"), r.err);
     // Starts from the Perov-5 test split (its committed slice in a bare clone), in a child process with
     // CDVAE_DATA_DIR pointing there.
     const env = { CDVAE_DATA_DIR: await dataDirFor("perov_5", "test") };

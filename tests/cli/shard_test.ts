@@ -95,6 +95,12 @@ Deno.test("generate --shard: two shards are the whole run byte for byte; evaluat
     const mixed = await quiet(() => main(["evaluate", `${dir}/s0`, `${dir}/s1_short`, "--out", `${dir}/e`]));
     assertEquals(mixed.value, 1);
     assert(mixed.err.includes("different stepsPerLevel"), mixed.err);
+    await run("--out", `${dir}/s1_denoised`, "--shard", "1/2", "--denoise");
+    const denoised = await quiet(() =>
+      main(["evaluate", `${dir}/s0`, `${dir}/s1_denoised`, "--out", `${dir}/e`])
+    );
+    assertEquals(denoised.value, 1);
+    assert(denoised.err.includes("different denoise"), denoised.err);
     const noOut = await quiet(() => main(["evaluate", `${dir}/s0`, `${dir}/s1`]));
     assertEquals(noOut.value, 2);
     assert(noOut.err.includes("--out"), noOut.err);

@@ -90,6 +90,19 @@ Deno.test("optimizeLatents(): every Adam step lowers the head; decodes after the
   model.dispose();
 });
 
+Deno.test("optimizeLatents() decodes with the whole schedule: steps by level and the denoising step", async () => {
+  const model = await tinyModel(be, 12, 2);
+  const stats = { decoderCalls: 0 };
+  const r = await optimizeLatents(model, priorLatents(1, model.config.latentDim, 7), {
+    steps: 2,
+    stepsByLevel: [2, 1],
+    denoise: true,
+    stats,
+  });
+  assertEquals(stats.decoderCalls, r.decodes.length * (2 + 1 + 1));
+  model.dispose();
+});
+
 Deno.test("optimizeLatents() explains a model without a property head", async () => {
   const model = new CDVAE(be, { ...tinyConfig(), predictProperty: false }, 1);
   try {

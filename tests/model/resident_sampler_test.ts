@@ -100,7 +100,7 @@ for (const be of backends) {
     }
     model.dispose();
   });
-  Deno.test(`the resident loop on ${be.name}: final denoising step = the host's, predictor steps counted`, async () => {
+  Deno.test(`the resident loop on ${be.name}: final denoising step = the host's, predictor steps and steps by level counted`, async () => {
     const model = await tinyModel(be, 6);
     const z = priorLatents(3, model.config.latentDim, 2);
     // Tiny Langevin steps, then x + σ²·score with no noise: both loops make the same move.
@@ -123,6 +123,17 @@ for (const be of backends) {
     const r = await langevin(model, z, { ...pc, stats: counted, trajectory: true });
     assertEquals([counted.decoderCalls, r.trajectory!.length], [3 * 2 + 2, 3 * 2 + 2]);
     assert(r.crystals.every((c) => c.frac.every((f) => f >= 0 && f < 1)));
+    // Steps by level: each level draws and runs its own count of steps.
+    const byLevel = { decoderCalls: 0 };
+    const { levels: _, stepsPerLevel: _s, ...varying } = pc;
+    const v = await langevin(model, z, {
+      ...varying,
+      stepsByLevel: [3, 1, 2],
+      stats: byLevel,
+      trajectory: true,
+    });
+    assertEquals([byLevel.decoderCalls, v.trajectory!.length], [6 + 2, 6 + 2]);
+    assert(v.crystals.every((c) => c.frac.every((f) => f >= 0 && f < 1)));
     let refused = "";
     await langevin(model, z, { ...pc, settle: 0.1 }).catch((e) => refused = (e as Error).message);
     assert(refused.includes("host loop only"), refused);

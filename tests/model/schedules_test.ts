@@ -16,9 +16,14 @@ import {
 import {
   baseStepLr,
   decoderCalls,
+  formatStepsByLevel,
   matchedStepFraction,
+  parseStepsByLevel,
   varianceRatioAfter,
 } from "../../src/model/schedules.ts";
+import { levelPlan } from "../../src/model/sampler.ts";
+import { noiseLevels } from "../../src/model/config.ts";
+import fc from "fast-check";
 import { langevinFlags, SAMPLING_OPTIONS } from "../../src/cli/generate.ts";
 import { type Command, parseCommandArgs } from "../../src/cli/command.ts";
 
@@ -137,6 +142,60 @@ Deno.test("predictor: x + (σ_prev² − σ²)·s(x, σ_prev) + √(σ_prev² �
   );
 });
 
+Deno.test("steps by level: each level runs its own count of steps, at its own σ", async () => {
+  const seen: number[] = [];
+  const stats: SamplerStats = { decoderCalls: 0 };
+  const p = plan({ sigmas: [1, 0.5, 0.25], steps: [4, 1, 2], denoise: true });
+  await runHostDynamics(state([0.3, -0.1, 0.2]), p, gaussianScore(0.4, seen), rngs(1), 1, { stats });
+  assertEquals(seen, [1, 1, 1, 1, 0.5, 0.25, 0.25, 0.25]);
+  assertEquals(stats.decoderCalls, 8);
+  assertEquals(decoderCalls({ levels: 3, stepsPerLevel: 100, stepsByLevel: [4, 1, 2], denoise: true }), 8);
+  // The same counts at every level are the plain schedule, draw for draw.
+  const [a, b] = [state([0.3, -0.1, 0.2]), state([0.3, -0.1, 0.2])];
+  await runHostDynamics(a, plan({ steps: [3, 3] }), gaussianScore(0.4), rngs(1), 1);
+  await runHostDynamics(b, plan({ steps: 3 }), gaussianScore(0.4), rngs(1), 1);
+  assertEquals(a.frac, b.frac);
+});
+
+Deno.test("steps by level: LEVELSxSTEPS runs parse, print back and refuse malformed input", () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 60 }), (steps) => {
+      assertEquals(parseStepsByLevel(formatStepsByLevel(steps)), steps);
+    }),
+  );
+  assertEquals(parseStepsByLevel(" 2x3 , 1x10"), [3, 3, 10]);
+  for (const bad of ["", "5", "0x3", "3x0", "2x3,", "2x3;1x1", "-1x2", "1001x1", "600x1,600x1"]) {
+    let threw = false;
+    try {
+      parseStepsByLevel(bad);
+    } catch (e) {
+      threw = e instanceof RangeError;
+    }
+    assert(threw, `"${bad}" was accepted`);
+  }
+  // The levels kept follow the count of the list; min σ drops from the end with their steps.
+  const sigmas = noiseLevels(10, 0.01, 50);
+  const { sigmas: kept, steps } = levelPlan(sigmas, { stepsByLevel: [1, 2, 3, 4, 5], minSigma: 0.05 });
+  assertEquals(kept, [sigmas[0], sigmas[12], sigmas[25], sigmas[37]]);
+  assertEquals(steps, [1, 2, 3, 4, 5].slice(0, kept.length));
+  for (const opts of [{ stepsByLevel: [1, 2], levels: 3 }, { stepsByLevel: Array(51).fill(1) }]) {
+    let threw = false;
+    try {
+      levelPlan(sigmas, opts);
+    } catch (e) {
+      threw = e instanceof RangeError;
+    }
+    assert(threw, JSON.stringify(opts));
+  }
+  let matched = "";
+  try {
+    baseStepLr("matched", 1e-4, [1, 0.1], 0.01, [2, 3]);
+  } catch (e) {
+    matched = (e as Error).message;
+  }
+  assert(matched.includes("same number of steps"), matched);
+});
+
 Deno.test("early exit: a level ends once the denoised positions stop moving, not before", async () => {
   // Point mass: x + σ²·s is the mass itself whatever x, so each level ends after its second step.
   const exits: SamplerStats = { decoderCalls: 0 };
@@ -181,6 +240,26 @@ Deno.test("`--schedule paper` is `--levels 50 --steps 100`; explicit flags overr
   assertEquals(flags(["--schedule", "fast", "--steps", "3"]).stepsPerLevel, 3);
   assertEquals(flags(["--schedule", "fast", "--steps", "3"]).levels, fast.levels);
   assertEquals(flags(["--levels", "50", "--steps", "9", "--denoise"]).denoise, true);
+  const tail = flags(["--schedule", "fast", "--level-steps", "40x5,10x25"]);
+  assertEquals([tail.levels, tail.stepsByLevel?.length, tail.stepsByLevel?.[45]], [50, 50, 25]);
+  assertEquals(decoderCalls(tail), 40 * 5 + 10 * 25 + 1);
+  assertEquals(flags(["--level-steps", "2x3", "--levels", "2"]).stepsByLevel, [3, 3]);
+  for (
+    const [argv, says] of [
+      [["--level-steps", "2x3", "--steps", "4"], "give one"],
+      [["--level-steps", "2x3", "--levels", "5"], "has 2 levels"],
+      [["--level-steps", "2x3", "--step-rule", "matched"], "same steps at every level"],
+      [["--level-steps", "2x"], "LEVELSxSTEPS"],
+    ] as [string[], string][]
+  ) {
+    let message = "";
+    try {
+      flags(argv);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert(message.includes(says), `${argv.join(" ")}: "${message}"`);
+  }
   let threw = false;
   try {
     flags(["--schedule", "fastest"]);
