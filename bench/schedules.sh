@@ -38,6 +38,9 @@ SCHEDULES=(
   "head-10x25+40x6-denoise|--level-steps 10x25,40x6 --denoise"
   "mid-15x4+20x15+15x4-denoise|--level-steps 15x4,20x15,15x4 --denoise"
   "tail-40x5+10x25-denoise|--level-steps 40x5,10x25 --denoise"
+  "band-20x3+20x50+10x3-denoise|--level-steps 20x3,20x50,10x3 --denoise"
+  "fast-noise0.71|--schedule fast --noise-scale 0.7071"
+  "fast-noise0.5|--schedule fast --noise-scale 0.5"
 )
 
 run() { # DIR ARGS… : one sampler run and its evaluation, unless already evaluated

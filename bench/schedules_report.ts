@@ -64,6 +64,7 @@ function describe(s: Record<string, unknown>): string {
   if (s.predictor) parts.push("predictor");
   if (s.snr) parts.push(`snr ${s.snr}`);
   if (s.settle) parts.push(`early exit ${s.settle} Å`);
+  if (s.noiseScale) parts.push(`noise × ${s.noiseScale}`);
   if (s.denoise) parts.push("+ denoise");
   return parts.join(", ");
 }

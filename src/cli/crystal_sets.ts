@@ -57,6 +57,7 @@ const RUN_FIELDS = [
   "denoise",
   "predictor",
   "snr",
+  "noiseScale",
   "settle",
   "loop",
 ] as const;

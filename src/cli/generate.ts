@@ -196,6 +196,7 @@ export function langevinFlags(args: Parameters<Command["run"]>[0]): LangevinFlag
     throw new UsageError(`--step-rule must be reference or matched, got "${rule}"`);
   }
   const snr = positiveFlag(args, "snr") ?? sched.snr, settle = positiveFlag(args, "settle") ?? sched.settle;
+  const noiseScale = positiveFlag(args, "noise-scale") ?? sched.noiseScale;
   const steps = intFlag(args, "steps", { min: 1 }), levels = intFlag(args, "levels", { min: 1, max: 1000 });
   const stepsByLevel = stepsByLevelFlag(args, sched, steps, levels);
   if (stepsByLevel && rule === "matched") {
@@ -214,6 +215,7 @@ export function langevinFlags(args: Parameters<Command["run"]>[0]): LangevinFlag
     ...(args.values.denoise || sched.denoise ? { denoise: true } : {}),
     ...(args.values.predictor || sched.predictor ? { predictor: true } : {}),
     ...(snr !== undefined ? { snr } : {}),
+    ...(noiseScale !== undefined ? { noiseScale } : {}),
     ...(settle !== undefined ? { settle } : {}),
     ...(loop === "auto" ? {} : { resident: loop === "resident" }),
   };
@@ -265,6 +267,11 @@ export const SAMPLING_OPTIONS: Command["options"] = {
   denoise: { type: "boolean", description: "End with a denoising step x + σ²·score at the last level" },
   predictor: { type: "boolean", description: "A reverse-diffusion predictor step before each level" },
   snr: { type: "string", value: "R", description: "Langevin step sizes from the score's norm (host loop)" },
+  "noise-scale": {
+    type: "string",
+    value: "F",
+    description: "Factor on the Langevin steps' noise (default 1; 0.707 re-noises each step at σ, not √2·σ)",
+  },
   settle: {
     type: "string",
     value: "Å",

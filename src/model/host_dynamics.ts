@@ -39,6 +39,8 @@ export interface DynamicsPlan {
   sigmaLast: number;
   predictor?: boolean;
   snr?: number;
+  /** Factor on the Langevin steps' noise √(2·step) (default 1). */
+  noiseScale?: number;
   settle?: number;
   denoise?: boolean;
 }
@@ -56,10 +58,10 @@ export interface DynamicsHooks {
   stats?: SamplerStats;
 }
 
-/** Step size ε·(σ/σ_L)² and noise √(2·step) of a level under the plan's base step. */
+/** Step size ε·(σ/σ_L)² and noise √(2·step)·noiseScale of a level under the plan's base step. */
 export function levelStep(plan: DynamicsPlan, sigma: number): { stepSize: number; noiseStd: number } {
   const stepSize = plan.stepLr * (sigma / plan.sigmaLast) ** 2;
-  return { stepSize, noiseStd: Math.sqrt(2 * stepSize) };
+  return { stepSize, noiseStd: Math.sqrt(2 * stepSize) * (plan.noiseScale ?? 1) };
 }
 
 /** Langevin steps of the plan's level `level` (an index into its σ). */
@@ -202,7 +204,7 @@ export async function runHostDynamics(
       move(
         s,
         (_b, z, sb) => plan.snr ? snrStepSize(plan.snr, norm(z), norm(sb), sigma, stepSize) : stepSize,
-        1,
+        plan.noiseScale ?? 1,
       );
       tick();
       if (plan.settle !== undefined) {

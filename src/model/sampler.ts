@@ -81,6 +81,10 @@ export interface LangevinOptions {
   predictor?: boolean;
   /** Langevin step sizes from the score's norm, ε = 2·(snr·‖z‖/‖s‖)² per crystal (host loop). */
   snr?: number;
+  /** Factor on the Langevin steps' noise √(2·step) (default 1, the reference). At the reference's
+   * step σ² a factor 1/√2 makes each step "denoise, then noise at σ": the chain's spread at a level
+   * is σ, not the √2·σ of factor 1. */
+  noiseScale?: number;
   /** End a level once no atom's denoised position x + σ²·score moved more than this many Å in
    * one step (host loop). */
   settle?: number;
@@ -226,6 +230,7 @@ export async function langevin(
       sigmaLast,
       predictor: opts.predictor,
       snr: opts.snr,
+      noiseScale: opts.noiseScale,
       settle: opts.settle,
       denoise: opts.denoise,
     };

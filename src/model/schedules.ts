@@ -33,6 +33,8 @@ export interface SamplingSchedule {
   predictor?: boolean;
   /** Step sizes from the score's norm with this signal-to-noise ratio (Song et al. 2021). */
   snr?: number;
+  /** Factor on the Langevin steps' noise (default 1; see `LangevinOptions.noiseScale`). */
+  noiseScale?: number;
   /** End a level early when no atom's denoised position moved more than this (Å) in a step. */
   settle?: number;
 }

@@ -157,6 +157,18 @@ Deno.test("steps by level: each level runs its own count of steps, at its own σ
   assertEquals(a.frac, b.frac);
 });
 
+Deno.test("noise scale: at the step σ² a factor 1/√2 leaves the spread σ on a point mass, 1 leaves √2·σ", async () => {
+  const sigma = 0.5, atoms = 3000;
+  for (const noiseScale of [Math.SQRT1_2, 1]) {
+    const st = state(Array.from({ length: 3 * atoms }, () => 0.2));
+    // stepLr = σ_L² makes the step σ² at every level: one step lands on the mass plus the noise.
+    const p = plan({ sigmas: [sigma], steps: 1, stepLr: 0.01 ** 2, noiseScale });
+    await runHostDynamics(st, p, gaussianScore(0), rngs(atoms), 1);
+    const expected = 2 * sigma ** 2 * noiseScale ** 2;
+    assertAlmostEquals(variance(offsets(st)), expected, 0.06 * expected);
+  }
+});
+
 Deno.test("steps by level: LEVELSxSTEPS runs parse, print back and refuse malformed input", () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 60 }), (steps) => {
@@ -240,6 +252,8 @@ Deno.test("`--schedule paper` is `--levels 50 --steps 100`; explicit flags overr
   assertEquals(flags(["--schedule", "fast", "--steps", "3"]).stepsPerLevel, 3);
   assertEquals(flags(["--schedule", "fast", "--steps", "3"]).levels, fast.levels);
   assertEquals(flags(["--levels", "50", "--steps", "9", "--denoise"]).denoise, true);
+  assertEquals(flags(["--noise-scale", "0.7"]).noiseScale, 0.7);
+  assertEquals(flags([]).noiseScale, undefined);
   const tail = flags(["--schedule", "fast", "--level-steps", "40x5,10x25"]);
   assertEquals([tail.levels, tail.stepsByLevel?.length, tail.stepsByLevel?.[45]], [50, 50, 25]);
   assertEquals(decoderCalls(tail), 40 * 5 + 10 * 25 + 1);
