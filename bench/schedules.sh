@@ -25,6 +25,7 @@ mkdir -p "$OUT"
 SCHEDULES=(
   "paper|--schedule paper"
   "fast|--schedule fast"
+  "50x9-denoise|--levels 50 --steps 9 --denoise"
   "short|--schedule short"
   "50x10|--levels 50 --steps 10"
   "50x9-matched-denoise|--levels 50 --steps 9 --step-rule matched --denoise"
@@ -39,8 +40,10 @@ SCHEDULES=(
   "mid-15x4+20x15+15x4-denoise|--level-steps 15x4,20x15,15x4 --denoise"
   "tail-40x5+10x25-denoise|--level-steps 40x5,10x25 --denoise"
   "band-20x3+20x50+10x3-denoise|--level-steps 20x3,20x50,10x3 --denoise"
-  "fast-noise0.71|--schedule fast --noise-scale 0.7071"
-  "fast-noise0.5|--schedule fast --noise-scale 0.5"
+  "50x9-denoise-noise0.5|--levels 50 --steps 9 --denoise --noise-scale 0.5"
+  "25x18-denoise-noise0.71|--levels 25 --steps 18 --denoise --noise-scale 0.7071"
+  "150x3-denoise-noise0.71|--levels 150 --steps 3 --denoise --noise-scale 0.7071"
+  "50x20-noise0.71|--levels 50 --steps 20 --noise-scale 0.7071"
 )
 
 run() { # DIR ARGS… : one sampler run and its evaluation, unless already evaluated

@@ -241,7 +241,7 @@ export const SAMPLING_OPTIONS: Command["options"] = {
     value: "NAME",
     default: DEFAULT_SCHEDULE,
     description: "Sampling schedule: paper (50 levels × 100 steps), fast (50 × 9 + a final denoising step, " +
-      "451 decoder calls) or short (20 × 10); the flags below override its parts",
+      "Langevin noise × 0.7071: 451 decoder calls) or short (20 × 10); the flags below override its parts",
   },
   steps: {
     type: "string",
@@ -251,7 +251,9 @@ export const SAMPLING_OPTIONS: Command["options"] = {
   levels: {
     type: "string",
     value: "N",
-    description: "Noise levels used, evenly spaced from σ = 10 to 0.01 (default: the schedule's)",
+    description:
+      "Noise levels used, evenly spaced from σ = 10 to 0.01 (default: the schedule's); more than " +
+      "the model's 50 are spaced geometrically between them",
   },
   "level-steps": {
     type: "string",

@@ -430,8 +430,7 @@ function residentLevelNoise(
  * many levels as `stepsByLevel` has, which then gives the steps of the levels kept (else
  * `stepsPerLevel`, default 100, for all).
  *
- * @throws {RangeError} When `levels` and `stepsByLevel` disagree on the number of levels, or
- * `stepsByLevel` has more levels than the model
+ * @throws {RangeError} When `levels` and `stepsByLevel` disagree on the number of levels
  *
  * @example 40 levels of 2 steps then 10 of 30, levels below σ = 0.02 dropped
  * ```ts
@@ -449,11 +448,6 @@ export function levelPlan(
 ): { sigmas: number[]; steps: number | number[] } {
   const byLevel = opts.stepsByLevel;
   if (!byLevel) return { sigmas: scheduleSigmas(modelSigmas, opts), steps: opts.stepsPerLevel ?? 100 };
-  if (byLevel.length > modelSigmas.length) {
-    throw new RangeError(
-      `The steps by level give ${byLevel.length} levels; the model has ${modelSigmas.length}`,
-    );
-  }
   if (opts.levels !== undefined && opts.levels !== byLevel.length) {
     throw new RangeError(
       `${opts.levels} levels asked, but the steps by level give ${byLevel.length}: they must agree`,
@@ -465,7 +459,9 @@ export function levelPlan(
 
 /**
  * The σ levels a schedule visits: `levels` of the model's levels, evenly spaced by index from the
- * first to the last, then those below `minSigma` dropped (the first level always stays).
+ * first to the last, then those below `minSigma` dropped (the first level always stays). More
+ * levels than the model has are spaced geometrically between its first and last σ (the decoder is
+ * not told σ: the score at any σ in the trained range is its output over σ).
  *
  * @example Five of the 50 levels
  * ```ts
@@ -481,9 +477,12 @@ export function scheduleSigmas(
   opts: Pick<LangevinOptions, "levels" | "minSigma">,
 ): number[] {
   const all = Array.from(sigmas), minSigma = opts.minSigma ?? 0;
-  const nLevels = Math.max(1, Math.min(all.length, opts.levels ?? all.length));
+  const nLevels = Math.max(1, opts.levels ?? all.length);
+  const [first, last] = [all[0], all[all.length - 1]];
   const picked = nLevels === all.length
     ? all
+    : nLevels > all.length
+    ? Array.from({ length: nLevels }, (_, k) => first * (last / first) ** (k / (nLevels - 1)))
     : Array.from({ length: nLevels }, (_, k) =>
       all[nLevels === 1 ? 0 : Math.round(k * (all.length - 1) / (nLevels - 1))]);
   return picked.filter((s, i) => s >= minSigma || i === 0);

@@ -41,13 +41,14 @@ export interface SamplingSchedule {
 
 /**
  * The named schedules. `paper` is the reference's 50 × 100; `short` the 20 × 10 of the model
- * cards' quality-vs-steps rows; `fast` the best schedule of ≤ 500 decoder calls measured on
- * Perov-5 (bench/RESULTS.md, "Sampling schedules").
+ * cards' quality-vs-steps rows; `fast` the best schedule of ≤ 500 decoder calls measured on the
+ * three shipped models (bench/RESULTS.md, "Sampling schedules"): 50 × 9, a final denoising step and
+ * the Langevin noise × 0.7071 (1/√2 to the four digits measured), which re-noises each step at σ.
  */
 export const SAMPLING_SCHEDULES: Readonly<Record<SamplingScheduleName, SamplingSchedule>> = {
   paper: { levels: 50, stepsPerLevel: 100 },
   short: { levels: 20, stepsPerLevel: 10 },
-  fast: { levels: 50, stepsPerLevel: 9, denoise: true },
+  fast: { levels: 50, stepsPerLevel: 9, denoise: true, noiseScale: 0.7071 },
 };
 
 /** A schedule's name. */
