@@ -22,8 +22,8 @@ export interface SamplingSchedule {
   /** Langevin steps per level. */
   stepsPerLevel: number;
   /** Steps of each level, from the first (highest σ) on, instead of `stepsPerLevel` for all: its
-   * length is the number of levels (`levels` must agree). Spends the calls where a model needs
-   * them, e.g. many steps at the last levels only. */
+   * length is the number of levels (`levels` must agree), e.g. more steps in the band of levels
+   * where a model's samples settle. */
   stepsByLevel?: readonly number[];
   /** Step size rule (default "reference"). */
   stepRule?: StepRule;
