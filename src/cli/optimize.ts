@@ -134,9 +134,7 @@ export const optimize: Command = {
       const { z, ids } = await startLatents(model, start, dataset, n, seed, batchSize);
       const starts = z.length / model.config.latentDim, schedule = decodeSchedule(steps, decodeEvery);
       const { sigmas, steps: perLevel } = levelPlan(model.sigmas, lf);
-      const langevinSteps = typeof perLevel === "number"
-        ? perLevel * sigmas.length
-        : perLevel.reduce((t, k) => t + k, 0);
+      const langevinSteps = perLevel.reduce((t, k) => t + k, 0);
       console.error(
         `optimize: ${starts} starts (${
           start === "data" ? `${dataset} test` : "N(0, I)"

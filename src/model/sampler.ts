@@ -426,9 +426,9 @@ function residentLevelNoise(
 }
 
 /**
- * The σ levels a run visits and the Langevin steps of each: {@linkcode scheduleSigmas} with as
- * many levels as `stepsByLevel` has, which then gives the steps of the levels kept (else
- * `stepsPerLevel`, default 100, for all).
+ * The σ levels a run visits and the Langevin steps of each (one count per σ): {@linkcode scheduleSigmas}
+ * with as many levels as `stepsByLevel` has, which then gives the steps of the levels kept (else
+ * `stepsPerLevel`, default 100, at every level).
  *
  * @throws {RangeError} When `levels` and `stepsByLevel` disagree on the number of levels
  *
@@ -439,15 +439,18 @@ function residentLevelNoise(
  * import { assertEquals } from "../../tests/_assert.ts";
  * const stepsByLevel = [...Array(40).fill(2), ...Array(10).fill(30)];
  * const { sigmas, steps } = levelPlan(noiseLevels(10, 0.01, 50), { stepsByLevel, minSigma: 0.02 });
- * assertEquals([sigmas.length, (steps as number[]).length, (steps as number[])[40]], [45, 45, 30]);
+ * assertEquals([sigmas.length, steps.length, steps[40]], [45, 45, 30]);
  * ```
  */
 export function levelPlan(
   modelSigmas: ArrayLike<number>,
   opts: Pick<LangevinOptions, "levels" | "minSigma" | "stepsPerLevel" | "stepsByLevel">,
-): { sigmas: number[]; steps: number | number[] } {
+): { sigmas: number[]; steps: number[] } {
   const byLevel = opts.stepsByLevel;
-  if (!byLevel) return { sigmas: scheduleSigmas(modelSigmas, opts), steps: opts.stepsPerLevel ?? 100 };
+  if (!byLevel) {
+    const sigmas = scheduleSigmas(modelSigmas, opts);
+    return { sigmas, steps: sigmas.map(() => opts.stepsPerLevel ?? 100) };
+  }
   if (opts.levels !== undefined && opts.levels !== byLevel.length) {
     throw new RangeError(
       `${opts.levels} levels asked, but the steps by level give ${byLevel.length}: they must agree`,

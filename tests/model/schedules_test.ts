@@ -199,7 +199,7 @@ Deno.test("steps by level: LEVELSxSTEPS runs parse, print back and refuse malfor
   assert(threw);
   // More levels than the model's: geometric between its first and last σ, steps as given.
   const fine = levelPlan(sigmas, { stepsByLevel: Array(99).fill(2) });
-  assertEquals([fine.sigmas.length, (fine.steps as number[]).length], [99, 99]);
+  assertEquals([fine.sigmas.length, fine.steps.length], [99, 99]);
   assertAlmostEquals(fine.sigmas[2], sigmas[1], 1e-12);
   assertAlmostEquals(fine.sigmas[98], sigmas[49], 1e-12);
   fine.sigmas.slice(1).forEach((s, k) =>
